@@ -1,0 +1,90 @@
+import type { Database, DatabaseHandle } from '@skillbytes/db';
+import type { Role } from '@skillbytes/shared';
+import type { Logger } from 'pino';
+import type { ApiConfig } from './config.ts';
+import type { EventBus } from './events/bus.ts';
+import type { Judge } from './judge/types.ts';
+
+export type Clock = { now(): Date };
+export const systemClock: Clock = { now: () => new Date() };
+
+/** Who is calling, resolved from a session (access token) or an API key. */
+export type Caller =
+  | { kind: 'session'; userId: string; role: Role; sessionId: string }
+  | { kind: 'apiKey'; userId: string; role: Role; keyId: string; scopes: string[] };
+
+/** Credentials the HTTP layer found on the request; resolved into a `Caller` only when a procedure needs one. */
+export type Credentials = {
+  bearer?: string;
+  accessCookie?: string;
+  refreshCookie?: string;
+};
+
+export type RequestInfo = {
+  id: string;
+  ip: string | null;
+  userAgent: string | null;
+  /** The request came with cookies (so CSRF rules apply to it). */
+  viaCookie: boolean;
+};
+
+/** Lets procedures set response headers and cookies; the HTTP layer writes them (see apps/server). */
+export interface ResponseControl {
+  setHeader(name: string, value: string): void;
+  setCookie(serialized: string): void;
+}
+
+export type ProcedureObserver = (path: string, type: string, durationMs: number, ok: boolean) => void;
+
+/** Long-lived services: built once per process (or per test file) and shared by every request. */
+export type Services = {
+  db: Database;
+  database: DatabaseHandle;
+  config: ApiConfig;
+  clock: Clock;
+  logger: Logger;
+  judge: Judge;
+  events: EventBus;
+  onProcedure?: ProcedureObserver;
+};
+
+export type ContextInner = Services & {
+  /** Pre-resolved caller (tests), or null to resolve from `credentials` on demand. */
+  caller: Caller | null;
+  credentials: Credentials;
+  req: RequestInfo;
+  res: ResponseControl;
+  now(): Date;
+};
+
+export type CreateContextInnerOptions = {
+  services: Services;
+  caller?: Caller | null;
+  credentials?: Credentials;
+  req?: Partial<RequestInfo>;
+  res?: ResponseControl;
+};
+
+const discardResponse: ResponseControl = { setHeader() {}, setCookie() {} };
+
+/** Everything a procedure needs; what tests pass to `appRouter.createCaller`. */
+export function createContextInner(opts: CreateContextInnerOptions): ContextInner {
+  const { services } = opts;
+  const req: RequestInfo = {
+    id: opts.req?.id ?? crypto.randomUUID(),
+    ip: opts.req?.ip ?? null,
+    userAgent: opts.req?.userAgent ?? null,
+    viaCookie: opts.req?.viaCookie ?? false,
+  };
+  return {
+    ...services,
+    logger: services.logger.child({ reqId: req.id }),
+    caller: opts.caller ?? null,
+    credentials: opts.credentials ?? {},
+    req,
+    res: opts.res ?? discardResponse,
+    now: () => services.clock.now(),
+  };
+}
+
+export type Context = ContextInner;

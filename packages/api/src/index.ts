@@ -1,0 +1,23 @@
+import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
+import type { AppRouter } from './root.ts';
+
+export { appRouter, type AppRouter } from './root.ts';
+export { createCallerFactory } from './trpc.ts';
+export {
+  createContextInner,
+  systemClock,
+  type Caller,
+  type Clock,
+  type Context,
+  type Credentials,
+  type ProcedureObserver,
+  type RequestInfo,
+  type ResponseControl,
+  type Services,
+} from './context.ts';
+export { defaultApiConfig, type ApiConfig } from './config.ts';
+export { DomainError } from './errors.ts';
+export { createServices, type CreateServicesOptions } from './services.ts';
+
+export type RouterInputs = inferRouterInputs<AppRouter>;
+export type RouterOutputs = inferRouterOutputs<AppRouter>;

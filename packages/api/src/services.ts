@@ -1,0 +1,37 @@
+import type { DatabaseHandle } from '@skillbytes/db';
+import pino, { type Logger } from 'pino';
+import type { ApiConfig } from './config.ts';
+import { type Clock, type ProcedureObserver, type Services, systemClock } from './context.ts';
+import { createEventBus } from './events/bus.ts';
+import { createJudge } from './judge/index.ts';
+import type { Judge } from './judge/types.ts';
+
+export type CreateServicesOptions = {
+  database: DatabaseHandle;
+  config: ApiConfig;
+  logger?: Logger;
+  clock?: Clock;
+  judge?: Judge;
+  onProcedure?: ProcedureObserver;
+};
+
+/** Builds the long-lived services of one process. `close()` stops the judge and the event bus (not the database). */
+export async function createServices(opts: CreateServicesOptions): Promise<Services & { close(): Promise<void> }> {
+  const logger = opts.logger ?? pino({ level: 'silent' });
+  const events = createEventBus(opts.database, logger);
+  await events.start();
+  const judge = opts.judge ?? createJudge(opts.config.judge);
+  return {
+    db: opts.database.db,
+    database: opts.database,
+    config: opts.config,
+    clock: opts.clock ?? systemClock,
+    logger,
+    judge,
+    events,
+    onProcedure: opts.onProcedure,
+    async close() {
+      await Promise.allSettled([judge.close(), events.close()]);
+    },
+  };
+}

@@ -1,0 +1,198 @@
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { sql } from 'drizzle-orm';
+import pg from 'pg';
+import * as schema from './schema/index.ts';
+
+export type Schema = typeof schema;
+/** The one client type the rest of the code sees, whichever driver is underneath. */
+export type Database = PgDatabase<PgQueryResultHKT, Schema>;
+export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
+/** Either the database or a transaction: domain functions that can run inside a caller's transaction take this. */
+export type Executor = Database | Transaction;
+
+export type DatabaseConfig = {
+  /** PostgreSQL connection string. When absent the embedded PGlite database is used. */
+  url?: string;
+  /** PGlite data directory; absent means in memory. Ignored with `url`. */
+  dataDir?: string;
+  /** Pool size for `pg`. */
+  poolMax?: number;
+};
+
+export type NotificationHandler = (payload: string) => void;
+
+export interface DatabaseHandle {
+  db: Database;
+  kind: 'pg' | 'pglite';
+  /** Applies the committed SQL migrations (serialised across processes with an advisory lock). */
+  migrate(): Promise<void>;
+  /** Resolves when the database answers a trivial query. */
+  ping(): Promise<void>;
+  /**
+   * LISTEN on a channel. `onReconnect` runs after a lost listener connection is re-established, so the
+   * caller can replay whatever was notified while it was away. Returns the unsubscribe function.
+   */
+  listen(channel: string, onPayload: NotificationHandler, onReconnect?: () => void): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}
+
+const migrationsFolder = fileURLToPath(new URL('../drizzle', import.meta.url));
+/** Any fixed number: every process that migrates takes the same advisory lock. */
+const MIGRATION_LOCK_KEY = 727_164_001;
+
+export function createDatabase(config: DatabaseConfig = {}): DatabaseHandle {
+  return config.url ? createPgDatabase(config.url, config.poolMax ?? 10) : createPgliteDatabase(config.dataDir);
+}
+
+function createPgliteDatabase(dataDir: string | undefined): DatabaseHandle {
+  const client = new PGlite(dataDir);
+  const db = drizzlePglite({ client, schema, casing: 'snake_case' }) as unknown as Database;
+  let closed = false;
+  return {
+    db,
+    kind: 'pglite',
+    async migrate() {
+      await migratePglite(db as never, { migrationsFolder });
+    },
+    async ping() {
+      if (closed) throw new Error('database closed');
+      await client.query('select 1');
+    },
+    async listen(channel, onPayload) {
+      const unsubscribe = await client.listen(channel, onPayload);
+      return async () => {
+        if (!closed) await unsubscribe();
+      };
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await client.close();
+    },
+  };
+}
+
+function createPgDatabase(url: string, poolMax: number): DatabaseHandle {
+  const pool = new pg.Pool({ connectionString: url, max: poolMax, idleTimeoutMillis: 30_000 });
+  // An idle client's network error must not crash the process; the pool replaces the client.
+  pool.on('error', () => {});
+  const db = drizzlePg({ client: pool, schema, casing: 'snake_case' }) as unknown as Database;
+  const listener = createPgListener(url);
+  let closed = false;
+  return {
+    db,
+    kind: 'pg',
+    async migrate() {
+      const client = await pool.connect();
+      try {
+        await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+        try {
+          await migratePg(drizzlePg({ client, casing: 'snake_case' }), { migrationsFolder });
+        } finally {
+          await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+        }
+      } finally {
+        client.release();
+      }
+    },
+    async ping() {
+      await db.execute(sql`select 1`);
+    },
+    listen: listener.listen,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await listener.close();
+      await pool.end();
+    },
+  };
+}
+
+/** One dedicated connection per process for LISTEN, re-established with backoff when it drops. */
+function createPgListener(url: string) {
+  type Sub = { onPayload: NotificationHandler; onReconnect: (() => void) | undefined };
+  const channels = new Map<string, Set<Sub>>();
+  let client: pg.Client | undefined;
+  let connecting: Promise<pg.Client> | undefined;
+  let closed = false;
+  let retryTimer: NodeJS.Timeout | undefined;
+
+  const connect = async (isReconnect: boolean): Promise<pg.Client> => {
+    const c = new pg.Client({ connectionString: url });
+    c.on('notification', (msg) => {
+      for (const sub of channels.get(msg.channel) ?? []) sub.onPayload(msg.payload ?? '');
+    });
+    c.on('error', () => scheduleReconnect());
+    c.on('end', () => scheduleReconnect());
+    await c.connect();
+    for (const channel of channels.keys()) await c.query(`listen ${quoteIdent(channel)}`);
+    client = c;
+    if (isReconnect) for (const subs of channels.values()) for (const s of subs) s.onReconnect?.();
+    return c;
+  };
+
+  let delay = 100;
+  const scheduleReconnect = () => {
+    if (closed || retryTimer) return;
+    client = undefined;
+    connecting = undefined;
+    retryTimer = setTimeout(async () => {
+      retryTimer = undefined;
+      try {
+        connecting = connect(true);
+        await connecting;
+        delay = 100;
+      } catch {
+        delay = Math.min(delay * 2, 5_000);
+        scheduleReconnect();
+      }
+    }, delay);
+    retryTimer.unref();
+  };
+
+  const ensure = () => {
+    if (client) return Promise.resolve(client);
+    connecting ??= connect(false);
+    return connecting;
+  };
+
+  return {
+    async listen(channel: string, onPayload: NotificationHandler, onReconnect?: () => void) {
+      const sub: Sub = { onPayload, onReconnect };
+      let subs = channels.get(channel);
+      const isNewChannel = !subs;
+      if (!subs) {
+        subs = new Set();
+        channels.set(channel, subs);
+      }
+      subs.add(sub);
+      const c = await ensure();
+      if (isNewChannel) await c.query(`listen ${quoteIdent(channel)}`);
+      return async () => {
+        subs.delete(sub);
+        if (subs.size === 0 && channels.get(channel) === subs) {
+          channels.delete(channel);
+          await client?.query(`unlisten ${quoteIdent(channel)}`).catch(() => {});
+        }
+      };
+    },
+    async close() {
+      closed = true;
+      if (retryTimer) clearTimeout(retryTimer);
+      channels.clear();
+      const c = client;
+      client = undefined;
+      await c?.end().catch(() => {});
+    },
+  };
+}
+
+function quoteIdent(name: string) {
+  return `"${name.replaceAll('"', '""')}"`;
+}

@@ -1,0 +1,12 @@
+export {
+  createDatabase,
+  type Database,
+  type DatabaseConfig,
+  type DatabaseHandle,
+  type Executor,
+  type NotificationHandler,
+  type Schema,
+  type Transaction,
+} from './client.ts';
+export { isUniqueViolation, pgErrorInfo, type PgErrorInfo } from './errors.ts';
+export * as schema from './schema/index.ts';

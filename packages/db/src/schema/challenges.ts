@@ -1,0 +1,143 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  check,
+  date,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+import type { Generator, TestCase, Verdict } from '@skillbytes/shared';
+import { users } from './users.ts';
+
+export const challenges = pgTable(
+  'challenges',
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    slug: text().notNull(),
+    title: text().notNull(),
+    /** The legacy `selectorDescription`: one line shown in lists. */
+    summary: text().notNull(),
+    description: text().notNull(),
+    difficulty: text({ enum: ['beginner', 'easy', 'medium', 'hard'] }).notNull(),
+    language: text().notNull().default('javascript'),
+    tags: text().array().notNull().default(sql`'{}'::text[]`),
+    points: integer().notNull(),
+    functionName: text().notNull(),
+    starterCode: text(),
+    help: text(),
+    tests: jsonb().$type<TestCase[]>().notNull(),
+    hiddenTests: jsonb().$type<TestCase[]>().notNull().default([]),
+    generator: jsonb().$type<Generator>(),
+    solution: text(),
+    status: text({ enum: ['draft', 'published', 'archived'] }).notNull().default('draft'),
+    createdBy: uuid().references(() => users.id, { onDelete: 'set null' }),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    publishedAt: timestamp({ withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('challenges_slug_key').on(t.slug),
+    index('challenges_pool_idx').on(t.language, t.status),
+    index('challenges_tags_idx').using('gin', t.tags),
+    index('challenges_created_at_idx').on(t.createdAt, t.id),
+    check('challenges_points_check', sql`${t.points} > 0`),
+  ],
+);
+
+export type ChallengeRow = typeof challenges.$inferSelect;
+
+/** One challenge per user per local day. */
+export const dailyAssignments = pgTable(
+  'daily_assignments',
+  {
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    day: date({ mode: 'string' }).notNull(),
+    challengeId: uuid()
+      .notNull()
+      .references(() => challenges.id, { onDelete: 'cascade' }),
+    assignedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.userId, t.day] }),
+    index('daily_assignments_user_challenge_idx').on(t.userId, t.challengeId),
+    index('daily_assignments_challenge_idx').on(t.challengeId),
+  ],
+);
+
+export const submissions = pgTable(
+  'submissions',
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    challengeId: uuid()
+      .notNull()
+      .references(() => challenges.id, { onDelete: 'cascade' }),
+    code: text().notNull(),
+    status: text().notNull(),
+    passed: integer().notNull(),
+    total: integer().notNull(),
+    durationMs: integer().notNull(),
+    /** Seed of the generated cases, so a failure can be replayed exactly. */
+    seed: bigint({ mode: 'number' }),
+    judgeVersion: text().notNull(),
+    verdict: jsonb().$type<Verdict>().notNull(),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('submissions_user_created_idx').on(t.userId, t.createdAt.desc(), t.id.desc()),
+    index('submissions_user_challenge_idx').on(t.userId, t.challengeId, t.createdAt.desc()),
+    index('submissions_challenge_idx').on(t.challengeId),
+    index('submissions_created_at_idx').on(t.createdAt),
+  ],
+);
+
+/** The first accepted submission of a user for a challenge: points are paid exactly once. */
+export const completions = pgTable(
+  'completions',
+  {
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    challengeId: uuid()
+      .notNull()
+      .references(() => challenges.id, { onDelete: 'cascade' }),
+    submissionId: uuid().references(() => submissions.id, { onDelete: 'set null' }),
+    points: integer().notNull(),
+    /** The user's local date of the completion (streaks count local days). */
+    day: date({ mode: 'string' }).notNull(),
+    awardedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.userId, t.challengeId] }),
+    index('completions_user_awarded_idx').on(t.userId, t.awardedAt.desc(), t.challengeId),
+    index('completions_challenge_idx').on(t.challengeId),
+    index('completions_awarded_at_idx').on(t.awardedAt),
+  ],
+);
+
+/** Points per user per ISO week (Monday 00:00 UTC), kept in the completion's transaction. */
+export const weeklyPoints = pgTable(
+  'weekly_points',
+  {
+    weekStart: date({ mode: 'string' }).notNull(),
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    points: integer().notNull().default(0),
+  },
+  (t) => [
+    primaryKey({ columns: [t.weekStart, t.userId] }),
+    index('weekly_points_rank_idx').on(t.weekStart, t.points.desc(), t.userId),
+  ],
+);

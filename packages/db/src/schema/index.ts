@@ -1,0 +1,5 @@
+export * from './audit.ts';
+export * from './challenges.ts';
+export * from './inbox.ts';
+export * from './sessions.ts';
+export * from './users.ts';

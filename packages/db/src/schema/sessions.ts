@@ -1,0 +1,64 @@
+import { sql } from 'drizzle-orm';
+import { index, integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { users } from './users.ts';
+
+/** One row per login (device). The refresh secret is stored only as a SHA-256 hash. */
+export const sessions = pgTable(
+  'sessions',
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    refreshHash: text().notNull(),
+    /** Hash of the secret this one replaced: presenting it again is token reuse. */
+    previousRefreshHash: text(),
+    rotation: integer().notNull().default(0),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    lastUsedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    rotatedAt: timestamp({ withTimezone: true }),
+    /** Absolute lifetime. */
+    expiresAt: timestamp({ withTimezone: true }).notNull(),
+    revokedAt: timestamp({ withTimezone: true }),
+    revokedReason: text(),
+    userAgent: text(),
+    ip: text(),
+  },
+  (t) => [
+    index('sessions_user_id_idx').on(t.userId),
+    index('sessions_active_user_idx').on(t.userId, t.createdAt).where(sql`${t.revokedAt} is null`),
+  ],
+);
+
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    /** The public part of `sbk_<id>_<secret>`, used for lookup. */
+    id: text().primaryKey(),
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    name: text().notNull(),
+    secretHash: text().notNull(),
+    /** First characters of the key, shown in listings so a key can be recognised. */
+    start: text().notNull(),
+    scopes: text().array().notNull().default(sql`'{}'::text[]`),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    lastUsedAt: timestamp({ withTimezone: true }),
+    expiresAt: timestamp({ withTimezone: true }),
+    revokedAt: timestamp({ withTimezone: true }),
+  },
+  (t) => [index('api_keys_user_id_idx').on(t.userId)],
+);
+
+/** Fixed-window counters shared by every server process (login failures, signups, ...). */
+export const rateLimits = pgTable(
+  'rate_limits',
+  {
+    bucket: text().primaryKey(),
+    hits: integer().notNull().default(0),
+    windowStart: timestamp({ withTimezone: true }).notNull(),
+    blockedUntil: timestamp({ withTimezone: true }),
+  },
+  (t) => [index('rate_limits_window_start_idx').on(t.windowStart)],
+);

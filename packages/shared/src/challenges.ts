@@ -1,0 +1,184 @@
+import { z } from 'zod';
+import { Tag } from './auth.ts';
+import { ChallengeStatus, Difficulty, Language, VerdictStatus } from './enums.ts';
+import { LIMITS } from './limits.ts';
+import { Cursor } from './pagination.ts';
+
+export const Slug = z
+  .string()
+  .trim()
+  .min(1)
+  .max(100)
+  .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'Use lowercase letters, digits and single dashes');
+
+export const FunctionName = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z_$][A-Za-z0-9_$]*$/, 'Must be a JavaScript identifier')
+  .max(64);
+
+/** One test: the solution is called as `fn(...input)` and its return value compared with `expectedOutput`. */
+export const TestCase = z
+  .object({
+    input: z.array(z.json()).max(32),
+    expectedOutput: z.json(),
+  })
+  .strict();
+export type TestCase = z.infer<typeof TestCase>;
+
+const Source = (max: number) => z.string().min(1).max(max);
+
+/**
+ * The legacy generator: `inFn` is a script whose completion value is the argument array of one case
+ * (`Math.random` is a seeded PRNG); `outFn` is a function body with `input` and `output` in scope that
+ * returns true when `output` is right for `input`.
+ */
+export const Generator = z
+  .object({
+    inFn: Source(10_000),
+    outFn: Source(10_000),
+    cases: z.number().int().min(1).max(LIMITS.generatedCasesMax),
+  })
+  .strict();
+export type Generator = z.infer<typeof Generator>;
+
+const challengeFields = {
+  slug: Slug.optional(),
+  title: z.string().trim().min(1).max(LIMITS.titleMax),
+  summary: z.string().trim().min(1).max(500),
+  description: z.string().trim().min(1).max(LIMITS.descriptionMax),
+  difficulty: Difficulty,
+  language: Language.default('javascript'),
+  tags: z.array(Tag).max(LIMITS.preferencesMax).default([]),
+  points: z.number().int().min(1).max(1000),
+  functionName: FunctionName,
+  starterCode: z.string().max(LIMITS.codeMaxBytes).optional(),
+  help: z.string().max(10_000).optional(),
+  tests: z.array(TestCase).min(1).max(LIMITS.testsMax),
+  hiddenTests: z.array(TestCase).max(LIMITS.testsMax).default([]),
+  generator: Generator.optional(),
+  /** Reference solution: when given it must pass every test; never shown to users. */
+  solution: z.string().max(LIMITS.codeMaxBytes).optional(),
+};
+
+export const ChallengeCore = z.object(challengeFields).strict();
+export type ChallengeCore = z.infer<typeof ChallengeCore>;
+
+/** The legacy `admin/send-challenge` body. */
+export const LegacyChallenge = z
+  .object({
+    title: z.string().trim().min(1).max(LIMITS.titleMax).optional(),
+    selectorDescription: z.string().trim().min(1).max(500),
+    content: z.string().trim().min(1).max(LIMITS.descriptionMax),
+    testCases: z.array(TestCase).min(1).max(LIMITS.testsMax),
+    generator: Generator.optional(),
+    functionName: FunctionName,
+    help: z.string().max(10_000).optional(),
+    tags: z.array(Tag).max(LIMITS.preferencesMax).default([]),
+    points: z.number().int().min(1).max(1000),
+    difficulty: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .pipe(Difficulty),
+    slug: Slug.optional(),
+    hiddenTests: z.array(TestCase).max(LIMITS.testsMax).default([]),
+    solution: z.string().max(LIMITS.codeMaxBytes).optional(),
+    starterCode: z.string().max(LIMITS.codeMaxBytes).optional(),
+  })
+  .strict();
+
+export const ChallengeInput = z.union([
+  ChallengeCore,
+  LegacyChallenge.transform(
+    (l): ChallengeCore => ({
+      slug: l.slug,
+      title: l.title ?? l.selectorDescription,
+      summary: l.selectorDescription,
+      description: l.content,
+      difficulty: l.difficulty,
+      language: 'javascript',
+      tags: l.tags,
+      points: l.points,
+      functionName: l.functionName,
+      starterCode: l.starterCode,
+      help: l.help,
+      tests: l.testCases,
+      hiddenTests: l.hiddenTests,
+      generator: l.generator,
+      solution: l.solution,
+    }),
+  ),
+]);
+export type ChallengeInput = z.input<typeof ChallengeInput>;
+
+export const ChallengeCreateInput = z
+  .object({ challenge: ChallengeInput, publish: z.boolean().default(false) })
+  .strict();
+export type ChallengeCreateInput = z.input<typeof ChallengeCreateInput>;
+
+export const ChallengeUpdateInput = z
+  .object({
+    id: z.uuid(),
+    patch: z
+      .object({ ...challengeFields, language: Language.optional(), tags: z.array(Tag).max(20).optional() })
+      .partial()
+      .extend({ generator: Generator.nullable().optional(), solution: z.string().max(LIMITS.codeMaxBytes).nullable().optional() })
+      .strict(),
+  })
+  .strict();
+export type ChallengeUpdateInput = z.input<typeof ChallengeUpdateInput>;
+
+/** A challenge named by its id or its slug (the CLI takes either). */
+export const ChallengeRef = z.object({ id: z.string().trim().min(1).max(100) }).strict();
+export type ChallengeRef = z.input<typeof ChallengeRef>;
+
+export const ChallengeListInput = z
+  .object({
+    status: ChallengeStatus.optional(),
+    query: z.string().trim().max(100).optional(),
+    cursor: Cursor.nullish(),
+    limit: z.number().int().min(1).max(LIMITS.pageMax).default(LIMITS.pageDefault),
+  })
+  .strict();
+export type ChallengeListInput = z.input<typeof ChallengeListInput>;
+
+/** Code is bounded again by the judge's configured limit (CODE_TOO_LARGE); this cap only stops abuse early. */
+export const SolutionInput = z
+  .object({ challengeId: z.uuid(), code: z.string().max(LIMITS.codeMaxBytes * 4) })
+  .strict();
+export type SolutionInput = z.input<typeof SolutionInput>;
+
+export const SubmissionsInput = z
+  .object({
+    challengeId: z.uuid().optional(),
+    cursor: Cursor.nullish(),
+    limit: z.number().int().min(1).max(LIMITS.pageMax).default(LIMITS.pageDefault),
+  })
+  .strict();
+export type SubmissionsInput = z.input<typeof SubmissionsInput>;
+
+export const TestKind = z.enum(['visible', 'hidden', 'generated']);
+export type TestKind = z.infer<typeof TestKind>;
+
+export const Verdict = z.object({
+  status: VerdictStatus,
+  passed: z.number().int(),
+  total: z.number().int(),
+  durationMs: z.number(),
+  firstFailure: z
+    .object({
+      index: z.number().int(),
+      kind: TestKind,
+      input: z.json().optional(),
+      expected: z.json().optional(),
+      actual: z.json().optional(),
+      error: z.object({ name: z.string(), message: z.string() }).optional(),
+      limit: z.object({ timeMs: z.number().optional(), memoryMb: z.number().optional() }).optional(),
+      seed: z.number().int().optional(),
+    })
+    .optional(),
+  message: z.string().optional(),
+  logs: z.string().optional(),
+});
+export type Verdict = z.infer<typeof Verdict>;

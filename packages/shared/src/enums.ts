@@ -1,0 +1,28 @@
+import { z } from 'zod';
+
+export const Role = z.enum(['user', 'admin']);
+export type Role = z.infer<typeof Role>;
+
+export const Difficulty = z.enum(['beginner', 'easy', 'medium', 'hard']);
+export type Difficulty = z.infer<typeof Difficulty>;
+
+/** Languages the judge can run. Solutions are judged in a JavaScript sandbox, so this is JavaScript for now. */
+export const Language = z.enum(['javascript']);
+export type Language = z.infer<typeof Language>;
+
+export const ChallengeStatus = z.enum(['draft', 'published', 'archived']);
+export type ChallengeStatus = z.infer<typeof ChallengeStatus>;
+
+export const VerdictStatus = z.enum([
+  'accepted',
+  'wrong_answer',
+  'runtime_error',
+  'time_limit_exceeded',
+  'memory_limit_exceeded',
+  'compile_error',
+  'missing_function',
+]);
+export type VerdictStatus = z.infer<typeof VerdictStatus>;
+
+export const LeaderboardWindow = z.enum(['all', 'week']);
+export type LeaderboardWindow = z.infer<typeof LeaderboardWindow>;

@@ -1,0 +1,47 @@
+/**
+ * Stable application error codes, sent as `error.data.appCode` with every tRPC error.
+ * The value is the tRPC code (and so the HTTP status) the API answers with.
+ */
+export const APP_ERRORS = {
+  // generic
+  VALIDATION_FAILED: 'BAD_REQUEST',
+  UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  NOT_FOUND: 'NOT_FOUND',
+  CONFLICT: 'CONFLICT',
+  RATE_LIMITED: 'TOO_MANY_REQUESTS',
+  INTERNAL: 'INTERNAL_SERVER_ERROR',
+  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+  // auth
+  UNAUTHENTICATED: 'UNAUTHORIZED',
+  FORBIDDEN: 'FORBIDDEN',
+  CSRF_REJECTED: 'FORBIDDEN',
+  INVALID_CREDENTIALS: 'UNAUTHORIZED',
+  INVALID_TOKEN: 'UNAUTHORIZED',
+  SESSION_REVOKED: 'UNAUTHORIZED',
+  SESSION_EXPIRED: 'UNAUTHORIZED',
+  EMAIL_TAKEN: 'CONFLICT',
+  USERNAME_TAKEN: 'CONFLICT',
+  EMAIL_DOMAIN_NOT_ALLOWED: 'BAD_REQUEST',
+  WEAK_PASSWORD: 'BAD_REQUEST',
+  LAST_ADMIN: 'CONFLICT',
+  // challenges and judge
+  CHALLENGE_NOT_FOUND: 'NOT_FOUND',
+  SLUG_TAKEN: 'CONFLICT',
+  CHALLENGE_INVALID: 'BAD_REQUEST',
+  NO_CHALLENGE_AVAILABLE: 'NOT_FOUND',
+  CODE_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  JUDGE_BUSY: 'TOO_MANY_REQUESTS',
+  JUDGE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+  // inbox
+  MESSAGE_NOT_FOUND: 'NOT_FOUND',
+  USER_NOT_FOUND: 'NOT_FOUND',
+} as const;
+
+export type AppCode = keyof typeof APP_ERRORS;
+export type AppErrorTrpcCode = (typeof APP_ERRORS)[AppCode];
+export const APP_CODES = Object.keys(APP_ERRORS) as AppCode[];
+
+export function isAppCode(value: unknown): value is AppCode {
+  return typeof value === 'string' && Object.hasOwn(APP_ERRORS, value);
+}

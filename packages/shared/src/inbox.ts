@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import { Username } from './auth.ts';
+import { LIMITS } from './limits.ts';
+
+export const HexColor = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'Use a hex colour like #2821fc');
+
+export const MessageAudience = z.union([
+  z.object({ everyone: z.literal(true) }).strict(),
+  z.object({ userId: z.uuid() }).strict(),
+  z.object({ username: Username }).strict(),
+]);
+export type MessageAudience = z.infer<typeof MessageAudience>;
+
+export const SendMessageInput = z
+  .object({
+    content: z.string().trim().min(1).max(LIMITS.messageMax),
+    icon: z.string().trim().min(1).max(16).default('📢'),
+    bannerColor: HexColor.default('#2821fc'),
+    to: MessageAudience,
+  })
+  .strict();
+export type SendMessageInput = z.input<typeof SendMessageInput>;
+
+export const MarkReadInput = z.union([
+  z.object({ ids: z.array(z.uuid()).min(1).max(LIMITS.pageMax) }).strict(),
+  z.object({ all: z.literal(true) }).strict(),
+]);
+export type MarkReadInput = z.input<typeof MarkReadInput>;
+
+/** Resumable subscriptions: tRPC fills `lastEventId` from the SSE Last-Event-ID on reconnect. */
+export const SubscriptionInput = z.object({ lastEventId: z.string().max(40).nullish() }).strict().optional();
