@@ -38,7 +38,14 @@ export function defaultApiConfig(overrides: Partial<ApiConfig> = {}): ApiConfig 
     sessionAbsoluteTtlSec: 30 * 24 * 3600,
     allowedEmailDomains: [],
     deletionGraceDays: 30,
-    judge: { timeoutMs: 3000, memoryMb: 64, codeMaxBytes: 64 * 1024, maxCases: 200, workers: 1, queueMax: 64 },
+    judge: {
+      timeoutMs: 3000,
+      memoryMb: 64,
+      codeMaxBytes: 64 * 1024,
+      maxCases: 200,
+      workers: 1,
+      queueMax: 64,
+    },
     ...overrides,
   };
 }

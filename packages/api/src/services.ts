@@ -16,7 +16,9 @@ export type CreateServicesOptions = {
 };
 
 /** Builds the long-lived services of one process. `close()` stops the judge and the event bus (not the database). */
-export async function createServices(opts: CreateServicesOptions): Promise<Services & { close(): Promise<void> }> {
+export async function createServices(
+  opts: CreateServicesOptions,
+): Promise<Services & { close(): Promise<void> }> {
   const logger = opts.logger ?? pino({ level: 'silent' });
   const events = createEventBus(opts.database, logger);
   await events.start();

@@ -38,7 +38,11 @@ export interface DatabaseHandle {
    * LISTEN on a channel. `onReconnect` runs after a lost listener connection is re-established, so the
    * caller can replay whatever was notified while it was away. Returns the unsubscribe function.
    */
-  listen(channel: string, onPayload: NotificationHandler, onReconnect?: () => void): Promise<() => Promise<void>>;
+  listen(
+    channel: string,
+    onPayload: NotificationHandler,
+    onReconnect?: () => void,
+  ): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -47,7 +51,9 @@ const migrationsFolder = fileURLToPath(new URL('../drizzle', import.meta.url));
 const MIGRATION_LOCK_KEY = 727_164_001;
 
 export function createDatabase(config: DatabaseConfig = {}): DatabaseHandle {
-  return config.url ? createPgDatabase(config.url, config.poolMax ?? 10) : createPgliteDatabase(config.dataDir);
+  return config.url
+    ? createPgDatabase(config.url, config.poolMax ?? 10)
+    : createPgliteDatabase(config.dataDir);
 }
 
 function createPgliteDatabase(dataDir: string | undefined): DatabaseHandle {

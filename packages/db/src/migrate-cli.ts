@@ -3,7 +3,11 @@ import path from 'node:path';
 import { createDatabase } from './client.ts';
 
 const url = process.env.DATABASE_URL || undefined;
-const dataDir = path.resolve(process.env.INIT_CWD ?? process.cwd(), process.env.DATA_DIR ?? '.data', 'pglite');
+const dataDir = path.resolve(
+  process.env.INIT_CWD ?? process.cwd(),
+  process.env.DATA_DIR ?? '.data',
+  'pglite',
+);
 const handle = createDatabase(url ? { url } : { dataDir });
 try {
   await handle.migrate();

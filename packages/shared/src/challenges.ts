@@ -76,11 +76,7 @@ export const LegacyChallenge = z
     help: z.string().max(10_000).optional(),
     tags: z.array(Tag).max(LIMITS.preferencesMax).default([]),
     points: z.number().int().min(1).max(1000),
-    difficulty: z
-      .string()
-      .trim()
-      .toLowerCase()
-      .pipe(Difficulty),
+    difficulty: z.string().trim().toLowerCase().pipe(Difficulty),
     slug: Slug.optional(),
     hiddenTests: z.array(TestCase).max(LIMITS.testsMax).default([]),
     solution: z.string().max(LIMITS.codeMaxBytes).optional(),
@@ -123,7 +119,10 @@ export const ChallengeUpdateInput = z
     patch: z
       .object({ ...challengeFields, language: Language.optional(), tags: z.array(Tag).max(20).optional() })
       .partial()
-      .extend({ generator: Generator.nullable().optional(), solution: z.string().max(LIMITS.codeMaxBytes).nullable().optional() })
+      .extend({
+        generator: Generator.nullable().optional(),
+        solution: z.string().max(LIMITS.codeMaxBytes).nullable().optional(),
+      })
       .strict(),
   })
   .strict();

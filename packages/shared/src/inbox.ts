@@ -28,4 +28,7 @@ export const MarkReadInput = z.union([
 export type MarkReadInput = z.input<typeof MarkReadInput>;
 
 /** Resumable subscriptions: tRPC fills `lastEventId` from the SSE Last-Event-ID on reconnect. */
-export const SubscriptionInput = z.object({ lastEventId: z.string().max(40).nullish() }).strict().optional();
+export const SubscriptionInput = z
+  .object({ lastEventId: z.string().max(40).nullish() })
+  .strict()
+  .optional();

@@ -109,7 +109,9 @@ export function createEventBus(database: DatabaseHandle, logger: Logger): EventB
     },
     async start() {
       if (unlisten) return;
-      const [last] = await database.db.select({ max: sql<number>`coalesce(max(${schema.events.id}), 0)::int` }).from(schema.events);
+      const [last] = await database.db
+        .select({ max: sql<number>`coalesce(max(${schema.events.id}), 0)::int` })
+        .from(schema.events);
       lastSeenId = Number(last?.max ?? 0);
       unlisten = await database.listen(CHANNEL, onNotify, () => {
         catchUp().catch((err) => logger.warn({ err }, 'event catch-up failed'));

@@ -7,7 +7,9 @@ export const auditLog = pgTable(
     at: timestamp({ withTimezone: true }).notNull().defaultNow(),
     /** OWASP logging vocabulary: authn_login_success, authz_admin, ... */
     action: text().notNull(),
-    outcome: text({ enum: ['success', 'failure'] }).notNull().default('success'),
+    outcome: text({ enum: ['success', 'failure'] })
+      .notNull()
+      .default('success'),
     actorUserId: uuid(),
     actorKeyId: text(),
     target: text(),

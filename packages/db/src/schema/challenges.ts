@@ -36,7 +36,9 @@ export const challenges = pgTable(
     hiddenTests: jsonb().$type<TestCase[]>().notNull().default([]),
     generator: jsonb().$type<Generator>(),
     solution: text(),
-    status: text({ enum: ['draft', 'published', 'archived'] }).notNull().default('draft'),
+    status: text({ enum: ['draft', 'published', 'archived'] })
+      .notNull()
+      .default('draft'),
     createdBy: uuid().references(() => users.id, { onDelete: 'set null' }),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),

@@ -19,9 +19,7 @@ export const messages = pgTable(
   },
   (t) => [
     index('messages_recipient_idx').on(t.recipientId, t.createdAt.desc(), t.id.desc()),
-    index('messages_broadcast_idx')
-      .on(t.createdAt.desc(), t.id.desc())
-      .where(sql`${t.recipientId} is null`),
+    index('messages_broadcast_idx').on(t.createdAt.desc(), t.id.desc()).where(sql`${t.recipientId} is null`),
   ],
 );
 

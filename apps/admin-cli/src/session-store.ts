@@ -1,0 +1,44 @@
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import path from 'node:path';
+
+export type SavedSession = { url: string; accessToken: string; refreshToken?: string; email?: string };
+
+/** The file `login` writes: one session per server URL, mode 0600 in a 0700 directory. */
+export function sessionFile() {
+  const dir = process.env.SKILLBYTES_CONFIG_DIR ?? path.join(homedir(), '.config', 'skillbytes');
+  return path.join(dir, 'session.json');
+}
+
+function readAll(): Record<string, SavedSession> {
+  const file = sessionFile();
+  if (!existsSync(file)) return {};
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, SavedSession>;
+  } catch {
+    return {};
+  }
+}
+
+export function loadSession(url: string): SavedSession | undefined {
+  return readAll()[url];
+}
+
+export function saveSession(session: SavedSession) {
+  const file = sessionFile();
+  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  const all = { ...readAll(), [session.url]: session };
+  writeFileSync(file, `${JSON.stringify(all, null, 2)}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+}
+
+export function forgetSession(url: string) {
+  const all = readAll();
+  delete all[url];
+  const file = sessionFile();
+  if (Object.keys(all).length === 0) rmSync(file, { force: true });
+  else {
+    writeFileSync(file, `${JSON.stringify(all, null, 2)}\n`, { mode: 0o600 });
+    chmodSync(file, 0o600);
+  }
+}

@@ -1,0 +1,196 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import type { ApiConfig } from '@skillbytes/api';
+import { z } from 'zod';
+
+const csv = z
+  .string()
+  .optional()
+  .transform((v) =>
+    (v ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .optional()
+  .transform((v) => (v === undefined ? undefined : ['true', '1', 'yes'].includes(v)));
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const Origin = z.string().transform((value, ctx) => {
+  try {
+    const u = new URL(value);
+    if ((u.protocol === 'http:' || u.protocol === 'https:') && u.origin === value.replace(/\/$/, ''))
+      return u.origin;
+  } catch {}
+  ctx.addIssue({ code: 'custom', message: `"${value}" is not an origin like https://app.example.com` });
+  return z.NEVER;
+});
+
+/** Every environment variable the server reads. Nothing else in the code base reads process.env. */
+const Env = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: int(0, 65535).default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATABASE_URL: z
+    .string()
+    .optional()
+    .refine((v) => !v || /^postgres(ql)?:\/\//.test(v), 'must be a postgres:// or postgresql:// URL'),
+  DATA_DIR: z.string().min(1).default('./.data'),
+  DATABASE_POOL_MAX: int(1, 200).default(10),
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** Previous signing secrets, still accepted for verification during a rotation. */
+  JWT_PREVIOUS_SECRETS: csv,
+  CORS_ORIGINS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const parts = (v ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+      const out: string[] = [];
+      for (const p of parts) {
+        const r = Origin.safeParse(p);
+        if (r.success) out.push(r.data);
+        else ctx.addIssue({ code: 'custom', message: r.error.issues[0]?.message ?? 'invalid origin' });
+      }
+      return out;
+    }),
+  PUBLIC_ORIGIN: Origin.optional(),
+  TRUST_PROXY: csv,
+  ADMIN_EMAIL: z.email().optional(),
+  ADMIN_PASSWORD: z.string().min(8).max(256).optional(),
+  ALLOWED_EMAIL_DOMAINS: csv,
+  ACCOUNT_DELETION_GRACE_DAYS: int(0, 3650).default(30),
+  ACCESS_TOKEN_TTL_SEC: int(30, 3600).default(900),
+  SESSION_IDLE_TTL_SEC: int(300, 365 * 86400).default(14 * 86400),
+  SESSION_ABSOLUTE_TTL_SEC: int(3600, 400 * 86400).default(30 * 86400),
+  BODY_LIMIT_KB: int(1, 10_240).default(256),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SEED_STARTER_POOL: bool,
+  JUDGE_TIMEOUT_MS: int(100, 60_000).default(3000),
+  JUDGE_MEMORY_MB: int(8, 1024).default(64),
+  JUDGE_CODE_MAX_KB: int(1, 1024).default(64),
+  JUDGE_MAX_CASES: int(1, 10_000).default(200),
+  JUDGE_WORKERS: int(1, 64).optional(),
+  JUDGE_QUEUE_MAX: int(1, 10_000).default(64),
+});
+
+export type Env = z.infer<typeof Env>;
+
+export type ServerConfig = {
+  env: Env;
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  bodyLimitBytes: number;
+  trustProxy: string[];
+  publicOrigin: string | undefined;
+  seedStarterPool: boolean;
+  admin: { email: string; password: string } | undefined;
+  api: ApiConfig;
+};
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+const PLACEHOLDER_SECRETS = ['changeme', 'secret', 'your-secret', 'dev-secret'];
+
+/** Parses the environment; throws ConfigError naming every bad variable. */
+export function loadConfig(source: Record<string, string | undefined>, cwd = process.cwd()): ServerConfig {
+  const result = Env.safeParse(source);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`),
+    );
+  }
+  const env = result.data;
+  const isProduction = env.NODE_ENV === 'production';
+  const dataDir = path.resolve(cwd, env.DATA_DIR);
+  const problems: string[] = [];
+
+  if (isProduction && !env.JWT_SECRET) problems.push('JWT_SECRET: required when NODE_ENV=production');
+  if (env.JWT_SECRET && PLACEHOLDER_SECRETS.some((p) => env.JWT_SECRET?.toLowerCase().includes(p))) {
+    if (isProduction) problems.push('JWT_SECRET: looks like a placeholder; use 32+ random bytes');
+  }
+  if (Boolean(env.ADMIN_EMAIL) !== Boolean(env.ADMIN_PASSWORD)) {
+    problems.push(
+      `${env.ADMIN_EMAIL ? 'ADMIN_PASSWORD' : 'ADMIN_EMAIL'}: ADMIN_EMAIL and ADMIN_PASSWORD go together`,
+    );
+  }
+  if (env.SESSION_IDLE_TTL_SEC > env.SESSION_ABSOLUTE_TTL_SEC) {
+    problems.push('SESSION_IDLE_TTL_SEC: must not exceed SESSION_ABSOLUTE_TTL_SEC');
+  }
+  if (problems.length) throw new ConfigError(problems);
+
+  const secrets = [env.JWT_SECRET ?? devSecret(dataDir), ...env.JWT_PREVIOUS_SECRETS];
+  const jwtKeys = secrets.map((secret) => ({
+    // The kid names the key without revealing it, so rotation needs no extra variable.
+    kid: createHash('sha256').update(secret).digest('base64url').slice(0, 10),
+    secret: new TextEncoder().encode(secret),
+  }));
+
+  return {
+    env,
+    port: env.PORT,
+    host: env.HOST,
+    dataDir,
+    databaseUrl: env.DATABASE_URL || undefined,
+    bodyLimitBytes: env.BODY_LIMIT_KB * 1024,
+    trustProxy: env.TRUST_PROXY,
+    publicOrigin: env.PUBLIC_ORIGIN,
+    seedStarterPool: env.SEED_STARTER_POOL ?? true,
+    admin:
+      env.ADMIN_EMAIL && env.ADMIN_PASSWORD
+        ? { email: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD }
+        : undefined,
+    api: {
+      isProduction,
+      corsOrigins: env.CORS_ORIGINS,
+      jwtKeys,
+      jwtIssuer: 'skillbytes',
+      jwtAudience: 'skillbytes-api',
+      accessTokenTtlSec: env.ACCESS_TOKEN_TTL_SEC,
+      sessionIdleTtlSec: env.SESSION_IDLE_TTL_SEC,
+      sessionAbsoluteTtlSec: env.SESSION_ABSOLUTE_TTL_SEC,
+      allowedEmailDomains: env.ALLOWED_EMAIL_DOMAINS.map((d) => d.toLowerCase()),
+      deletionGraceDays: env.ACCOUNT_DELETION_GRACE_DAYS,
+      judge: {
+        timeoutMs: env.JUDGE_TIMEOUT_MS,
+        memoryMb: env.JUDGE_MEMORY_MB,
+        codeMaxBytes: env.JUDGE_CODE_MAX_KB * 1024,
+        maxCases: env.JUDGE_MAX_CASES,
+        workers: env.JUDGE_WORKERS ?? Math.max(1, availableParallelism() - 1),
+        queueMax: env.JUDGE_QUEUE_MAX,
+      },
+    },
+  };
+}
+
+/** Development only: a signing secret generated once and kept in DATA_DIR (mode 0600), never committed. */
+function devSecret(dataDir: string): string {
+  const file = path.join(dataDir, 'jwt-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(32).toString('base64url');
+  try {
+    writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
+    chmodSync(file, 0o600);
+    return secret;
+  } catch (error) {
+    // Another process created it first: use theirs.
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return readFileSync(file, 'utf8').trim();
+    throw error;
+  }
+}

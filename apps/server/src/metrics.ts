@@ -1,0 +1,47 @@
+import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+
+/** Prometheus metrics of one process: HTTP and procedure counts and durations, plus Node's own. */
+export function createMetrics() {
+  const registry = new Registry();
+  // process CPU/memory/handles and event-loop lag (nodejs_eventloop_lag_*)
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
+  const httpRequests = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests by route and status',
+    labelNames: ['route', 'method', 'status'] as const,
+    registers: [registry],
+  });
+  const httpDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request duration by route',
+    labelNames: ['route', 'method'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  const procedureCalls = new Counter({
+    name: 'trpc_procedure_calls_total',
+    help: 'tRPC procedure calls by path, type and outcome',
+    labelNames: ['path', 'type', 'ok'] as const,
+    registers: [registry],
+  });
+  const procedureDuration = new Histogram({
+    name: 'trpc_procedure_duration_seconds',
+    help: 'tRPC procedure duration by path',
+    labelNames: ['path', 'type'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  return {
+    registry,
+    observeRequest(route: string, method: string, status: number, seconds: number) {
+      httpRequests.inc({ route, method, status: String(status) });
+      httpDuration.observe({ route, method }, seconds);
+    },
+    observeProcedure(path: string, type: string, durationMs: number, ok: boolean) {
+      procedureCalls.inc({ path, type, ok: String(ok) });
+      if (type !== 'subscription') procedureDuration.observe({ path, type }, durationMs / 1000);
+    },
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

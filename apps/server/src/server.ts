@@ -1,0 +1,74 @@
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { type Clock, createServices, type Services } from '@skillbytes/api';
+import { createDatabase } from '@skillbytes/db';
+import pino, { type Logger } from 'pino';
+import type { ServerConfig } from './config.ts';
+import { createHttpApp } from './http.ts';
+import { createMetrics } from './metrics.ts';
+
+export type RunningServer = {
+  url: string;
+  port: number;
+  services: Services;
+  /** Graceful: stop accepting, finish in-flight requests, stop the judge and event bus, close the database. */
+  shutdown(): Promise<void>;
+};
+
+export type StartOptions = { logger?: Logger; clock?: Clock };
+
+/** Migrates, seeds, and starts listening. Used by `main.ts` and by tests (in-process, port 0). */
+export async function startServer(config: ServerConfig, opts: StartOptions = {}): Promise<RunningServer> {
+  const logger = opts.logger ?? pino({ level: config.env.LOG_LEVEL });
+  const database = createDatabase(
+    config.databaseUrl
+      ? { url: config.databaseUrl, poolMax: config.env.DATABASE_POOL_MAX }
+      : { dataDir: path.join(config.dataDir, 'pglite') },
+  );
+  try {
+    await database.migrate();
+  } catch (error) {
+    await database.close().catch(() => {});
+    throw error;
+  }
+  const metrics = createMetrics();
+  const services = await createServices({
+    database,
+    config: config.api,
+    logger,
+    clock: opts.clock,
+    onProcedure: metrics.observeProcedure,
+  });
+  const app = createHttpApp({ services, config, metrics, logger });
+  await new Promise<void>((resolve, reject) => {
+    app.server.once('error', reject);
+    app.server.listen(config.port, config.host, () => resolve());
+  });
+  const { port } = app.server.address() as AddressInfo;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  logger.info(
+    {
+      port,
+      host: config.host,
+      database: database.kind,
+      dataDir: database.kind === 'pglite' ? config.dataDir : undefined,
+    },
+    'server listening',
+  );
+
+  let stopping: Promise<void> | undefined;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    services,
+    shutdown() {
+      stopping ??= (async () => {
+        await app.shutdown();
+        await services.close();
+        await database.close();
+        logger.info('server stopped');
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,81 @@
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.ts';
+
+const tmp = () => mkdtempSync(path.join(tmpdir(), 'sb-config-'));
+
+function problemsOf(env: Record<string, string>) {
+  try {
+    loadConfig({ DATA_DIR: tmp(), ...env });
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems.join('\n');
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('configuration', () => {
+  it('has working defaults for a development machine', () => {
+    const config = loadConfig({ DATA_DIR: tmp() });
+    expect(config.port).toBe(3000);
+    expect(config.host).toBe('127.0.0.1');
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.api.isProduction).toBe(false);
+    expect(config.api.corsOrigins).toEqual([]);
+  });
+
+  it.each([
+    ['PORT', { PORT: 'eighty' }],
+    ['PORT', { PORT: '70000' }],
+    ['DATABASE_URL', { DATABASE_URL: 'mysql://localhost/db' }],
+    ['JWT_SECRET', { JWT_SECRET: 'short' }],
+    ['CORS_ORIGINS', { CORS_ORIGINS: 'https://ok.example.com,not a url' }],
+    ['CORS_ORIGINS', { CORS_ORIGINS: 'https://app.example.com/path' }],
+    ['NODE_ENV', { NODE_ENV: 'staging' }],
+    ['ADMIN_EMAIL', { ADMIN_EMAIL: 'not-an-email', ADMIN_PASSWORD: 'long enough password' }],
+    ['ADMIN_PASSWORD', { ADMIN_EMAIL: 'admin@example.com' }],
+    ['LOG_LEVEL', { LOG_LEVEL: 'loud' }],
+    ['JUDGE_TIMEOUT_MS', { JUDGE_TIMEOUT_MS: '-5' }],
+    ['BODY_LIMIT_KB', { BODY_LIMIT_KB: '0' }],
+    ['SESSION_IDLE_TTL_SEC', { SESSION_IDLE_TTL_SEC: '2000000', SESSION_ABSOLUTE_TTL_SEC: '100000' }],
+  ])('a bad %s is refused with its name', (name, env) => {
+    expect(problemsOf(env)).toContain(name);
+  });
+
+  it('requires a real JWT_SECRET in production', () => {
+    expect(problemsOf({ NODE_ENV: 'production' })).toContain('JWT_SECRET');
+    expect(
+      problemsOf({ NODE_ENV: 'production', JWT_SECRET: 'changeme-changeme-changeme-changeme-1234' }),
+    ).toContain('JWT_SECRET');
+  });
+
+  it('generates the development signing secret once and keeps it private in DATA_DIR', () => {
+    const dir = tmp();
+    const first = loadConfig({ DATA_DIR: dir });
+    const second = loadConfig({ DATA_DIR: dir });
+    expect(first.api.jwtKeys[0]?.secret).toEqual(second.api.jwtKeys[0]?.secret);
+    const file = path.join(dir, 'jwt-secret');
+    expect(readFileSync(file, 'utf8').trim().length).toBeGreaterThanOrEqual(32);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+
+  it('keeps previous secrets for verification with distinct key ids', () => {
+    const config = loadConfig({
+      DATA_DIR: tmp(),
+      JWT_SECRET: 'new-secret-new-secret-new-secret-new-secret',
+      JWT_PREVIOUS_SECRETS: 'old-secret-old-secret-old-secret-old-secret',
+    });
+    expect(config.api.jwtKeys).toHaveLength(2);
+    expect(config.api.jwtKeys[0]?.kid).not.toBe(config.api.jwtKeys[1]?.kid);
+  });
+
+  it('parses comma-separated origins', () => {
+    const config = loadConfig({
+      DATA_DIR: tmp(),
+      CORS_ORIGINS: 'https://a.example.com, http://localhost:5173',
+    });
+    expect(config.api.corsOrigins).toEqual(['https://a.example.com', 'http://localhost:5173']);
+  });
+});
