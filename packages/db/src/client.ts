@@ -10,8 +10,16 @@ import pg from 'pg';
 import * as schema from './schema/index.ts';
 
 export type Schema = typeof schema;
+
+type RowsOf<T> = { rows: T[] };
+
+/** Both drivers return `{ rows }` from `execute`; this tells the type system so. */
+export interface RowsResultHKT extends PgQueryResultHKT {
+  type: RowsOf<this['row']>;
+}
+
 /** The one client type the rest of the code sees, whichever driver is underneath. */
-export type Database = PgDatabase<PgQueryResultHKT, Schema>;
+export type Database = PgDatabase<RowsResultHKT, Schema>;
 export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
 /** Either the database or a transaction: domain functions that can run inside a caller's transaction take this. */
 export type Executor = Database | Transaction;

@@ -1,0 +1,23 @@
+import path from 'node:path';
+import { defineConfig } from 'vitest/config';
+
+/**
+ * The test settings every package shares. With VITEST_JSON_REPORT=<dir> (CI) each package also writes
+ * a JSON report there, which scripts/test-summary.mjs adds up.
+ */
+export function packageTestConfig(packageDir: string) {
+  const reportDir = process.env.VITEST_JSON_REPORT;
+  const name = path.basename(packageDir);
+  return defineConfig({
+    test: {
+      include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+      testTimeout: 30_000,
+      hookTimeout: 120_000,
+      pool: 'forks',
+      maxWorkers: 2,
+      reporters: reportDir
+        ? ['default', ['json', { outputFile: path.join(reportDir, `${name}.json`) }]]
+        : ['default'],
+    },
+  });
+}
