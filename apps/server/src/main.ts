@@ -3,7 +3,8 @@ import { startServer } from './server.ts';
 
 let config: ReturnType<typeof loadConfig>;
 try {
-  config = loadConfig(process.env);
+  // Relative paths (DATA_DIR) are relative to where the user ran `pnpm start`, not to this package.
+  config = loadConfig(process.env, process.env.INIT_CWD ?? process.cwd());
 } catch (error) {
   if (error instanceof ConfigError) {
     console.error(error.message);
