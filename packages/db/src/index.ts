@@ -10,3 +10,4 @@ export {
 } from './client.ts';
 export { isUniqueViolation, pgErrorInfo, type PgErrorInfo } from './errors.ts';
 export * as schema from './schema/index.ts';
+export { loadStarterChallenges, seedStarterPool } from './seed.ts';
