@@ -1,0 +1,101 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { afterAll, describe, expect, it } from 'vitest';
+import { defaultApiConfig } from '../config.ts';
+import { DomainError } from '../errors.ts';
+import { createJudge, type JudgeSpec } from './index.ts';
+
+const spec: JudgeSpec = {
+  functionName: 'solve',
+  tests: [{ input: [], expectedOutput: 1 }],
+  hiddenTests: [],
+  generator: null,
+};
+
+/** Busy for about `ms` inside the sandbox, then correct. */
+const busy = (ms: number) =>
+  `function solve() { const end = Date.now() + ${ms}; while (Date.now() < end) {} return 1; }`;
+const quick = 'const solve = () => 1;';
+
+async function appCodeOf(promise: Promise<unknown>): Promise<string | undefined> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  return error instanceof DomainError ? error.appCode : undefined;
+}
+
+describe('admission', () => {
+  const judge = createJudge({ ...defaultApiConfig().judge, workers: 1, queueMax: 1 });
+  afterAll(() => judge.close());
+
+  it('allows one run in flight per owner', async () => {
+    const first = judge.judge(spec, busy(300), 'run', { owner: 'user-1' });
+    expect(await appCodeOf(judge.judge(spec, quick, 'run', { owner: 'user-1' }))).toBe('JUDGE_BUSY');
+    const other = judge.judge(spec, quick, 'run', { owner: 'user-2' });
+    expect((await first).verdict.status).toBe('accepted');
+    expect((await other).verdict.status).toBe('accepted');
+    expect((await judge.judge(spec, quick, 'run', { owner: 'user-1' })).verdict.status).toBe('accepted');
+  });
+
+  it('refuses work beyond the workers and the bounded queue', async () => {
+    const running = judge.judge(spec, busy(300), 'run');
+    const queued = judge.judge(spec, quick, 'run');
+    expect(await appCodeOf(judge.judge(spec, quick, 'run'))).toBe('JUDGE_BUSY');
+    expect((await running).verdict.status).toBe('accepted');
+    expect((await queued).verdict.status).toBe('accepted');
+  });
+
+  it('does not charge a queued run for its wait', async () => {
+    const tight = createJudge({ ...defaultApiConfig().judge, timeoutMs: 1000, workers: 1 });
+    try {
+      const runs = await Promise.all([
+        tight.judge(spec, busy(600), 'run'),
+        tight.judge(spec, busy(600), 'run'),
+      ]);
+      expect(runs.map((r) => r.verdict.status)).toEqual(['accepted', 'accepted']);
+    } finally {
+      await tight.close();
+    }
+  });
+});
+
+describe('responsiveness', () => {
+  const judge = createJudge({ ...defaultApiConfig().judge, workers: 2, queueMax: 16 });
+  afterAll(() => judge.close());
+
+  it('keeps the event loop responsive while every worker is busy and runs are queued', async () => {
+    await Promise.all([judge.judge(spec, quick, 'run'), judge.judge(spec, quick, 'run')]);
+    const delay = monitorEventLoopDelay({ resolution: 10 });
+    delay.enable();
+    const runs = await Promise.all(Array.from({ length: 8 }, () => judge.judge(spec, busy(250), 'run')));
+    delay.disable();
+    expect(runs.every((r) => r.verdict.status === 'accepted')).toBe(true);
+    // Any 250 ms run on the main thread would show here as a 250 ms delay.
+    expect(delay.max / 1e6).toBeLessThan(200);
+  });
+});
+
+describe('shutdown', () => {
+  it('refuses work after close and fails runs that were still waiting', async () => {
+    const judge = createJudge({ ...defaultApiConfig().judge, workers: 1 });
+    const waiting = appCodeOf(judge.judge(spec, busy(200), 'run'));
+    await judge.close();
+    expect(await waiting).toBe('JUDGE_UNAVAILABLE');
+    expect(await appCodeOf(judge.judge(spec, quick, 'run'))).toBe('JUDGE_UNAVAILABLE');
+    expect(await appCodeOf(judge.checkChallenge({ ...spec, solution: null }))).toBe('JUDGE_UNAVAILABLE');
+  });
+
+  it('answers JUDGE_UNAVAILABLE, not a verdict, when a worker cannot start', async () => {
+    // More memory than a 32-bit WebAssembly module can address: module creation fails in the worker.
+    const judge = createJudge({ ...defaultApiConfig().judge, memoryMb: 40_000 });
+    try {
+      expect(await appCodeOf(judge.judge(spec, quick, 'run'))).toBe('JUDGE_UNAVAILABLE');
+    } finally {
+      await judge.close();
+    }
+  });
+
+  it('reports its version', () => {
+    expect(createJudge(defaultApiConfig().judge).version).toBe('quickjs-0.31.0/1');
+  });
+});
