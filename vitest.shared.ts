@@ -11,7 +11,7 @@ export function packageTestConfig(packageDir: string) {
   return defineConfig({
     test: {
       include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-      testTimeout: 30_000,
+      testTimeout: 60_000,
       hookTimeout: 120_000,
       pool: 'forks',
       maxWorkers: 2,

@@ -11,6 +11,6 @@ export type CommandContext = { client: AdminClient; out: Output; url: string; op
 export function commandContext(cmd: Command): CommandContext {
   const options = cmd.optsWithGlobals<GlobalOptions>();
   const url = options.url;
-  const client = createAdminClient(url, () => options.apiKey ?? loadSession(url)?.accessToken);
+  const client = createAdminClient(url, () => options.apiKey || loadSession(url)?.accessToken);
   return { client, out: createOutput(Boolean(options.json)), url, options };
 }

@@ -1,6 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
+import { registerAuth } from './commands/auth.ts';
+import { registerChallenges } from './commands/challenges.ts';
 import { registerHealth } from './commands/health.ts';
+import { registerKeys } from './commands/keys.ts';
+import { registerMessages } from './commands/messages.ts';
+import { registerStats } from './commands/stats.ts';
+import { registerUsers } from './commands/users.ts';
 import { reportError } from './errors.ts';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
@@ -21,6 +27,12 @@ export function buildProgram() {
     .showHelpAfterError()
     .exitOverride();
   registerHealth(program);
+  registerAuth(program);
+  registerUsers(program);
+  registerKeys(program);
+  registerChallenges(program);
+  registerMessages(program);
+  registerStats(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

@@ -68,6 +68,12 @@ const Env = z.object({
   ADMIN_PASSWORD: z.string().min(8).max(256).optional(),
   ALLOWED_EMAIL_DOMAINS: csv,
   ACCOUNT_DELETION_GRACE_DAYS: int(0, 3650).default(30),
+  /** Login attempts per account before the backoff starts (1 s, doubling, at most 5 min). */
+  LOGIN_MAX_FAILURES_PER_ACCOUNT: int(1, 100).default(5),
+  /** Failed logins per client IP per 15 minutes. */
+  LOGIN_MAX_FAILURES_PER_IP: int(1, 100_000).default(30),
+  SIGNUPS_PER_IP_PER_HOUR: int(1, 100_000).default(10),
+  MAX_SESSIONS_PER_USER: int(1, 1000).default(50),
   ACCESS_TOKEN_TTL_SEC: int(30, 3600).default(900),
   SESSION_IDLE_TTL_SEC: int(300, 365 * 86400).default(14 * 86400),
   SESSION_ABSOLUTE_TTL_SEC: int(3600, 400 * 86400).default(30 * 86400),
@@ -166,6 +172,16 @@ export function loadConfig(source: Record<string, string | undefined>, cwd = pro
       sessionAbsoluteTtlSec: env.SESSION_ABSOLUTE_TTL_SEC,
       allowedEmailDomains: env.ALLOWED_EMAIL_DOMAINS.map((d) => d.toLowerCase()),
       deletionGraceDays: env.ACCOUNT_DELETION_GRACE_DAYS,
+      maxSessionsPerUser: env.MAX_SESSIONS_PER_USER,
+      rateLimits: {
+        loginPerAccount: {
+          limit: env.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+          windowSec: 3600,
+          backoff: { baseSec: 1, maxSec: 300 },
+        },
+        loginPerIp: { limit: env.LOGIN_MAX_FAILURES_PER_IP, windowSec: 900 },
+        signupPerIp: { limit: env.SIGNUPS_PER_IP_PER_HOUR, windowSec: 3600 },
+      },
       judge: {
         timeoutMs: env.JUDGE_TIMEOUT_MS,
         memoryMb: env.JUDGE_MEMORY_MB,

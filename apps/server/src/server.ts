@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { type Clock, createServices, type Services } from '@skillbytes/api';
-import { createDatabase } from '@skillbytes/db';
+import { type Clock, createServices, ensureAdmin, type Services, systemClock } from '@skillbytes/api';
+import { createDatabase, seedStarterPool } from '@skillbytes/db';
 import pino, { type Logger } from 'pino';
 import type { ServerConfig } from './config.ts';
 import { createHttpApp } from './http.ts';
@@ -27,6 +27,14 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
   );
   try {
     await database.migrate();
+    if (config.seedStarterPool) {
+      const seeded = await seedStarterPool(database.db);
+      logger.info({ seeded }, seeded ? 'starter challenge pool seeded' : 'challenge pool already present');
+    }
+    if (config.admin) {
+      const outcome = await ensureAdmin(database.db, logger, config.admin, (opts.clock ?? systemClock).now());
+      logger.info({ outcome }, 'admin account from ADMIN_EMAIL checked');
+    }
   } catch (error) {
     await database.close().catch(() => {});
     throw error;

@@ -81,6 +81,34 @@ describe('tRPC over HTTP', () => {
     expect(body.error?.json.data.appCode).toBe('PAYLOAD_TOO_LARGE');
   });
 
+  it('an oversized chunked body (no content-length) to auth.login gets 413', async () => {
+    const chunk = new TextEncoder().encode(`"${'x'.repeat(1024)}",`);
+    let sent = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent === 0) {
+          controller.enqueue(new TextEncoder().encode('{"json":{"identifier":"a","password":['));
+        }
+        if (sent >= 16) {
+          controller.enqueue(new TextEncoder().encode('""]}}'));
+          controller.close();
+          return;
+        }
+        controller.enqueue(chunk);
+        sent += 1;
+      },
+    });
+    const res = await fetch(`${server.url}/trpc/auth.login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: stream,
+      duplex: 'half',
+    } as RequestInit);
+    expect(res.status).toBe(413);
+    const body = (await res.json()) as { error: { json: { data: { appCode: string } } } };
+    expect(body.error.json.data.appCode).toBe('PAYLOAD_TOO_LARGE');
+  });
+
   it('refuses non-JSON POSTs (form posts cannot reach mutations)', async () => {
     for (const type of [
       'text/plain',

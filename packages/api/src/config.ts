@@ -16,6 +16,14 @@ export type ApiConfig = {
   /** Lower-cased email domains allowed to sign up; empty means any. */
   allowedEmailDomains: string[];
   deletionGraceDays: number;
+  /** Active sessions per user; a new login beyond it revokes the oldest. */
+  maxSessionsPerUser: number;
+  /** Throttles kept in PostgreSQL (see auth/rate-limit.ts). */
+  rateLimits: {
+    loginPerAccount: RateLimitPolicy;
+    loginPerIp: RateLimitPolicy;
+    signupPerIp: RateLimitPolicy;
+  };
   judge: {
     timeoutMs: number;
     memoryMb: number;
@@ -24,6 +32,24 @@ export type ApiConfig = {
     workers: number;
     queueMax: number;
   };
+};
+
+/**
+ * `limit` attempts per `windowSec`; past it, either wait for the window to end or, with `backoff`, wait
+ * `baseSec * 2^n` (at most `maxSec`) before each further attempt.
+ */
+export type RateLimitPolicy = {
+  limit: number;
+  windowSec: number;
+  backoff?: { baseSec: number; maxSec: number };
+};
+
+export const DEFAULT_RATE_LIMITS: ApiConfig['rateLimits'] = {
+  // Lucia-style backoff, capped at 5 minutes: a victim is never locked out for long, and an attacker
+  // gets about 25 guesses an hour per account (ASVS 4 2.2.1 allows 100).
+  loginPerAccount: { limit: 5, windowSec: 3600, backoff: { baseSec: 1, maxSec: 300 } },
+  loginPerIp: { limit: 30, windowSec: 900 },
+  signupPerIp: { limit: 10, windowSec: 3600 },
 };
 
 export function defaultApiConfig(overrides: Partial<ApiConfig> = {}): ApiConfig {
@@ -38,6 +64,8 @@ export function defaultApiConfig(overrides: Partial<ApiConfig> = {}): ApiConfig 
     sessionAbsoluteTtlSec: 30 * 24 * 3600,
     allowedEmailDomains: [],
     deletionGraceDays: 30,
+    maxSessionsPerUser: 50,
+    rateLimits: DEFAULT_RATE_LIMITS,
     judge: {
       timeoutMs: 3000,
       memoryMb: 64,

@@ -15,7 +15,10 @@ export {
   type ResponseControl,
   type Services,
 } from './context.ts';
-export { defaultApiConfig, type ApiConfig } from './config.ts';
+export { defaultApiConfig, DEFAULT_RATE_LIMITS, type ApiConfig, type RateLimitPolicy } from './config.ts';
+export { ensureAdmin, type EnsureAdminResult } from './auth/admins.ts';
+export { isCallerActive } from './auth/authenticate.ts';
+export { isSessionActive, SESSION_REVOKED_EVENT } from './auth/sessions.ts';
 export { DomainError } from './errors.ts';
 export { createServices, type CreateServicesOptions } from './services.ts';
 

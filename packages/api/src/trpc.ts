@@ -7,7 +7,9 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import superjson from 'superjson';
 import { z } from 'zod';
+import { audit } from './auth/audit.ts';
 import { resolveCaller } from './auth/authenticate.ts';
+import { actorOf } from './auth/env.ts';
 import type { Caller, Context } from './context.ts';
 import { DomainError, defaultAppCode, toTRPCError } from './errors.ts';
 
@@ -68,17 +70,30 @@ const authenticated = t.middleware(async ({ ctx, next }) => {
   return next({ ctx: { ...ctx, caller } });
 });
 
-const adminOnly = t.middleware(async ({ ctx, next }) => {
+const adminOnly = t.middleware(async ({ ctx, next, path, type }) => {
   const caller = ctx.caller as Caller;
   const isAdmin = caller.role === 'admin' && (caller.kind === 'session' || caller.scopes.includes('admin'));
   if (!isAdmin) {
+    ctx.logger.warn(
+      { userId: caller.userId, keyId: caller.kind === 'apiKey' ? caller.keyId : undefined, path },
+      'authz_fail',
+    );
     throw new TRPCError({
       code: 'FORBIDDEN',
       message: 'Admins only',
       cause: new DomainError('FORBIDDEN', 'Admins only'),
     });
   }
-  return next({ ctx: { ...ctx, caller } });
+  const result = await next({ ctx: { ...ctx, caller } });
+  // Every admin mutation that succeeded leaves an `authz_admin` row, whichever router it is in.
+  if (type === 'mutation' && result.ok) {
+    await audit(
+      ctx.db,
+      { ip: ctx.req.ip, userAgent: ctx.req.userAgent, logger: ctx.logger },
+      { action: 'authz_admin', at: ctx.now(), ...actorOf(caller), metadata: { procedure: path } },
+    ).catch((err: unknown) => ctx.logger.error({ err, path }, 'audit write failed'));
+  }
+  return result;
 });
 
 // 3. procedures ----------------------------------------------------------------------------------------

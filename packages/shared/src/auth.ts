@@ -60,19 +60,28 @@ export const SignupInput = z
   .strict();
 export type SignupInput = z.input<typeof SignupInput>;
 
+/** An email (contains '@') or a username; looked up case-insensitively, never validated further (no oracle). */
+export const LoginIdentifier = z.string().trim().min(1).max(LIMITS.emailMax);
+
 export const LoginInput = z
   .object({
-    identifier: z.string().trim().min(1).max(LIMITS.emailMax),
+    identifier: LoginIdentifier,
     password: CurrentPassword,
     tokenDelivery: TokenDelivery.default('cookie'),
   })
   .strict();
 export type LoginInput = z.input<typeof LoginInput>;
 
+/**
+ * `<session id>.<256-bit secret, base64url>` (80 characters). The exact shape is checked by the server,
+ * so anything else that fits here (an access token, an API key) is an UNAUTHORIZED, not a 400.
+ */
+export const RefreshToken = z.string().min(1).max(1024);
+
 export const RefreshInput = z
   .object({
     /** Native clients send the refresh token here; browsers send it as a cookie. */
-    refreshToken: z.string().min(1).max(200).optional(),
+    refreshToken: RefreshToken.optional(),
     tokenDelivery: TokenDelivery.default('cookie'),
   })
   .strict()
@@ -90,8 +99,16 @@ export const UpdateProfileInput = z
   .strict();
 export type UpdateProfileInput = z.input<typeof UpdateProfileInput>;
 
+/**
+ * The current session is replaced by a new one; its tokens come back as cookies, or in the body when
+ * `tokenDelivery: 'body'` is asked by a caller that authenticated with a Bearer token.
+ */
 export const ChangePasswordInput = z
-  .object({ currentPassword: CurrentPassword, newPassword: Password })
+  .object({
+    currentPassword: CurrentPassword,
+    newPassword: Password,
+    tokenDelivery: TokenDelivery.default('cookie'),
+  })
   .strict();
 export type ChangePasswordInput = z.input<typeof ChangePasswordInput>;
 
@@ -100,6 +117,28 @@ export type DeleteAccountInput = z.input<typeof DeleteAccountInput>;
 
 export const IdInput = z.object({ id: z.uuid() }).strict();
 export type IdInput = z.input<typeof IdInput>;
+
+/** What `auth.signup`, `auth.login` and `auth.refresh` answer. Tokens appear only with `tokenDelivery: 'body'`. */
+export type AuthTokens = {
+  /** When the access token expires (refresh before then). */
+  expiresAt: Date;
+  /** When the session ends at the latest (absolute lifetime). */
+  sessionExpiresAt: Date;
+  accessToken?: string;
+  refreshToken?: string;
+};
+
+/** One signed-in device in `auth.sessions.list`; never the refresh secret or its hash. */
+export type SessionInfo = {
+  id: string;
+  createdAt: Date;
+  lastUsedAt: Date;
+  expiresAt: Date;
+  userAgent: string | null;
+  /** Coarse: an IPv4 /24 or IPv6 /48 network, enough to recognise a place, not a device. */
+  ip: string | null;
+  current: boolean;
+};
 
 export const Profile = z.object({
   id: z.uuid(),

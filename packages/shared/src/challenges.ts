@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { Tag } from './auth.ts';
 import { ChallengeStatus, Difficulty, Language, VerdictStatus } from './enums.ts';
 import { LIMITS } from './limits.ts';
-import { Cursor } from './pagination.ts';
+import { Cursor, PageInput } from './pagination.ts';
 
 export const Slug = z
   .string()
@@ -108,6 +108,19 @@ export const ChallengeInput = z.union([
 ]);
 export type ChallengeInput = z.input<typeof ChallengeInput>;
 
+/**
+ * The branch of `ChallengeInput` a body is meant for, so a bad file's errors name its own fields
+ * (a failed union reports both branches at once). Legacy bodies carry `selectorDescription`, `testCases`
+ * or `content`.
+ */
+export function challengeSchemaFor(body: unknown): typeof ChallengeCore | typeof LegacyChallenge {
+  const isLegacy =
+    typeof body === 'object' &&
+    body !== null &&
+    ['selectorDescription', 'testCases', 'content'].some((k) => Object.hasOwn(body, k));
+  return isLegacy ? LegacyChallenge : ChallengeCore;
+}
+
 export const ChallengeCreateInput = z
   .object({ challenge: ChallengeInput, publish: z.boolean().default(false) })
   .strict();
@@ -117,19 +130,28 @@ export const ChallengeUpdateInput = z
   .object({
     id: z.uuid(),
     patch: z
-      .object({ ...challengeFields, language: Language.optional(), tags: z.array(Tag).max(20).optional() })
+      .object({
+        ...challengeFields,
+        // Without their defaults: an absent field in a patch means "unchanged", never "reset".
+        language: Language.optional(),
+        tags: z.array(Tag).max(LIMITS.preferencesMax).optional(),
+        hiddenTests: z.array(TestCase).max(LIMITS.testsMax).optional(),
+      })
       .partial()
       .extend({
         generator: Generator.nullable().optional(),
         solution: z.string().max(LIMITS.codeMaxBytes).nullable().optional(),
       })
-      .strict(),
+      .strict()
+      .refine((patch) => Object.values(patch).some((v) => v !== undefined), 'Change at least one field'),
   })
   .strict();
 export type ChallengeUpdateInput = z.input<typeof ChallengeUpdateInput>;
 
 /** A challenge named by its id or its slug (the CLI takes either). */
-export const ChallengeRef = z.object({ id: z.string().trim().min(1).max(100) }).strict();
+export const ChallengeRef = z
+  .object({ id: z.union([z.uuid(), Slug], { error: 'Give a challenge id (uuid) or slug' }) })
+  .strict();
 export type ChallengeRef = z.input<typeof ChallengeRef>;
 
 export const ChallengeListInput = z
@@ -139,7 +161,8 @@ export const ChallengeListInput = z
     cursor: Cursor.nullish(),
     limit: z.number().int().min(1).max(LIMITS.pageMax).default(LIMITS.pageDefault),
   })
-  .strict();
+  .strict()
+  .prefault({});
 export type ChallengeListInput = z.input<typeof ChallengeListInput>;
 
 /** Code is bounded again by the judge's configured limit (CODE_TOO_LARGE); this cap only stops abuse early. */
@@ -154,8 +177,13 @@ export const SubmissionsInput = z
     cursor: Cursor.nullish(),
     limit: z.number().int().min(1).max(LIMITS.pageMax).default(LIMITS.pageDefault),
   })
-  .strict();
+  .strict()
+  .prefault({});
 export type SubmissionsInput = z.input<typeof SubmissionsInput>;
+
+/** `challenges.completed`: a page, or the first page when no input is given. */
+export const CompletedInput = PageInput.prefault({});
+export type CompletedInput = z.input<typeof CompletedInput>;
 
 export const TestKind = z.enum(['visible', 'hidden', 'generated']);
 export type TestKind = z.infer<typeof TestKind>;

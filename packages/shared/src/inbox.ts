@@ -29,6 +29,23 @@ export type MarkReadInput = z.input<typeof MarkReadInput>;
 
 /** Resumable subscriptions: tRPC fills `lastEventId` from the SSE Last-Event-ID on reconnect. */
 export const SubscriptionInput = z
-  .object({ lastEventId: z.string().max(40).nullish() })
+  .object({
+    lastEventId: z
+      .string()
+      .regex(/^\d{1,15}$/, 'lastEventId must be an event id sent by this server')
+      .nullish(),
+  })
   .strict()
   .optional();
+
+/** A message as its recipient sees it. */
+export type InboxItem = {
+  id: string;
+  content: string;
+  icon: string;
+  bannerColor: string;
+  createdAt: Date;
+  /** Sent to everyone (rather than to this user alone). */
+  isBroadcast: boolean;
+  isRead: boolean;
+};

@@ -16,3 +16,22 @@ export const LeaderboardMeInput = z.object({ window: LeaderboardWindow.default('
 export type LeaderboardMeInput = z.input<typeof LeaderboardMeInput>;
 
 export type LeaderboardEntry = { rank: number; userId: string; username: string; points: number };
+
+/** `leaderboard.me`: `rank` is null in the weekly window when the caller has no points this week. */
+export type LeaderboardMe = {
+  window: LeaderboardWindow;
+  rank: number | null;
+  points: number;
+  username: string;
+  /** Up to two entries just above the caller, in board order. */
+  above: LeaderboardEntry[];
+  /** Up to two entries just below the caller, in board order. */
+  below: LeaderboardEntry[];
+};
+
+/**
+ * A `leaderboard.onChange` push: points changed somewhere on the board since the last push (at most
+ * one a second, coalesced). Clients refetch what they show; `mine` is the caller's own new total when
+ * it is among the changes.
+ */
+export type LeaderboardChange = { mine: { points: number; delta: number } | null };

@@ -1,13 +1,45 @@
-import type { Caller, Context } from '../context.ts';
+import type { Caller, Context, RequestInfo } from '../context.ts';
 import { DomainError } from '../errors.ts';
+import type { Database } from '@skillbytes/db';
+import { apiKeyCaller, isApiKeyActive, isApiKeyShaped } from './api-keys.ts';
+import { isSessionActive, sessionCaller } from './sessions.ts';
+import { verifyAccessToken } from './tokens.ts';
+
+/** One resolution per HTTP request, shared by the calls of a batch. */
+const resolved = new WeakMap<RequestInfo, Promise<Caller>>();
 
 /**
  * Resolves the caller of a procedure that needs one. Tests may pre-set `ctx.caller`; otherwise the
- * request's credentials are checked.
+ * request's credentials are checked: an API key (`Authorization: Bearer sbk_...` only, never a cookie),
+ * or an access token (Bearer, or the HttpOnly cookie; SSE subscriptions use the cookie). Every check
+ * reaches the database, so revocation is immediate on every process.
  */
-export async function resolveCaller(ctx: Context): Promise<Caller> {
-  if (ctx.caller) return ctx.caller;
+export function resolveCaller(ctx: Context): Promise<Caller> {
+  if (ctx.caller) return Promise.resolve(ctx.caller);
+  let pending = resolved.get(ctx.req);
+  if (!pending) {
+    pending = authenticate(ctx);
+    resolved.set(ctx.req, pending);
+  }
+  return pending;
+}
+
+async function authenticate(ctx: Context): Promise<Caller> {
   const { bearer, accessCookie } = ctx.credentials;
-  if (!bearer && !accessCookie) throw new DomainError('UNAUTHENTICATED', 'Sign in first');
-  throw new DomainError('INVALID_TOKEN', 'Invalid or expired credentials');
+  const now = ctx.now();
+  if (bearer && isApiKeyShaped(bearer)) return apiKeyCaller(ctx.db, bearer, now);
+  const token = bearer ?? accessCookie;
+  if (!token) throw new DomainError('UNAUTHENTICATED', 'Sign in first');
+  const claims = await verifyAccessToken(ctx.config, token, now);
+  return sessionCaller(ctx.db, ctx.config.sessionIdleTtlSec, claims, now);
+}
+
+/**
+ * For long-lived work started by a caller (subscriptions): is its session or API key still good? The
+ * same facts the per-request check uses, without the idle-time bump.
+ */
+export function isCallerActive(db: Database, caller: Caller, now: Date): Promise<boolean> {
+  return caller.kind === 'session'
+    ? isSessionActive(db, caller.sessionId, now)
+    : isApiKeyActive(db, caller.keyId, now);
 }

@@ -49,6 +49,8 @@ export const challenges = pgTable(
     index('challenges_pool_idx').on(t.language, t.status),
     index('challenges_tags_idx').using('gin', t.tags),
     index('challenges_created_at_idx').on(t.createdAt, t.id),
+    // admin list filtered by status, topics of published challenges
+    index('challenges_status_created_idx').on(t.status, t.createdAt, t.id),
     check('challenges_points_check', sql`${t.points} > 0`),
   ],
 );
@@ -98,7 +100,7 @@ export const submissions = pgTable(
   },
   (t) => [
     index('submissions_user_created_idx').on(t.userId, t.createdAt.desc(), t.id.desc()),
-    index('submissions_user_challenge_idx').on(t.userId, t.challengeId, t.createdAt.desc()),
+    index('submissions_user_challenge_idx').on(t.userId, t.challengeId, t.createdAt.desc(), t.id.desc()),
     index('submissions_challenge_idx').on(t.challengeId),
     index('submissions_created_at_idx').on(t.createdAt),
   ],
@@ -122,7 +124,7 @@ export const completions = pgTable(
   },
   (t) => [
     primaryKey({ columns: [t.userId, t.challengeId] }),
-    index('completions_user_awarded_idx').on(t.userId, t.awardedAt.desc(), t.challengeId),
+    index('completions_user_awarded_idx').on(t.userId, t.awardedAt.desc(), t.challengeId.desc()),
     index('completions_challenge_idx').on(t.challengeId),
     index('completions_awarded_at_idx').on(t.awardedAt),
   ],
@@ -142,4 +144,15 @@ export const weeklyPoints = pgTable(
     primaryKey({ columns: [t.weekStart, t.userId] }),
     index('weekly_points_rank_idx').on(t.weekStart, t.points.desc(), t.userId),
   ],
+);
+
+/** `pointsHistogram` for the weekly board: active users per positive weekly total, kept by a trigger on `weekly_points`. */
+export const weeklyPointsHistogram = pgTable(
+  'weekly_points_histogram',
+  {
+    weekStart: date({ mode: 'string' }).notNull(),
+    points: integer().notNull(),
+    users: integer().notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.weekStart, t.points] })],
 );

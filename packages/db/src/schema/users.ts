@@ -49,3 +49,14 @@ export const users = pgTable(
 );
 
 export type UserRow = typeof users.$inferSelect;
+
+/**
+ * How many active (not deleted) users have each positive points total. A trigger on `users` keeps it
+ * in the same transaction as the points change (migration `leaderboard_histogram`), so a user's rank is
+ * 1 + the sum over higher totals: O(distinct totals), not O(users). Users with 0 points are left out:
+ * nobody ranks below them.
+ */
+export const pointsHistogram = pgTable('points_histogram', {
+  points: integer().primaryKey(),
+  users: integer().notNull().default(0),
+});

@@ -1,0 +1,45 @@
+import type { RouterOutputs } from '@skillbytes/api';
+import type { Command } from 'commander';
+import { commandContext } from '../context.ts';
+import { keyValues, table } from '../output.ts';
+
+type Stats = RouterOutputs['admin']['stats'];
+
+const percent = (rate: number | null) => (rate === null ? '-' : `${(rate * 100).toFixed(1)}%`);
+
+export function statsText(s: Stats): string {
+  const totals = keyValues([
+    ['users', s.users.total],
+    ['admins', s.users.admins],
+    [`new today (${s.day} UTC)`, s.users.newToday],
+    ['active today', s.activeToday],
+    ['submissions', s.submissions.total],
+    ['submissions today', s.submissions.today],
+    ['acceptance rate', percent(s.acceptanceRate)],
+    ['completions', s.completions],
+  ]);
+  const top =
+    s.topChallenges.length === 0
+      ? 'no completed challenges yet'
+      : table(
+          ['challenge', 'title', 'completions', 'submissions', 'acceptance'],
+          s.topChallenges.map((c) => [
+            c.slug,
+            c.title,
+            c.completions,
+            c.submissions,
+            percent(c.acceptanceRate),
+          ]),
+        );
+  return `${totals}\n\ntop challenges\n${top}`;
+}
+
+export function registerStats(program: Command) {
+  program
+    .command('stats')
+    .description('users, active today, submissions, acceptance rate, top challenges')
+    .action(async (_opts, cmd: Command) => {
+      const { client, out } = commandContext(cmd);
+      out.result(await client.admin.stats.query(), statsText);
+    });
+}

@@ -1,0 +1,115 @@
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startTestServer, type TestServer, trpcGet } from '@skillbytes/server/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './cli-harness.ts';
+
+const ADMIN = { email: 'auth-cli-admin@example.com', password: 'granite orchard velvet 27' };
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer({
+    ADMIN_EMAIL: ADMIN.email,
+    ADMIN_PASSWORD: ADMIN.password,
+    SEED_STARTER_POOL: 'false',
+  });
+}, 120_000);
+afterAll(() => server?.close());
+
+// The harness blanks SKILLBYTES_API_KEY; unset it so the saved session is what authenticates.
+const sessionEnv = { SKILLBYTES_API_KEY: undefined as unknown as string };
+
+const cli = (args: string[], configDir: string, stdin?: string) =>
+  runCli(['--url', server.url, ...args], { configDir, stdin, env: sessionEnv });
+
+const savedSession = (configDir: string) => {
+  const file = path.join(configDir, 'session.json');
+  return {
+    file,
+    all: JSON.parse(readFileSync(file, 'utf8')) as Record<
+      string,
+      { accessToken: string; refreshToken: string }
+    >,
+  };
+};
+
+describe('skillbytes-admin login / whoami / logout', () => {
+  it('login --password-stdin saves a private session that whoami --json uses', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'sb-cli-auth-'));
+    const login = await cli(
+      ['login', '--email', ADMIN.email, '--password-stdin'],
+      dir,
+      `${ADMIN.password}\n`,
+    );
+    expect(login.code, login.stderr).toBe(0);
+    expect(login.stdout).toContain(`as ${ADMIN.email} (admin)`);
+    expect(login.stdout).not.toContain(ADMIN.password);
+
+    const { file, all } = savedSession(dir);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(all[server.url]?.refreshToken).toMatch(/^[0-9a-f-]{36}\./);
+
+    const who = await cli(['whoami', '--json'], dir);
+    expect(who.code, who.stderr).toBe(0);
+    expect(JSON.parse(who.stdout)).toMatchObject({ email: ADMIN.email, role: 'admin', via: 'session' });
+    const human = await cli(['whoami'], dir);
+    expect(human.stdout).toMatch(/role\s+admin/);
+  });
+
+  it('a wrong password exits 1 naming UNAUTHORIZED (INVALID_CREDENTIALS) and saves nothing', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'sb-cli-auth-'));
+    const r = await cli(
+      ['login', '--email', ADMIN.email, '--password-stdin'],
+      dir,
+      'not the password at all\n',
+    );
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('UNAUTHORIZED (INVALID_CREDENTIALS)');
+    expect(() => savedSession(dir)).toThrow();
+  });
+
+  it('without --password-stdin and no terminal, login is a usage error (it never echoes a password)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'sb-cli-auth-'));
+    const r = await cli(['login', '--email', ADMIN.email], dir, `${ADMIN.password}\n`);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--password-stdin');
+  });
+
+  it('refreshes an access token the server refuses, with the saved refresh token, and saves the new pair', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'sb-cli-auth-'));
+    await cli(['login', '--email', ADMIN.email, '--password-stdin'], dir, ADMIN.password);
+    const { file, all } = savedSession(dir);
+    const before = all[server.url]!;
+    // An access token that no longer verifies (as after its 15 minutes).
+    writeFileSync(
+      file,
+      JSON.stringify({ [server.url]: { ...before, accessToken: `${before.accessToken}x` } }),
+      {
+        mode: 0o600,
+      },
+    );
+    const who = await cli(['whoami', '--json'], dir);
+    expect(who.code, who.stderr).toBe(0);
+    expect(JSON.parse(who.stdout).email).toBe(ADMIN.email);
+    const after = savedSession(dir).all[server.url]!;
+    expect(after.refreshToken).not.toBe(before.refreshToken);
+    expect(after.accessToken).not.toBe(before.accessToken);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+
+  it('logout revokes the session on the server and forgets it locally', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'sb-cli-auth-'));
+    await cli(['login', '--email', ADMIN.email, '--password-stdin'], dir, ADMIN.password);
+    const token = savedSession(dir).all[server.url]!.accessToken;
+    const out = await cli(['logout'], dir);
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stdout).toContain('logged out');
+    const me = await trpcGet(server.url, 'auth.me', undefined, { authorization: `Bearer ${token}` });
+    expect(me.res.status).toBe(401);
+    const who = await cli(['whoami'], dir);
+    expect(who.code).toBe(1);
+    expect(who.stderr).toContain('UNAUTHORIZED');
+    expect((await cli(['logout'], dir)).stdout).toContain('not logged in');
+  });
+});

@@ -1,0 +1,112 @@
+import {
+  startTestServer,
+  type TestServer,
+  type TrpcBody,
+  trpcGet,
+  trpcPost,
+} from '@skillbytes/server/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './cli-harness.ts';
+
+const ADMIN = { email: 'stats-admin@example.com', password: 'stats-admin-password-1' };
+
+let server: TestServer;
+let apiKey: string;
+let userToken: string;
+
+function resultOf<T>(response: { body: TrpcBody }): T {
+  const data = response.body.result?.data.json;
+  if (data === undefined) throw new Error(`call failed: ${JSON.stringify(response.body.error)}`);
+  return data as T;
+}
+
+beforeAll(async () => {
+  server = await startTestServer({
+    ADMIN_EMAIL: ADMIN.email,
+    ADMIN_PASSWORD: ADMIN.password,
+    SEED_STARTER_POOL: 'false',
+  });
+  const login = await trpcPost(server.url, 'auth.login', {
+    identifier: ADMIN.email,
+    password: ADMIN.password,
+    tokenDelivery: 'body',
+  });
+  const adminAuth = { authorization: `Bearer ${resultOf<{ accessToken: string }>(login).accessToken}` };
+  apiKey = resultOf<{ key: string }>(
+    await trpcPost(server.url, 'admin.apiKeys.create', { name: 'stats' }, adminAuth),
+  ).key;
+  resultOf(
+    await trpcPost(
+      server.url,
+      'challenges.create',
+      {
+        challenge: {
+          slug: 'triple',
+          title: 'Triple',
+          summary: 'Triple a number.',
+          description: 'Write `triple(x)`.',
+          difficulty: 'easy',
+          points: 10,
+          functionName: 'triple',
+          tests: [{ input: [2], expectedOutput: 6 }],
+          solution: 'function triple(x) { return 3 * x; }',
+        },
+        publish: true,
+      },
+      adminAuth,
+    ),
+  );
+  userToken = resultOf<{ accessToken: string }>(
+    await trpcPost(server.url, 'auth.signup', {
+      email: 'stats-user@example.com',
+      password: 'a-long-stats-password-4',
+      tokenDelivery: 'body',
+    }),
+  ).accessToken;
+  const userAuth = { authorization: `Bearer ${userToken}` };
+  const daily = resultOf<{ challenge: { id: string } }>(
+    await trpcGet(server.url, 'challenges.daily', undefined, userAuth),
+  );
+  for (const code of ['function triple(x) { return x; }', 'function triple(x) { return 3 * x; }']) {
+    resultOf(
+      await trpcPost(server.url, 'challenges.submit', { challengeId: daily.challenge.id, code }, userAuth),
+    );
+  }
+}, 120_000);
+afterAll(() => server?.close());
+
+describe('skillbytes-admin stats', () => {
+  it('prints users, activity, submissions, acceptance rate and top challenges as a table', async () => {
+    const r = await runCli(['--url', server.url, '--api-key', apiKey, 'stats']);
+    expect(r.code, r.stderr).toBe(0);
+    for (const label of ['users', 'active today', 'submissions', 'acceptance rate', 'top challenges']) {
+      expect(r.stdout).toContain(label);
+    }
+    expect(r.stdout).toMatch(/acceptance rate\s+50\.0%/);
+    expect(r.stdout).toMatch(/triple.*Triple.*1.*2.*50\.0%/);
+  });
+
+  it('prints the same figures as JSON with --json', async () => {
+    const r = await runCli(['stats', '--json', '--url', server.url, '--api-key', apiKey]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      users: { total: 2, admins: 1 },
+      activeToday: 2,
+      submissions: { total: 2, accepted: 1 },
+      acceptanceRate: 0.5,
+      completions: 1,
+      topChallenges: [{ slug: 'triple', completions: 1, submissions: 2, acceptanceRate: 0.5 }],
+    });
+  });
+
+  it('exits 1 with FORBIDDEN for a non-admin and UNAUTHORIZED when signed out', async () => {
+    const asUser = await runCli(['--url', server.url, '--api-key', userToken, 'stats']);
+    expect(asUser.code).toBe(1);
+    expect(asUser.stderr).toContain('FORBIDDEN');
+    const signedOut = await runCli(['--url', server.url, 'stats', '--json']);
+    expect(signedOut.code).toBe(1);
+    expect(JSON.parse(signedOut.stderr)).toMatchObject({
+      error: { code: 'UNAUTHORIZED', appCode: 'UNAUTHENTICATED' },
+    });
+  });
+});

@@ -1,0 +1,129 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import {
+  startTestServer,
+  type TestServer,
+  type TrpcBody,
+  trpcGet,
+  trpcPost,
+} from '@skillbytes/server/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './cli-harness.ts';
+
+/** The result of a successful call (the error, if it failed). */
+function dataOf<T>(body: TrpcBody): T {
+  if (!body.result) throw new Error(`call failed: ${JSON.stringify(body.error)}`);
+  return body.result.data.json as T;
+}
+
+const ADMIN = { email: 'users-cli-admin@example.com', password: 'harbour quince slalom 61' };
+const PASSWORD = 'lagoon pepper trellis 58';
+
+let server: TestServer;
+let configDir: string;
+const people: Record<string, { id: string; token: string }> = {};
+
+beforeAll(async () => {
+  server = await startTestServer({
+    ADMIN_EMAIL: ADMIN.email,
+    ADMIN_PASSWORD: ADMIN.password,
+    SEED_STARTER_POOL: 'false',
+  });
+  for (const username of ['ada_l', 'grace_h', 'alan_t']) {
+    const { body } = await trpcPost(server.url, 'auth.signup', {
+      email: `${username}@example.com`,
+      username,
+      password: PASSWORD,
+      tokenDelivery: 'body',
+    });
+    const data = dataOf<{ user: { id: string }; accessToken: string }>(body);
+    people[username] = { id: data.user.id, token: data.accessToken };
+  }
+  configDir = mkdtempSync(path.join(tmpdir(), 'sb-cli-users-'));
+  const login = await admin(['login', '--email', ADMIN.email, '--password-stdin'], ADMIN.password);
+  expect(login.code, login.stderr).toBe(0);
+}, 120_000);
+afterAll(() => server?.close());
+
+const env = { SKILLBYTES_API_KEY: undefined as unknown as string };
+function admin(args: string[], stdin?: string) {
+  return runCli(['--url', server.url, ...args], { configDir, stdin, env });
+}
+
+describe('skillbytes-admin users', () => {
+  it('lists accounts as a table, filters with --query, and prints JSON with --json', async () => {
+    const all = await admin(['users', 'list']);
+    expect(all.code, all.stderr).toBe(0);
+    expect(all.stdout).toMatch(/email.*username.*role/);
+    for (const name of ['ada_l', 'grace_h', 'alan_t']) expect(all.stdout).toContain(name);
+
+    const some = await admin(['users', 'list', '--query', 'GRACE', '--json']);
+    const page = JSON.parse(some.stdout) as { items: { username: string }[]; nextCursor: string | null };
+    expect(page.items.map((u) => u.username)).toEqual(['grace_h']);
+    expect(some.stdout).not.toContain('passwordHash');
+  });
+
+  it('shows one account by username or id', async () => {
+    const byName = await admin(['users', 'show', 'ADA_L']);
+    expect(byName.code, byName.stderr).toBe(0);
+    expect(byName.stdout).toMatch(/email\s+ada_l@example.com/);
+    expect(byName.stdout).toMatch(/sessions\s+1/);
+    const byId = await admin(['users', 'show', people.alan_t!.id, '--json']);
+    expect(JSON.parse(byId.stdout)).toMatchObject({ username: 'alan_t', role: 'user' });
+  });
+
+  it('promotes and demotes by username; the promoted user is signed out and then has admin rights', async () => {
+    const up = await admin(['users', 'promote', 'grace_h']);
+    expect(up.code, up.stderr).toBe(0);
+    expect(up.stdout).toContain('grace_h is now an admin');
+    const old = await trpcGet(server.url, 'auth.me', undefined, {
+      authorization: `Bearer ${people.grace_h!.token}`,
+    });
+    expect(old.res.status).toBe(401);
+    const { body } = await trpcPost(server.url, 'auth.login', {
+      identifier: 'grace_h',
+      password: PASSWORD,
+      tokenDelivery: 'body',
+    });
+    const token = dataOf<{ accessToken: string }>(body).accessToken;
+    const list = await trpcGet(server.url, 'admin.users.list', {}, { authorization: `Bearer ${token}` });
+    expect(list.res.status).toBe(200);
+
+    expect((await admin(['users', 'promote', 'grace_h'])).stdout).toContain('already was an admin');
+    const down = await admin(['users', 'demote', 'grace_h', '--json']);
+    expect(JSON.parse(down.stdout)).toMatchObject({ role: 'user', changed: true });
+    const refused = await trpcGet(server.url, 'admin.users.list', {}, { authorization: `Bearer ${token}` });
+    expect(refused.res.status).toBe(401);
+  });
+
+  it('refuses to demote the last admin (exit 1, LAST_ADMIN)', async () => {
+    const who = JSON.parse((await admin(['whoami', '--json'])).stdout) as { id: string };
+    const r = await admin(['users', 'demote', who.id]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('CONFLICT (LAST_ADMIN)');
+  });
+
+  it('an unknown user exits 1 with NOT_FOUND; a malformed name is a usage error', async () => {
+    const unknown = await admin(['users', 'show', 'nobody_here']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('NOT_FOUND (USER_NOT_FOUND)');
+    const bad = await admin(['users', 'promote', 'not a name!']);
+    expect(bad.code).toBe(2);
+    expect((await admin(['users', 'list', '--limit', '0'])).code).toBe(2);
+  });
+
+  it('a signed-in non-admin is refused (exit 1, FORBIDDEN)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'sb-cli-users-'));
+    const login = await runCli(['--url', server.url, 'login', '--email', 'alan_t', '--password-stdin'], {
+      configDir: dir,
+      stdin: PASSWORD,
+      env,
+    });
+    expect(login.code).toBe(0);
+    expect(login.stderr).toContain('not an admin');
+    const r = await runCli(['--url', server.url, 'users', 'list'], { configDir: dir, env });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('FORBIDDEN');
+  });
+});

@@ -1,0 +1,175 @@
+import { type Database, schema } from '@skillbytes/db';
+import type { AdminUserRef, AdminUsersListInput, Page, Role, SetRoleInput } from '@skillbytes/shared';
+import { and, count, desc, eq, gt, ilike, isNull, or, sql } from 'drizzle-orm';
+import type { z } from 'zod';
+import { assertKeepsAnAdmin, lockAdminRoles } from '../auth/admins.ts';
+import { audit } from '../auth/audit.ts';
+import { type AuthEnv, actorOf } from '../auth/env.ts';
+import { revokeSessions } from '../auth/sessions.ts';
+import type { Caller } from '../context.ts';
+import { DomainError } from '../errors.ts';
+
+const u = schema.users;
+const s = schema.sessions;
+const k = schema.apiKeys;
+
+/** What admins see of an account: no password hash. */
+const adminColumns = {
+  id: u.id,
+  email: u.email,
+  username: u.username,
+  name: u.name,
+  role: u.role,
+  points: u.points,
+  currentStreak: u.currentStreak,
+  bestStreak: u.bestStreak,
+  createdAt: u.createdAt,
+  updatedAt: u.updatedAt,
+  deletedAt: u.deletedAt,
+};
+
+export type AdminUser = {
+  id: string;
+  email: string;
+  username: string | null;
+  name: string | null;
+  role: Role;
+  points: number;
+  currentStreak: number;
+  bestStreak: number;
+  createdAt: Date;
+  updatedAt: Date;
+  deletedAt: Date | null;
+};
+
+const userNotFound = () => new DomainError('USER_NOT_FOUND', 'No such user');
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Keyset position `(created_at, id)`; the timestamp as PostgreSQL text so microseconds survive. */
+function encodeCursor(at: string, id: string) {
+  return Buffer.from(JSON.stringify([at, id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { at: string; id: string } {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (
+      Array.isArray(value) &&
+      value.length === 2 &&
+      typeof value[0] === 'string' &&
+      /^\d{4}-\d{2}-\d{2}[ T][\d:.+-]+$/.test(value[0]) &&
+      typeof value[1] === 'string' &&
+      UUID.test(value[1])
+    ) {
+      return { at: value[0], id: value[1] };
+    }
+  } catch {}
+  throw new DomainError('VALIDATION_FAILED', 'Invalid cursor: pass back the nextCursor of a previous page');
+}
+
+/** Newest accounts first; `query` matches email, username or name (substring, any case) or an exact id. */
+export async function listUsers(
+  db: Database,
+  input: z.output<typeof AdminUsersListInput>,
+): Promise<Page<AdminUser>> {
+  const q = input.query?.trim();
+  const pattern = q ? `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : undefined;
+  const after = input.cursor ? decodeCursor(input.cursor) : undefined;
+  const rows = await db
+    .select({ ...adminColumns, cursorAt: sql<string>`${u.createdAt}::text` })
+    .from(u)
+    .where(
+      and(
+        pattern
+          ? or(
+              ilike(u.email, pattern),
+              ilike(u.username, pattern),
+              ilike(u.name, pattern),
+              q && UUID.test(q) ? eq(u.id, q.toLowerCase()) : undefined,
+            )
+          : undefined,
+        after ? sql`(${u.createdAt}, ${u.id}) < (${after.at}::timestamptz, ${after.id}::uuid)` : undefined,
+      ),
+    )
+    .orderBy(desc(u.createdAt), desc(u.id))
+    .limit(input.limit + 1);
+  const page = rows.slice(0, input.limit);
+  const last = page.at(-1);
+  return {
+    items: page.map(({ cursorAt: _c, ...user }) => user),
+    nextCursor: rows.length > input.limit && last ? encodeCursor(last.cursorAt, last.id) : null,
+  };
+}
+
+/** One account by id or username (deleted ones too, marked), with its active sessions and keys. */
+export async function getUser(db: Database, ref: z.output<typeof AdminUserRef>, now: Date) {
+  const [user] = await db
+    .select(adminColumns)
+    .from(u)
+    .where('id' in ref ? eq(u.id, ref.id) : sql`lower(${u.username}) = lower(${ref.username})`)
+    .limit(1);
+  if (!user) throw userNotFound();
+  const [sessions] = await db
+    .select({ n: count() })
+    .from(s)
+    .where(and(eq(s.userId, user.id), isNull(s.revokedAt), gt(s.expiresAt, now)));
+  const [keys] = await db
+    .select({ n: count() })
+    .from(k)
+    .where(and(eq(k.userId, user.id), isNull(k.revokedAt), or(isNull(k.expiresAt), gt(k.expiresAt, now))));
+  return { ...user, activeSessions: sessions?.n ?? 0, activeApiKeys: keys?.n ?? 0 };
+}
+
+/**
+ * Changes an account's role. A real change signs the user out everywhere (their tokens carried the old
+ * role; privileges change ⇒ new session). The last admin cannot be demoted (LAST_ADMIN).
+ */
+export async function setRole(
+  env: AuthEnv,
+  caller: Caller,
+  input: z.output<typeof SetRoleInput>,
+): Promise<AdminUser & { changed: boolean }> {
+  return env.db.transaction(async (tx) => {
+    await lockAdminRoles(tx);
+    const [target] = await tx
+      .select({ role: u.role, deletedAt: u.deletedAt })
+      .from(u)
+      .where(eq(u.id, input.id))
+      .for('update');
+    if (!target || target.deletedAt) throw userNotFound();
+    let changed = false;
+    if (target.role !== input.role) {
+      if (target.role === 'admin') await assertKeepsAnAdmin(tx, input.id);
+      await tx.update(u).set({ role: input.role, updatedAt: env.now }).where(eq(u.id, input.id));
+      const revoked = await revokeSessions(tx, env, input.id, { reason: 'role_change' });
+      await audit(tx, env, {
+        action: 'authz_change',
+        at: env.now,
+        ...actorOf(caller),
+        target: input.id,
+        metadata: { from: target.role, to: input.role, revokedSessions: revoked.length },
+      });
+      changed = true;
+    }
+    const [user] = await tx.select(adminColumns).from(u).where(eq(u.id, input.id));
+    if (!user) throw userNotFound();
+    return { ...user, changed };
+  });
+}
+
+/** Signs a user out of every device (ASVS 7.4.5). */
+export async function revokeUserSessions(env: AuthEnv, caller: Caller, userId: string) {
+  return env.db.transaction(async (tx) => {
+    const [target] = await tx.select({ id: u.id }).from(u).where(eq(u.id, userId));
+    if (!target) throw userNotFound();
+    const revoked = await revokeSessions(tx, env, userId, { reason: 'admin_revoke' });
+    await audit(tx, env, {
+      action: 'session_revoked',
+      at: env.now,
+      ...actorOf(caller),
+      target: userId,
+      metadata: { revokedSessions: revoked.length, byAdmin: true },
+    });
+    return { revoked: revoked.length };
+  });
+}

@@ -1,0 +1,75 @@
+import { type Executor, schema } from '@skillbytes/db';
+import type { Logger } from 'pino';
+import { sha256 } from './tokens.ts';
+
+/** OWASP Logging Vocabulary names (plus `user_restored` for a login inside the deletion grace period). */
+export type AuditAction =
+  | 'user_created'
+  | 'user_restored'
+  | 'user_updated'
+  | 'user_deleted'
+  | 'authn_login_success'
+  | 'authn_login_fail'
+  | 'authn_token_reuse'
+  | 'authn_password_change'
+  | 'authn_password_change_fail'
+  | 'authn_token_created'
+  | 'authn_token_revoked'
+  | 'session_created'
+  | 'session_renewed'
+  | 'session_logout'
+  | 'session_revoked'
+  | 'session_expired'
+  | 'authz_change'
+  | 'authz_admin';
+
+/** Who and where: taken from the request, never from the input. */
+export type AuditSource = { ip: string | null; userAgent: string | null; logger: Logger };
+
+export type AuditEntry = {
+  action: AuditAction;
+  at: Date;
+  outcome?: 'success' | 'failure';
+  actorUserId?: string | null;
+  actorKeyId?: string | null;
+  /** What was acted on: a user id, a session id, a key id... */
+  target?: string | null;
+  /** Stored hashed (OWASP: session ids in logs are "replaced with a hashed value"). */
+  sessionId?: string | null;
+  /** Structured and safe: never a password, token, secret or raw identifier someone typed. */
+  metadata?: Record<string, unknown>;
+};
+
+/** One audit_log row, in the caller's transaction, and one structured log line with the same facts. */
+export async function audit(exec: Executor, source: AuditSource, entry: AuditEntry): Promise<void> {
+  const row = {
+    at: entry.at,
+    action: entry.action,
+    outcome: entry.outcome ?? 'success',
+    actorUserId: entry.actorUserId ?? null,
+    actorKeyId: entry.actorKeyId ?? null,
+    target: entry.target ?? null,
+    ip: source.ip,
+    userAgent: source.userAgent,
+    sessionHash: entry.sessionId ? sessionHash(entry.sessionId) : null,
+    metadata: entry.metadata ?? {},
+  };
+  await exec.insert(schema.auditLog).values(row);
+  source.logger.info(
+    {
+      audit: row.action,
+      outcome: row.outcome,
+      actorUserId: row.actorUserId,
+      actorKeyId: row.actorKeyId,
+      target: row.target,
+      sessionHash: row.sessionHash,
+      ip: row.ip,
+      metadata: row.metadata,
+    },
+    row.action,
+  );
+}
+
+export function sessionHash(sessionId: string) {
+  return sha256(`session:${sessionId}`).slice(0, 22);
+}

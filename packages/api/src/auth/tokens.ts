@@ -1,0 +1,127 @@
+import { createHash, randomBytes, randomUUID, timingSafeEqual, webcrypto } from 'node:crypto';
+import { Role } from '@skillbytes/shared';
+import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import type { ApiConfig } from '../config.ts';
+import { DomainError } from '../errors.ts';
+
+/** RFC 9068 media type: a token of another kind (an ID token, some other JWT) cannot be replayed here. */
+export const ACCESS_TOKEN_TYP = 'at+jwt';
+const ALGORITHM = 'HS256';
+/** RFC 7519 allows "a few minutes"; we allow a few seconds of clock skew between processes. */
+const CLOCK_TOLERANCE_SEC = 5;
+const ACCESS_TOKEN_MAX_CHARS = 2048;
+
+export type AccessClaims = { userId: string; sessionId: string; role: Role };
+
+export async function signAccessToken(
+  config: Pick<ApiConfig, 'jwtKeys' | 'jwtIssuer' | 'jwtAudience' | 'accessTokenTtlSec'>,
+  claims: AccessClaims,
+  now: Date,
+): Promise<{ token: string; expiresAt: Date }> {
+  const key = config.jwtKeys[0];
+  if (!key) throw new Error('no JWT signing key configured');
+  const iat = Math.floor(now.getTime() / 1000);
+  const exp = iat + config.accessTokenTtlSec;
+  const token = await new SignJWT({ sid: claims.sessionId, role: claims.role })
+    .setProtectedHeader({ alg: ALGORITHM, kid: key.kid, typ: ACCESS_TOKEN_TYP })
+    .setSubject(claims.userId)
+    .setJti(randomUUID())
+    .setIssuedAt(iat)
+    .setExpirationTime(exp)
+    .setIssuer(config.jwtIssuer)
+    .setAudience(config.jwtAudience)
+    .sign(key.secret);
+  return { token, expiresAt: new Date(exp * 1000) };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+const verificationKeys = new WeakMap<Uint8Array, Promise<webcrypto.CryptoKey>>();
+
+/**
+ * Given raw bytes, jose imports a WebCrypto key on every verification; importing once per secret halves
+ * what every authenticated request pays for it (bench: about 170 → 80 µs of CPU).
+ */
+function verificationKey(secret: Uint8Array): Promise<webcrypto.CryptoKey> {
+  let key = verificationKeys.get(secret);
+  if (!key) {
+    key = webcrypto.subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
+    key.catch(() => verificationKeys.delete(secret));
+    verificationKeys.set(secret, key);
+  }
+  return key;
+}
+
+/**
+ * Verifies an access token: HS256 only (jose never accepts `none`, and pinning refuses RS256/ES256
+ * look-alikes), the key chosen by `kid` from configuration (never from the token), and every claim we
+ * rely on required (`exp` is only checked by jose when present). Any failure is one INVALID_TOKEN.
+ */
+export async function verifyAccessToken(
+  config: Pick<ApiConfig, 'jwtKeys' | 'jwtIssuer' | 'jwtAudience' | 'accessTokenTtlSec'>,
+  token: string,
+  now: Date,
+): Promise<AccessClaims & { expiresAt: Date }> {
+  if (token.length > ACCESS_TOKEN_MAX_CHARS) throw invalidToken();
+  try {
+    const { payload } = await jwtVerify(
+      token,
+      (header) => {
+        const key = config.jwtKeys.find((k) => k.kid === header.kid);
+        if (!key) throw new joseErrors.JWKSNoMatchingKey();
+        return verificationKey(key.secret);
+      },
+      {
+        algorithms: [ALGORITHM],
+        issuer: config.jwtIssuer,
+        audience: config.jwtAudience,
+        typ: ACCESS_TOKEN_TYP,
+        requiredClaims: ['exp', 'iat', 'sub', 'sid', 'jti'],
+        clockTolerance: CLOCK_TOLERANCE_SEC,
+        maxTokenAge: config.accessTokenTtlSec + CLOCK_TOLERANCE_SEC,
+        currentDate: now,
+      },
+    );
+    const role = Role.safeParse(payload.role);
+    const sub = payload.sub ?? '';
+    const sid = typeof payload.sid === 'string' ? payload.sid : '';
+    if (!role.success || !UUID.test(sub) || !UUID.test(sid)) throw invalidToken();
+    return { userId: sub, sessionId: sid, role: role.data, expiresAt: new Date((payload.exp ?? 0) * 1000) };
+  } catch {
+    throw invalidToken();
+  }
+}
+
+function invalidToken() {
+  return new DomainError('INVALID_TOKEN', 'Invalid or expired credentials');
+}
+
+/** SHA-256, base64url: how refresh secrets and API key secrets are stored (high-entropy, so no KDF). */
+export function sha256(value: string): string {
+  return createHash('sha256').update(value).digest('base64url');
+}
+
+/** Constant-time comparison of two stored-hash strings. */
+export function hashesEqual(a: string | null | undefined, b: string): boolean {
+  if (!a) return false;
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** 256 random bits, base64url (43 characters). */
+export function newSecret(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+const REFRESH_TOKEN = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.([A-Za-z0-9_-]{43})$/;
+
+/** `<session id>.<secret>`: looked up by id, the secret compared by hash. */
+export function formatRefreshToken(sessionId: string, secret: string) {
+  return `${sessionId}.${secret}`;
+}
+
+export function parseRefreshToken(token: string): { sessionId: string; secret: string } | undefined {
+  const match = REFRESH_TOKEN.exec(token);
+  return match ? { sessionId: match[1]!, secret: match[2]! } : undefined;
+}

@@ -1,0 +1,45 @@
+import { describe, expectTypeOf, it } from 'vitest';
+import type { RouterInputs, RouterOutputs } from '../index.ts';
+import type { PublicChallenge } from './projection.ts';
+
+type Daily = RouterOutputs['challenges']['daily'];
+type ById = RouterOutputs['challenges']['byId'];
+
+describe('what a React app gets from challenges.*', () => {
+  it('daily and byId carry the public projection, which has no hidden tests, generator or solution', () => {
+    expectTypeOf<Daily['challenge']>().toEqualTypeOf<PublicChallenge>();
+    expectTypeOf<ById['challenge']>().toEqualTypeOf<PublicChallenge>();
+    expectTypeOf<PublicChallenge>().not.toHaveProperty('hiddenTests');
+    expectTypeOf<PublicChallenge>().not.toHaveProperty('generator');
+    expectTypeOf<PublicChallenge>().not.toHaveProperty('solution');
+    expectTypeOf<Daily>().toHaveProperty('completed').toEqualTypeOf<boolean>();
+    expectTypeOf<Daily['challenge']['publishedAt']>().toEqualTypeOf<Date | null>();
+  });
+
+  it('submit answers the verdict, the submission id, the points paid and the streak', () => {
+    type Submit = RouterOutputs['challenges']['submit'];
+    expectTypeOf<Submit['awarded']>().toEqualTypeOf<number>();
+    expectTypeOf<Submit['firstCompletion']>().toEqualTypeOf<boolean>();
+    expectTypeOf<Submit['streak']>().toEqualTypeOf<{ current: number; best: number }>();
+    expectTypeOf<Submit['verdict']['status']>().toEqualTypeOf<
+      | 'accepted'
+      | 'wrong_answer'
+      | 'runtime_error'
+      | 'time_limit_exceeded'
+      | 'memory_limit_exceeded'
+      | 'compile_error'
+      | 'missing_function'
+    >();
+  });
+
+  it('paged queries take an optional input and return a cursor', () => {
+    type CompletedIn = RouterInputs['challenges']['completed'];
+    expectTypeOf<undefined>().toExtend<CompletedIn>();
+    expectTypeOf<Exclude<CompletedIn, void>>().toEqualTypeOf<{
+      cursor?: string | null | undefined;
+      limit?: number | undefined;
+    }>();
+    expectTypeOf<RouterOutputs['challenges']['submissions']['nextCursor']>().toEqualTypeOf<string | null>();
+    expectTypeOf<RouterOutputs['challenges']['topics']>().toEqualTypeOf<{ tag: string; count: number }[]>();
+  });
+});

@@ -1,0 +1,197 @@
+import { type Database, schema } from '@skillbytes/db';
+import type { Page, PageInput, SubmissionsInput, Verdict, VerdictStatus } from '@skillbytes/shared';
+import { and, desc, eq, isNull, sql } from 'drizzle-orm';
+import type { z } from 'zod';
+import { DomainError } from '../errors.ts';
+import { assignedOrCompletedBy } from './access.ts';
+import { decodeCursor, pageOf } from './cursor.ts';
+import { localDay } from './local-day.ts';
+import {
+  type ChallengeSummary,
+  type CompletionState,
+  challengeSummaryColumns,
+  completionState,
+  type PublicChallenge,
+  publicChallengeColumns,
+  toPublicChallenge,
+} from './projection.ts';
+import { effectiveStreak } from './streaks.ts';
+
+const c = schema.challenges;
+const cp = schema.completions;
+const sub = schema.submissions;
+
+/** A challenge the caller was assigned or completed (any status: it stays in their history once archived). */
+export async function challengeForUser(
+  db: Database,
+  userId: string,
+  id: string,
+): Promise<{ challenge: PublicChallenge } & CompletionState> {
+  const [row] = await db
+    .select({ ...publicChallengeColumns, completedAt: cp.awardedAt, pointsAwarded: cp.points })
+    .from(c)
+    .leftJoin(cp, and(eq(cp.challengeId, c.id), eq(cp.userId, userId)))
+    .where(and(eq(c.id, id), assignedOrCompletedBy(userId)));
+  if (!row) throw new DomainError('CHALLENGE_NOT_FOUND', 'No such challenge');
+  return { challenge: toPublicChallenge(row), ...completionState(row) };
+}
+
+export type CompletedChallenge = {
+  challenge: ChallengeSummary;
+  pointsAwarded: number;
+  completedAt: Date;
+  /** The caller's local date of the completion. */
+  day: string;
+};
+
+/** The caller's completions, newest first (completions_user_awarded_idx). */
+export async function completedChallenges(
+  db: Database,
+  userId: string,
+  input: z.output<typeof PageInput>,
+): Promise<Page<CompletedChallenge>> {
+  const after = decodeCursor(input.cursor);
+  const rows = await db
+    .select({
+      ...challengeSummaryColumns,
+      pointsAwarded: cp.points,
+      completedAt: cp.awardedAt,
+      day: cp.day,
+      cursorAt: sql<string>`${cp.awardedAt}::text`,
+      cursorId: sql<string>`${cp.challengeId}::text`,
+    })
+    .from(cp)
+    .innerJoin(c, eq(c.id, cp.challengeId))
+    .where(
+      and(
+        eq(cp.userId, userId),
+        after
+          ? sql`(${cp.awardedAt}, ${cp.challengeId}) < (${after.at}::timestamptz, ${after.id}::uuid)`
+          : undefined,
+      ),
+    )
+    .orderBy(desc(cp.awardedAt), desc(cp.challengeId))
+    .limit(input.limit + 1);
+  const page = pageOf(rows, input.limit);
+  return {
+    items: page.rows.map((r) => ({
+      challenge: {
+        id: r.id,
+        slug: r.slug,
+        title: r.title,
+        summary: r.summary,
+        difficulty: r.difficulty,
+        tags: r.tags,
+        points: r.points,
+      },
+      pointsAwarded: r.pointsAwarded,
+      completedAt: r.completedAt,
+      day: r.day,
+    })),
+    nextCursor: page.nextCursor,
+  };
+}
+
+export type SubmissionRecord = {
+  id: string;
+  challengeId: string;
+  challengeTitle: string;
+  code: string;
+  status: VerdictStatus;
+  passed: number;
+  total: number;
+  durationMs: number;
+  verdict: Verdict;
+  createdAt: Date;
+};
+
+/** The caller's own submissions, newest first, optionally for one challenge. Nobody else's, ever. */
+export async function submissionHistory(
+  db: Database,
+  userId: string,
+  input: z.output<typeof SubmissionsInput>,
+): Promise<Page<SubmissionRecord>> {
+  const after = decodeCursor(input.cursor);
+  const rows = await db
+    .select({
+      id: sub.id,
+      challengeId: sub.challengeId,
+      challengeTitle: c.title,
+      code: sub.code,
+      status: sql<VerdictStatus>`${sub.status}`,
+      passed: sub.passed,
+      total: sub.total,
+      durationMs: sub.durationMs,
+      verdict: sub.verdict,
+      createdAt: sub.createdAt,
+      cursorAt: sql<string>`${sub.createdAt}::text`,
+      cursorId: sql<string>`${sub.id}::text`,
+    })
+    .from(sub)
+    .innerJoin(c, eq(c.id, sub.challengeId))
+    .where(
+      and(
+        eq(sub.userId, userId),
+        input.challengeId ? eq(sub.challengeId, input.challengeId) : undefined,
+        after
+          ? sql`(${sub.createdAt}, ${sub.id}) < (${after.at}::timestamptz, ${after.id}::uuid)`
+          : undefined,
+      ),
+    )
+    .orderBy(desc(sub.createdAt), desc(sub.id))
+    .limit(input.limit + 1);
+  const page = pageOf(rows, input.limit);
+  return { items: page.rows.map(({ cursorAt: _a, cursorId: _i, ...r }) => r), nextCursor: page.nextCursor };
+}
+
+export type ChallengeStatusSummary = {
+  completedIds: string[];
+  points: number;
+  currentStreak: number;
+  bestStreak: number;
+};
+
+/** Completed ids (newest first), points and streaks; the streak reads 0 once a local day was missed. */
+export async function challengeStatus(
+  db: Database,
+  userId: string,
+  now: Date,
+): Promise<ChallengeStatusSummary> {
+  const u = schema.users;
+  const [user] = await db
+    .select({
+      points: u.points,
+      currentStreak: u.currentStreak,
+      bestStreak: u.bestStreak,
+      lastCompletionDay: u.lastCompletionDay,
+      timezone: u.timezone,
+    })
+    .from(u)
+    .where(and(eq(u.id, userId), isNull(u.deletedAt)));
+  if (!user) throw new DomainError('USER_NOT_FOUND', 'No such user');
+  const completed = await db
+    .select({ id: cp.challengeId })
+    .from(cp)
+    .where(eq(cp.userId, userId))
+    .orderBy(desc(cp.awardedAt), desc(cp.challengeId));
+  return {
+    completedIds: completed.map((r) => r.id),
+    points: user.points,
+    currentStreak: effectiveStreak(user.currentStreak, user.lastCompletionDay, localDay(now, user.timezone)),
+    bestStreak: user.bestStreak,
+  };
+}
+
+export type Topic = { tag: string; count: number };
+
+/** Tags of published challenges with how many use each, most used first. */
+export async function topics(db: Database): Promise<Topic[]> {
+  const result = await db.execute<{ tag: string; count: number }>(sql`
+    select t.tag, count(*)::int as count
+    from ${c} ch cross join lateral unnest(ch.tags) as t(tag)
+    where ch.status = 'published'
+    group by t.tag
+    order by count(*) desc, t.tag asc
+  `);
+  return result.rows.map((r) => ({ tag: r.tag, count: Number(r.count) }));
+}

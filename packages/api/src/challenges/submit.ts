@@ -1,0 +1,211 @@
+import { type Database, schema } from '@skillbytes/db';
+import type { SolutionInput, Verdict } from '@skillbytes/shared';
+import { and, eq, sql } from 'drizzle-orm';
+import type { z } from 'zod';
+import { DomainError } from '../errors.ts';
+import type { EventBus } from '../events/bus.ts';
+import type { Judge, JudgeSpec } from '../judge/types.ts';
+import { assignedOrCompletedBy } from './access.ts';
+import { localDay, weekStartUtc } from './local-day.ts';
+import { advanceStreak, effectiveStreak } from './streaks.ts';
+
+type Solution = z.output<typeof SolutionInput>;
+
+export type JudgeServices = { db: Database; judge: Judge; events: EventBus };
+
+export type Streak = { current: number; best: number };
+
+export type SubmitResult = {
+  verdict: Verdict;
+  submissionId: string;
+  /** Points paid by this submission: the challenge's points on the first accepted one, else 0. */
+  awarded: number;
+  firstCompletion: boolean;
+  streak: Streak;
+};
+
+const c = schema.challenges;
+
+type JudgeableChallenge = JudgeSpec & { id: string; points: number };
+
+/** A published challenge the user was assigned or completed, with what the judge needs. */
+async function judgeableChallenge(
+  db: Database,
+  userId: string,
+  challengeId: string,
+): Promise<JudgeableChallenge> {
+  const [row] = await db
+    .select({
+      id: c.id,
+      points: c.points,
+      functionName: c.functionName,
+      tests: c.tests,
+      hiddenTests: c.hiddenTests,
+      generator: c.generator,
+    })
+    .from(c)
+    .where(and(eq(c.id, challengeId), eq(c.status, 'published'), assignedOrCompletedBy(userId)));
+  if (!row) throw new DomainError('CHALLENGE_NOT_FOUND', 'No such challenge');
+  return row;
+}
+
+/** Judges the visible tests only and records nothing; console output comes back in `verdict.logs`. */
+export async function runSolution(
+  services: Pick<JudgeServices, 'db' | 'judge'>,
+  userId: string,
+  input: Solution,
+): Promise<{ verdict: Verdict }> {
+  const ch = await judgeableChallenge(services.db, userId, input.challengeId);
+  // Hidden tests and the generator never travel with a run, whatever the judge would do with them.
+  const { verdict } = await services.judge.judge(
+    { functionName: ch.functionName, tests: ch.tests, hiddenTests: [], generator: null },
+    input.code,
+    'run',
+    { owner: userId },
+  );
+  return { verdict };
+}
+
+/**
+ * Judges against every test, then records the submission and, on a first accept, pays for it. A judge
+ * error (busy, unavailable, code too large) is thrown before anything is written: it is not a verdict.
+ */
+export async function submitSolution(
+  services: JudgeServices,
+  userId: string,
+  input: Solution,
+  now: () => Date,
+): Promise<SubmitResult> {
+  const ch = await judgeableChallenge(services.db, userId, input.challengeId);
+  const { verdict, seed } = await services.judge.judge(ch, input.code, 'submit', { owner: userId });
+  return recordSubmission(services, {
+    userId,
+    challengeId: ch.id,
+    points: ch.points,
+    code: input.code,
+    verdict,
+    seed,
+    judgeVersion: services.judge.version,
+    // Taken after judging: the completion belongs to the moment the verdict came back.
+    at: now(),
+  });
+}
+
+export type JudgedSubmission = {
+  userId: string;
+  challengeId: string;
+  points: number;
+  code: string;
+  verdict: Verdict;
+  seed: number | null;
+  judgeVersion: string;
+  at: Date;
+};
+
+/**
+ * One transaction: the submission row, and for an accepted one the completion. The completion's primary
+ * key (user, challenge) is the guard: `ON CONFLICT DO NOTHING RETURNING` hands a row back to exactly one
+ * of any number of concurrent first accepts, and only that one adds points (in SQL, `points + p`),
+ * advances the streak, adds to the week's points and publishes `points.changed`.
+ */
+export async function recordSubmission(
+  services: Pick<JudgeServices, 'db' | 'events'>,
+  s: JudgedSubmission,
+): Promise<SubmitResult> {
+  const u = schema.users;
+  type Recorded = { submissionId: string; paid: { awarded: number; streak: Streak } | null };
+  const result = await services.db.transaction(async (tx): Promise<Recorded> => {
+    const [submission] = await tx
+      .insert(schema.submissions)
+      .values({
+        userId: s.userId,
+        challengeId: s.challengeId,
+        code: s.code,
+        status: s.verdict.status,
+        passed: s.verdict.passed,
+        total: s.verdict.total,
+        durationMs: Math.round(s.verdict.durationMs),
+        seed: s.seed,
+        judgeVersion: s.judgeVersion,
+        verdict: s.verdict,
+        createdAt: s.at,
+      })
+      .returning({ id: schema.submissions.id });
+    const submissionId = submission!.id;
+    if (s.verdict.status !== 'accepted') return { submissionId, paid: null };
+
+    const [user] = await tx.select({ timezone: u.timezone }).from(u).where(eq(u.id, s.userId));
+    const day = localDay(s.at, user?.timezone ?? 'UTC');
+    const [completion] = await tx
+      .insert(schema.completions)
+      .values({
+        userId: s.userId,
+        challengeId: s.challengeId,
+        submissionId,
+        points: s.points,
+        day,
+        awardedAt: s.at,
+      })
+      .onConflictDoNothing()
+      .returning({ points: schema.completions.points });
+    if (!completion) return { submissionId, paid: null };
+
+    const [paid] = await tx
+      .update(u)
+      .set({ points: sql`${u.points} + ${completion.points}`, ...advanceStreak(day) })
+      .where(eq(u.id, s.userId))
+      .returning({ points: u.points, current: u.currentStreak, best: u.bestStreak });
+    const wp = schema.weeklyPoints;
+    await tx
+      .insert(wp)
+      .values({ weekStart: weekStartUtc(s.at), userId: s.userId, points: completion.points })
+      .onConflictDoUpdate({
+        target: [wp.weekStart, wp.userId],
+        set: { points: sql`${wp.points} + excluded.points` },
+      });
+    await services.events.publish(tx, {
+      type: 'points.changed',
+      userId: s.userId,
+      payload: { points: paid!.points, delta: completion.points },
+    });
+    return {
+      submissionId,
+      paid: { awarded: completion.points, streak: { current: paid!.current, best: paid!.best } },
+    };
+  });
+
+  if (result.paid) {
+    return {
+      verdict: s.verdict,
+      submissionId: result.submissionId,
+      awarded: result.paid.awarded,
+      firstCompletion: true,
+      streak: result.paid.streak,
+    };
+  }
+  return {
+    verdict: s.verdict,
+    submissionId: result.submissionId,
+    awarded: 0,
+    firstCompletion: false,
+    streak: await currentStreak(services.db, s.userId, s.at),
+  };
+}
+
+async function currentStreak(db: Database, userId: string, now: Date): Promise<Streak> {
+  const u = schema.users;
+  const [row] = await db
+    .select({
+      timezone: u.timezone,
+      current: u.currentStreak,
+      best: u.bestStreak,
+      lastCompletionDay: u.lastCompletionDay,
+    })
+    .from(u)
+    .where(eq(u.id, userId));
+  if (!row) return { current: 0, best: 0 };
+  return {
+    current: effectiveStreak(row.current, row.lastCompletionDay, localDay(now, row.timezone)),
+    best: row.best,
+  };
+}

@@ -1,0 +1,227 @@
+import type { Database } from '@skillbytes/db';
+import { schema } from '@skillbytes/db';
+import type {
+  LeaderboardEntry,
+  LeaderboardMe,
+  LeaderboardMeInput,
+  LeaderboardTopInput,
+  LeaderboardWindow,
+  Page,
+} from '@skillbytes/shared';
+import { type SQL, sql } from 'drizzle-orm';
+import type { z } from 'zod';
+import { weekStartUtc } from '../challenges/local-day.ts';
+import { DomainError } from '../errors.ts';
+
+const u = schema.users;
+const wp = schema.weeklyPoints;
+const hist = schema.pointsHistogram;
+const whist = schema.weeklyPointsHistogram;
+
+/**
+ * One window of the leaderboard as SQL pieces. Rows are in board order, (points desc, id), and both
+ * windows walk an index in that order: users_leaderboard_idx and weekly_points_rank_idx. Their points
+ * columns are indexed `DESC NULLS LAST`, so every ORDER BY says so too, or the planner sorts the table.
+ */
+type Board = {
+  /** Ranked rows `id, username, points`: active accounts only, and in the week only points > 0. */
+  rows(where: SQL, order: SQL, limit: number): SQL;
+  /** The board's histogram rows `points, users` matching `where` (on `points`). */
+  histogram(where: SQL): SQL;
+  /** The user's own `id, username, points` in this window (0 without points this week); no row if deleted. */
+  member(userId: string): SQL;
+  /** The points and id columns `rows` filters and orders on. */
+  points: SQL;
+  id: SQL;
+};
+
+function boardOf(window: LeaderboardWindow, now: Date): Board {
+  if (window === 'all') {
+    return {
+      rows: (where, order, limit) => sql`
+        select ${u.id} as id, ${u.username} as username, ${u.points} as points
+        from ${u} where ${u.deletedAt} is null and ${where}
+        order by ${order} limit ${limit}`,
+      histogram: (where) =>
+        sql`select ${hist.points} as points, ${hist.users} as users from ${hist} where ${where}`,
+      member: (userId) => sql`
+        select ${u.id} as id, ${u.username} as username, ${u.points} as points
+        from ${u} where ${u.id} = ${userId} and ${u.deletedAt} is null`,
+      points: sql`${u.points}`,
+      id: sql`${u.id}`,
+    };
+  }
+  const week = weekStartUtc(now);
+  return {
+    // Deleted accounts are skipped by the join; their weekly rows stay (a restored account gets them back).
+    rows: (where, order, limit) => sql`
+      select ${wp.userId} as id, ${u.username} as username, ${wp.points} as points
+      from ${wp} join ${u} on ${u.id} = ${wp.userId}
+      where ${wp.weekStart} = ${week} and ${wp.points} > 0 and ${u.deletedAt} is null and ${where}
+      order by ${order} limit ${limit}`,
+    histogram: (where) => sql`
+      select ${whist.points} as points, ${whist.users} as users from ${whist}
+      where ${whist.weekStart} = ${week} and ${where}`,
+    member: (userId) => sql`
+      select ${u.id} as id, ${u.username} as username,
+        coalesce((select ${wp.points} from ${wp} where ${wp.weekStart} = ${week} and ${wp.userId} = ${u.id}), 0) as points
+      from ${u} where ${u.id} = ${userId} and ${u.deletedAt} is null`,
+    points: sql`${wp.points}`,
+    id: sql`${wp.userId}`,
+  };
+}
+
+const inBoardOrder = (b: Board) => sql`${b.points} desc nulls last, ${b.id}`;
+const inReverseOrder = (b: Board) => sql`${b.points} asc nulls first, ${b.id} desc`;
+
+/**
+ * Rows strictly after the position (points, id) in board order: the rest of the tie, then lower totals.
+ * Two index ranges, because the order mixes directions, which one row comparison cannot express;
+ * each stops after `limit` rows, so a deep page costs what the first does.
+ */
+function rowsAfter(b: Board, points: SQL, id: SQL, limit: number): SQL {
+  return sql`select * from (
+    (${b.rows(sql`${b.points} = ${points} and ${b.id} > ${id}`, sql`${b.id}`, limit)})
+    union all
+    (${b.rows(sql`${b.points} < ${points}`, inBoardOrder(b), limit)})
+  ) after_position order by points desc, id limit ${limit}`;
+}
+
+/** Rows strictly before the position, nearest first. */
+function rowsBefore(b: Board, points: SQL, id: SQL, limit: number): SQL {
+  return sql`select * from (
+    (${b.rows(sql`${b.points} = ${points} and ${b.id} < ${id}`, sql`${b.id} desc`, limit)})
+    union all
+    (${b.rows(sql`${b.points} > ${points}`, inReverseOrder(b), limit)})
+  ) before_position order by points, id desc limit ${limit}`;
+}
+
+/**
+ * Ranks the rows of `page` (a CTE of `id, username, points`), in one statement with them, so the ranks
+ * agree with the rows whatever commits meanwhile. Competition ranking (1, 2, 2, 4): a rank is 1 + the
+ * users with more points. From the histogram: one sum over the totals above the page's highest, plus
+ * the few totals within the page's range: O(distinct totals), never O(users).
+ */
+function ranked(b: Board, ctes: SQL): SQL {
+  return sql`
+    with ${ctes},
+    bounds as (select max(points) as hi, min(points) as lo from page),
+    band as (${b.histogram(sql`points > (select lo from bounds) and points <= (select hi from bounds)`)})
+    select page.*,
+      1 + (select coalesce(sum(users), 0) from (${b.histogram(sql`points > (select hi from bounds)`)}) above)
+        + coalesce((select sum(band.users) from band where band.points > page.points), 0) as rank
+    from page`;
+}
+
+type RankedRow = {
+  id: string;
+  username: string | null;
+  points: number | string;
+  rank: number | string;
+  part?: string;
+};
+
+/** Users without a username are shown by a stable name that no username can take (usernames have no dash). */
+export function displayName(userId: string, username: string | null): string {
+  return username ?? `player-${userId.slice(0, 8)}`;
+}
+
+const toEntry = (r: RankedRow): LeaderboardEntry => ({
+  rank: Number(r.rank),
+  userId: r.id,
+  username: displayName(r.id, r.username),
+  points: Number(r.points),
+});
+
+/** Keyset position: the last row's (points, id). Opaque to clients. */
+function encodeCursor(points: number, id: string) {
+  return Buffer.from(JSON.stringify([points, id])).toString('base64url');
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function decodeCursor(cursor: string | null | undefined): { points: number; id: string } | null {
+  if (!cursor) return null;
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (
+      Array.isArray(value) &&
+      value.length === 2 &&
+      Number.isSafeInteger(value[0]) &&
+      value[0] >= 0 &&
+      value[0] <= 2_147_483_647 &&
+      typeof value[1] === 'string' &&
+      UUID.test(value[1])
+    ) {
+      return { points: value[0] as number, id: value[1] };
+    }
+  } catch {}
+  throw new DomainError('VALIDATION_FAILED', 'Invalid cursor: pass back the nextCursor of a previous page');
+}
+
+/** One page of a window, ranked; the cursor continues after its last entry, through ties. */
+export async function leaderboardTop(
+  db: Database,
+  input: z.output<typeof LeaderboardTopInput>,
+  now: Date,
+): Promise<Page<LeaderboardEntry> & { window: LeaderboardWindow }> {
+  const after = decodeCursor(input.cursor);
+  const b = boardOf(input.window, now);
+  const take = input.limit + 1;
+  const page = after
+    ? rowsAfter(b, sql`${after.points}`, sql`${after.id}::uuid`, take)
+    : b.rows(sql`true`, inBoardOrder(b), take);
+  const result = await db.execute<RankedRow>(sql`
+    ${ranked(b, sql`page as (${page})`)}
+    order by page.points desc, page.id`);
+  const entries = result.rows.map(toEntry);
+  const items = entries.slice(0, input.limit);
+  const last = items.at(-1);
+  return {
+    window: input.window,
+    items,
+    nextCursor: entries.length > input.limit && last ? encodeCursor(last.points, last.userId) : null,
+  };
+}
+
+/**
+ * The caller's rank and points with the two entries just above and just below, in one statement:
+ * the neighbours come from index ranges next to the caller's position, the ranks from the histogram.
+ * In the weekly window a caller without points this week is not ranked: `rank` is null, `above`
+ * holds the last two ranked entries and `below` is empty.
+ */
+export async function leaderboardMe(
+  db: Database,
+  userId: string,
+  input: z.output<typeof LeaderboardMeInput>,
+  now: Date,
+): Promise<LeaderboardMe> {
+  const b = boardOf(input.window, now);
+  const myPoints = sql`(select points from me)`;
+  const myId = sql`(select id from me)`;
+  const result = await db.execute<RankedRow>(sql`
+    ${ranked(
+      b,
+      sql`me as (${b.member(userId)}),
+      above as (${rowsBefore(b, myPoints, myId, 2)}),
+      below as (${rowsAfter(b, myPoints, myId, 2)}),
+      page as (
+        select *, 'above' as part from above
+        union all select *, 'me' as part from me
+        union all select *, 'below' as part from below
+      )`,
+    )}
+    order by page.points desc, page.id`);
+  const mine = result.rows.find((r) => r.part === 'me');
+  if (!mine) throw new DomainError('USER_NOT_FOUND', 'No such user');
+  const points = Number(mine.points);
+  const isRanked = input.window === 'all' || points > 0;
+  return {
+    window: input.window,
+    rank: isRanked ? Number(mine.rank) : null,
+    points,
+    username: displayName(mine.id, mine.username),
+    above: result.rows.filter((r) => r.part === 'above').map(toEntry),
+    below: result.rows.filter((r) => r.part === 'below').map(toEntry),
+  };
+}

@@ -1,0 +1,18 @@
+import { LeaderboardMeInput, LeaderboardTopInput, SubscriptionInput } from '@skillbytes/shared';
+import { authedProcedure, createTRPCRouter } from '../trpc.ts';
+import { leaderboardStream } from './live.ts';
+import { leaderboardMe, leaderboardTop } from './ranking.ts';
+
+export const leaderboardRouter = createTRPCRouter({
+  top: authedProcedure
+    .input(LeaderboardTopInput)
+    .query(({ ctx, input }) => leaderboardTop(ctx.db, input, ctx.now())),
+
+  me: authedProcedure
+    .input(LeaderboardMeInput)
+    .query(({ ctx, input }) => leaderboardMe(ctx.db, ctx.caller.userId, input, ctx.now())),
+
+  onChange: authedProcedure
+    .input(SubscriptionInput)
+    .subscription(({ ctx, input, signal }) => leaderboardStream(ctx, ctx.caller, input?.lastEventId, signal)),
+});

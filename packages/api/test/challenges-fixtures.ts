@@ -1,0 +1,82 @@
+import { type Database, schema } from '@skillbytes/db';
+import type { ChallengeCore } from '@skillbytes/shared';
+import { TRPCError } from '@trpc/server';
+import { expect } from 'vitest';
+import { DomainError, defaultAppCode } from '../src/errors.ts';
+
+let counter = 0;
+
+/** A small, valid challenge: `add(a, b)`, with hidden tests, a generator and a reference solution. */
+export function addChallenge(overrides: Partial<ChallengeCore> = {}): ChallengeCore {
+  return {
+    title: 'Add two numbers',
+    summary: 'Return the sum of two integers.',
+    description: 'Write `add(a, b)` that returns `a + b`.',
+    difficulty: 'beginner',
+    language: 'javascript',
+    tags: ['math'],
+    points: 10,
+    functionName: 'add',
+    starterCode: 'function add(a, b) {\n}\n',
+    help: 'Use the + operator.',
+    tests: [
+      { input: [1, 2], expectedOutput: 3 },
+      { input: [-4, 4], expectedOutput: 0 },
+    ],
+    hiddenTests: [{ input: [1000, 2345], expectedOutput: 3345 }],
+    generator: {
+      inFn: '[Math.floor(Math.random() * 1000), Math.floor(Math.random() * 1000)]',
+      outFn: 'return output === input[0] + input[1];',
+      cases: 5,
+    },
+    solution: 'function add(a, b) { return a + b; }',
+    ...overrides,
+  };
+}
+
+/** Inserts a challenge straight into the database (no judge), published unless told otherwise. */
+export async function insertChallenge(
+  db: Database,
+  values: Partial<typeof schema.challenges.$inferInsert> = {},
+): Promise<typeof schema.challenges.$inferSelect> {
+  counter += 1;
+  const base = addChallenge();
+  const [row] = await db
+    .insert(schema.challenges)
+    .values({
+      slug: `fixture-${Date.now().toString(36)}-${counter}`,
+      title: `Fixture ${counter}`,
+      summary: base.summary,
+      description: base.description,
+      difficulty: base.difficulty,
+      language: 'javascript',
+      tags: [],
+      points: 10,
+      functionName: base.functionName,
+      starterCode: base.starterCode,
+      help: base.help,
+      tests: base.tests,
+      hiddenTests: base.hiddenTests,
+      generator: base.generator,
+      solution: base.solution,
+      status: 'published',
+      publishedAt: new Date(),
+      ...values,
+    })
+    .returning();
+  return row!;
+}
+
+/** Asserts that `promise` rejects with this tRPC code and appCode (as a client would see them). */
+export async function expectTrpcError(promise: Promise<unknown>, code: TRPCError['code'], appCode: string) {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error, `expected ${code}/${appCode}, got success`).toBeInstanceOf(TRPCError);
+  const e = error as TRPCError;
+  // The same appCode the error formatter puts in `error.data.appCode`.
+  const actual = e.cause instanceof DomainError ? e.cause.appCode : defaultAppCode(e.code);
+  expect({ code: e.code, appCode: actual, message: e.message }).toMatchObject({ code, appCode });
+  return e;
+}

@@ -1,0 +1,186 @@
+import { randomUUID } from 'node:crypto';
+import { schema } from '@skillbytes/db';
+import type { Role } from '@skillbytes/shared';
+import { TRPCError } from '@trpc/server';
+import { sql } from 'drizzle-orm';
+import { expect } from 'vitest';
+import { recordSubmission } from '../src/challenges/submit.ts';
+import { type Caller, createContextInner } from '../src/context.ts';
+import { DomainError, defaultAppCode } from '../src/errors.ts';
+import { appRouter } from '../src/root.ts';
+import { createCallerFactory } from '../src/trpc.ts';
+import type { TestApi } from './helpers.ts';
+
+const createCaller = createCallerFactory(appRouter);
+let challengeCounter = 0;
+
+/**
+ * Pays `points` to `user` the way a first accepted submission does (the challenges domain's
+ * `recordSubmission`: completion, users.points, weekly_points, `points.changed`, one transaction),
+ * for a fresh challenge worth that much.
+ */
+export async function awardPoints(
+  api: TestApi,
+  user: { id: string },
+  points: number,
+  at: Date = api.clock.now(),
+) {
+  challengeCounter += 1;
+  const [challenge] = await api.database.db
+    .insert(schema.challenges)
+    .values({
+      slug: `award-${randomUUID().slice(0, 8)}-${challengeCounter}`,
+      title: `Award ${challengeCounter}`,
+      summary: 'test',
+      description: 'test',
+      difficulty: 'easy',
+      points,
+      functionName: 'f',
+      tests: [{ input: [], expectedOutput: null }],
+      status: 'published',
+    })
+    .returning({ id: schema.challenges.id });
+  return recordSubmission(api.services, {
+    userId: user.id,
+    challengeId: challenge!.id,
+    points,
+    code: 'function f() { return null; }',
+    verdict: { status: 'accepted', passed: 1, total: 1, durationMs: 1 },
+    seed: null,
+    judgeVersion: 'test',
+    at,
+  });
+}
+
+/** Asserts the rejection a client would see: tRPC code and `data.appCode`. */
+export async function expectTrpcError(promise: Promise<unknown>, code: TRPCError['code'], appCode: string) {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error, `expected ${code}/${appCode}, got success`).toBeInstanceOf(TRPCError);
+  const e = error as TRPCError;
+  const actual = e.cause instanceof DomainError ? e.cause.appCode : defaultAppCode(e.code);
+  expect({ code: e.code, appCode: actual }).toEqual({ code, appCode });
+}
+
+/** A caller for `user` whose subscriptions stop when `signal` aborts (what closing an SSE stream does). */
+export function callerWithSignal(
+  api: TestApi,
+  user: { id: string; role: Role },
+  signal: AbortSignal,
+  caller: Partial<Caller> = {},
+) {
+  return createCaller(
+    createContextInner({
+      services: api.services,
+      caller: {
+        kind: 'session',
+        userId: user.id,
+        role: user.role,
+        sessionId: randomUUID(),
+        ...caller,
+      } as Caller,
+    }),
+    { signal },
+  );
+}
+
+/**
+ * Collects what an async iterable yields in the background. `take(n)` waits for the first n items,
+ * `settle(ms)` waits a while and returns everything so far, `close()` aborts the subscription.
+ */
+export function collect<T>(open: (signal: AbortSignal) => Promise<AsyncIterable<T>>) {
+  const controller = new AbortController();
+  const items: T[] = [];
+  let error: unknown;
+  let isDone = false;
+  const waiters = new Set<() => void>();
+  const wakeAll = () => {
+    for (const w of waiters) w();
+  };
+  const running = (async () => {
+    try {
+      for await (const item of await open(controller.signal)) {
+        items.push(item);
+        wakeAll();
+      }
+    } catch (e) {
+      error = e;
+    } finally {
+      isDone = true;
+      wakeAll();
+    }
+  })();
+  const until = (predicate: () => boolean, timeoutMs: number, what: string) =>
+    new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (predicate()) {
+          cleanup();
+          resolve();
+        } else if (isDone) {
+          cleanup();
+          reject(new Error(`stream ended before ${what} (got ${items.length}): ${String(error)}`));
+        }
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`timed out waiting for ${what} (got ${items.length})`));
+      }, timeoutMs);
+      const cleanup = () => {
+        clearTimeout(timer);
+        waiters.delete(check);
+      };
+      waiters.add(check);
+      check();
+    });
+  return {
+    items,
+    get error() {
+      return error;
+    },
+    get isDone() {
+      return isDone;
+    },
+    async take(n: number, timeoutMs = 5000) {
+      await until(() => items.length >= n, timeoutMs, `${n} items`);
+      return items.slice(0, n);
+    },
+    async ended(timeoutMs = 5000) {
+      await until(() => isDone, timeoutMs, 'the end of the stream');
+      return error;
+    },
+    async settle(ms = 300) {
+      await new Promise((r) => setTimeout(r, ms));
+      return [...items];
+    },
+    async close() {
+      controller.abort();
+      await running;
+    },
+  };
+}
+
+/** The histogram rows as the triggers keep them, and as they should be, recounted from scratch. */
+export async function histograms(api: TestApi) {
+  const q = async (query: ReturnType<typeof sql>) =>
+    (await api.database.db.execute<{ k: string; n: number | string }>(query)).rows
+      .map((r) => `${r.k}:${Number(r.n)}`)
+      .sort();
+  return {
+    kept: {
+      all: await q(sql`select points::text as k, users as n from points_histogram where users <> 0`),
+      week: await q(
+        sql`select week_start::text || '/' || points as k, users as n from weekly_points_histogram where users <> 0`,
+      ),
+    },
+    recounted: {
+      all: await q(
+        sql`select points::text as k, count(*) as n from users where deleted_at is null and points > 0 group by points`,
+      ),
+      week: await q(sql`select w.week_start::text || '/' || w.points as k, count(*) as n
+        from weekly_points w join users u on u.id = w.user_id
+        where u.deleted_at is null and w.points > 0 group by w.week_start, w.points`),
+    },
+  };
+}
