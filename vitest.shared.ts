@@ -11,8 +11,8 @@ export function packageTestConfig(packageDir: string) {
   return defineConfig({
     test: {
       include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-      testTimeout: 60_000,
-      hookTimeout: 120_000,
+      testTimeout: 120_000,
+      hookTimeout: 180_000,
       pool: 'forks',
       maxWorkers: 2,
       reporters: reportDir

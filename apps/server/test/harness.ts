@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { createEmptyPgDatabase } from '@skillbytes/db/testing';
+import { createEmptyPgDatabase, prepareMigratedDataDir } from '@skillbytes/db/testing';
 import pino from 'pino';
 import { type ServerConfig, loadConfig } from '../src/config.ts';
 import { type RunningServer, type StartOptions, startServer } from '../src/server.ts';
@@ -25,6 +25,8 @@ export async function testDatabaseEnv(): Promise<{ env: Record<string, string>; 
       },
     };
   }
+  // Starting from a migrated copy skips PGlite's slow initdb; the server still runs its migrations.
+  await prepareMigratedDataDir(path.join(dataDir, 'pglite'));
   return {
     env: { DATA_DIR: dataDir },
     cleanup: async () => rmSync(dataDir, { recursive: true, force: true }),
@@ -87,7 +89,7 @@ export async function spawnServer(env: Record<string, string>): Promise<ServerPr
   child.stderr?.on('data', (d) => logs.push(String(d)));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${logs.join('')}`)), 60_000);
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${logs.join('')}`)), 150_000);
     const lines = createInterface({ input: child.stdout! });
     lines.on('line', (line) => {
       logs.push(line);

@@ -31,6 +31,8 @@ export type DatabaseConfig = {
   dataDir?: string;
   /** Pool size for `pg`. */
   poolMax?: number;
+  /** PGlite only: start from this dumped data directory instead of an empty one (tests). */
+  snapshot?: Blob;
 };
 
 export type NotificationHandler = (payload: string) => void;
@@ -51,6 +53,8 @@ export interface DatabaseHandle {
     onPayload: NotificationHandler,
     onReconnect?: () => void,
   ): Promise<() => Promise<void>>;
+  /** PGlite only: the whole data directory as a tarball (a migrated snapshot for tests). */
+  dump?(): Promise<Blob>;
   close(): Promise<void>;
 }
 
@@ -83,6 +87,9 @@ function createPgliteDatabase(dataDir: string | undefined): DatabaseHandle {
       return async () => {
         if (!closed) await unsubscribe();
       };
+    },
+    async dump() {
+      return client.dumpDataDir('none');
     },
     async close() {
       if (closed) return;

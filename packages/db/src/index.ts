@@ -8,6 +8,7 @@ export {
   type Schema,
   type Transaction,
 } from './client.ts';
+export { challengeContentValues } from './challenge-values.ts';
 export { isUniqueViolation, pgErrorInfo, type PgErrorInfo } from './errors.ts';
 export * as schema from './schema/index.ts';
 export { loadStarterChallenges, seedStarterPool } from './seed.ts';

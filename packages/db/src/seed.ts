@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { sql } from 'drizzle-orm';
 import { ChallengeCore } from '@skillbytes/shared';
 import type { Database } from './client.ts';
+import { challengeContentValues } from './challenge-values.ts';
 import { challenges } from './schema/challenges.ts';
 
 /** A starter challenge as shipped in `seed/challenges/NN-slug.json`: always has its slug. */
@@ -55,21 +56,8 @@ export async function seedStarterPool(db: Database): Promise<number> {
       .insert(challenges)
       .values(
         pool.map((c) => ({
+          ...challengeContentValues(c),
           slug: c.slug,
-          title: c.title,
-          summary: c.summary,
-          description: c.description,
-          difficulty: c.difficulty,
-          language: c.language,
-          tags: c.tags,
-          points: c.points,
-          functionName: c.functionName,
-          starterCode: c.starterCode ?? null,
-          help: c.help ?? null,
-          tests: c.tests,
-          hiddenTests: c.hiddenTests,
-          generator: c.generator ?? null,
-          solution: c.solution ?? null,
           status: 'published' as const,
           publishedAt: now,
         })),

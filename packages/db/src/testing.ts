@@ -1,4 +1,8 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { createDatabase, type DatabaseHandle } from './client.ts';
 
@@ -9,7 +13,7 @@ import { createDatabase, type DatabaseHandle } from './client.ts';
 export async function createTestDatabase(): Promise<DatabaseHandle & { url?: string }> {
   const adminUrl = process.env.TEST_DATABASE_URL;
   if (!adminUrl) {
-    const handle = createDatabase();
+    const handle = createDatabase({ snapshot: await migratedSnapshot() });
     await handle.migrate();
     return handle;
   }
@@ -52,4 +56,39 @@ async function adminQuery(url: string, text: string) {
   } finally {
     await client.end();
   }
+}
+
+/**
+ * A freshly created PGlite spends seconds in initdb; loading a dumped data directory takes a
+ * fraction of that. The first test process to need one migrates an empty database and leaves its
+ * dump in the temp dir, keyed by the migrations' content; the others load it. `migrate()` still
+ * runs on every copy, so a stale snapshot can only cost time, never correctness.
+ */
+export async function migratedSnapshot(): Promise<Blob> {
+  const migrations = fileURLToPath(new URL('../drizzle', import.meta.url));
+  const hash = createHash('sha256');
+  for (const name of readdirSync(migrations).sort()) {
+    if (name.endsWith('.sql')) hash.update(name).update(readFileSync(path.join(migrations, name)));
+  }
+  hash.update(readFileSync(path.join(migrations, 'meta', '_journal.json')));
+  const file = path.join(tmpdir(), `skillbytes-pglite-${hash.digest('hex').slice(0, 16)}.tar`);
+  if (existsSync(file)) return new Blob([readFileSync(file)]);
+  const fresh = createDatabase();
+  try {
+    await fresh.migrate();
+    const dump = await fresh.dump!();
+    const partial = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+    writeFileSync(partial, Buffer.from(await dump.arrayBuffer()));
+    renameSync(partial, file);
+    return dump;
+  } finally {
+    await fresh.close();
+  }
+}
+
+/** A file-backed PGlite data directory that starts as a migrated copy (for servers started by tests). */
+export async function prepareMigratedDataDir(dataDir: string) {
+  const handle = createDatabase({ dataDir, snapshot: await migratedSnapshot() });
+  await handle.ping();
+  await handle.close();
 }

@@ -101,12 +101,12 @@ describe('password strength', () => {
     },
   );
 
-  it('judges very long passwords by their first 64 characters, quickly', () => {
+  // Only a prefix is estimated: the estimator's cost grows fast with length (speed is measured by
+  // the benchmarks, not asserted here).
+  it('judges very long passwords by their first 64 characters', () => {
     const long = Array.from({ length: 256 }, (_, i) => 'qz7!Kp2#mX'[i % 10]).join('');
-    const start = performance.now();
     expect(weak(long)).toBe(false);
     expect(weak(`${'a'.repeat(64)}${long.slice(64)}`)).toBe(true);
-    expect(performance.now() - start).toBeLessThan(500);
   });
 });
 

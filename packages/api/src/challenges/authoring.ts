@@ -1,4 +1,10 @@
-import { type Database, type Executor, isUniqueViolation, schema } from '@skillbytes/db';
+import {
+  challengeContentValues,
+  type Database,
+  type Executor,
+  isUniqueViolation,
+  schema,
+} from '@skillbytes/db';
 import type {
   ChallengeCore,
   ChallengeCreateInput,
@@ -85,20 +91,7 @@ export async function createChallenge(
   const ch = input.challenge;
   await assertChallengePasses(judge, specOf(ch));
   const values = {
-    title: ch.title,
-    summary: ch.summary,
-    description: ch.description,
-    difficulty: ch.difficulty,
-    language: ch.language,
-    tags: ch.tags,
-    points: ch.points,
-    functionName: ch.functionName,
-    starterCode: ch.starterCode ?? null,
-    help: ch.help ?? null,
-    tests: ch.tests,
-    hiddenTests: ch.hiddenTests,
-    generator: ch.generator ?? null,
-    solution: ch.solution ?? null,
+    ...challengeContentValues(ch),
     status: (input.publish ? 'published' : 'draft') as ChallengeStatus,
     publishedAt: input.publish ? now : null,
     createdBy: actor.caller.userId,
