@@ -1,0 +1,121 @@
+/**
+ * The floor is only a fair baseline if it does what our procedures do. These tests hold it to that:
+ * the same SQL statements (captured from our router as it runs), the same response bodies byte for
+ * byte, and the same refusal of requests without a valid session. PostgreSQL only: the floor is a `pg`
+ * server (it runs when TEST_DATABASE_URL is set, as in CI's second pass).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createEmptyPgDatabase } from '@skillbytes/db/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateDataset } from '../src/dataset.ts';
+import { startFloor } from '../src/floor.ts';
+import { trpc } from '../src/load.ts';
+import { type ServerProcess, startOurServer } from '../src/processes.ts';
+import { READ_SCENARIOS, signIn } from '../src/scenarios.ts';
+import { captureQueries, createSqlCapturer, type SqlCapturer } from '../src/sql-capture.ts';
+import { migrate, pgClient } from '../src/sql-client.ts';
+
+const adminUrl = process.env.TEST_DATABASE_URL;
+const normalise = (sql: string) => sql.replace(/\s+/g, ' ').trim();
+
+describe.skipIf(!adminUrl)('the floor', () => {
+  const jwtSecret = randomBytes(32).toString('base64url');
+  let db: { url: string; drop(): Promise<void> };
+  let dataDir: string;
+  let ours: ServerProcess;
+  let floor: Awaited<ReturnType<typeof startFloor>>;
+  let floorUrl: string;
+  let capturer: SqlCapturer;
+  let users: { i: number; userId: string; token: string }[];
+
+  beforeAll(async () => {
+    db = await createEmptyPgDatabase(adminUrl!);
+    await migrate({ url: db.url });
+    const client = await pgClient(db.url);
+    // The ranking has branches: the top of the board, someone in the middle, someone without points this week.
+    const picks: number[] = [];
+    try {
+      await generateDataset(client, { users: 200, seed: 3, challenges: 40, broadcasts: 25 });
+      const thisWeek = `exists (select 1 from weekly_points w where w.user_id = u.id
+        and w.week_start = date_trunc('week', now() at time zone 'UTC')::date)`;
+      for (const where of [
+        `true order by points desc`,
+        `${thisWeek} order by points`,
+        `not ${thisWeek} order by points`,
+      ]) {
+        const [row] = await client.query<{ email: string }>(
+          `select email from users u where deleted_at is null and role = 'user' and ${where} limit 1`,
+        );
+        picks.push(Number(/^user(\d+)@/.exec(row!.email)![1]));
+      }
+    } finally {
+      await client.close();
+    }
+    dataDir = mkdtempSync(path.join(tmpdir(), 'sb-floor-test-'));
+    ours = await startOurServer({ databaseUrl: db.url, dataDir, jwtSecret, poolMax: 4 });
+    floor = await startFloor({
+      databaseUrl: db.url,
+      jwtSecret,
+      port: 0,
+      poolMax: 4,
+      sessionIdleTtlSec: 14 * 86400,
+    });
+    floorUrl = `http://127.0.0.1:${floor.port}`;
+    users = await signIn(ours.url, picks, 3);
+    const kid = createHash('sha256').update(jwtSecret).digest('base64url').slice(0, 10);
+    capturer = await createSqlCapturer(db.url, {
+      jwtKeys: [{ kid, secret: new TextEncoder().encode(jwtSecret) }],
+    });
+  });
+
+  afterAll(async () => {
+    await capturer?.close();
+    await floor?.close();
+    await ours?.stop();
+    await db?.drop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  for (const [name, request] of Object.entries(READ_SCENARIOS)) {
+    it(`answers ${name} with the same body as our server`, async () => {
+      for (const user of users) {
+        const a = await trpc(ours.url, request.procedure, { input: request.input, token: user.token });
+        const b = await trpc(floorUrl, request.procedure, { input: request.input, token: user.token });
+        expect(a.status).toBe(200);
+        expect(b.status).toBe(200);
+        expect(JSON.stringify(b.body)).toBe(JSON.stringify(a.body));
+      }
+    });
+
+    it(`sends PostgreSQL the same statements as our ${name}`, async () => {
+      const signed = await capturer.signIn('user100@bench.local');
+      const theirs = await capturer.capture({ path: request.procedure, input: request.input });
+      const mine = await captureQueries(() =>
+        trpc(floorUrl, request.procedure, { input: request.input, token: signed.accessToken }),
+      );
+      expect(mine.result.status).toBe(200);
+      expect(mine.queries.map((q) => normalise(q.text))).toEqual(
+        theirs.queries.map((q) => normalise(q.text)),
+      );
+      expect(mine.queries.map((q) => q.values.map(String))).toEqual(
+        theirs.queries.map((q) => q.values.map(String)),
+      );
+    });
+  }
+
+  it('refuses a request without a token, with a forged token, and with a revoked session', async () => {
+    expect((await trpc(floorUrl, 'auth.me')).status).toBe(401);
+    const token = users[0]!.token;
+    const [h, p] = token.split('.');
+    const forged = `${h}.${p}.${Buffer.from('not the signature').toString('base64url')}`;
+    expect((await trpc(floorUrl, 'auth.me', { token: forged })).status).toBe(401);
+
+    const [victim] = await signIn(ours.url, [120], 1);
+    expect((await trpc(floorUrl, 'auth.me', { token: victim!.token })).status).toBe(200);
+    expect((await trpc(ours.url, 'auth.logout', { method: 'POST', token: victim!.token })).status).toBe(200);
+    expect((await trpc(floorUrl, 'auth.me', { token: victim!.token })).status).toBe(401);
+  });
+});
