@@ -159,6 +159,9 @@ export async function explainCapture(url: string, capture: ProcedureCapture): Pr
     for (const q of capture.queries) {
       const text = q.text.trim();
       if (!/^(\(|select|with)/i.test(text)) continue;
+      // Twice, keeping the second: the first run in a fresh backend also pays for loading the catalog
+      // entries of every table and index it touches, which a pooled connection has long paid.
+      await client.query(`explain (analyze) ${inlineParams(q)}`);
       const { rows } = await client.query<{ 'QUERY PLAN': string }>(
         `explain (analyze, buffers) ${inlineParams(q)}`,
       );

@@ -6,7 +6,7 @@ import { createJudge, type JudgeSpec } from './index.ts';
 /** Adversarial solutions: each must end in the named status and leave the pool able to judge again. */
 const judge = createJudge({ ...defaultApiConfig().judge, timeoutMs: 1000, workers: 1 });
 // Filling memory takes QuickJS about a second of string building (more on a busy machine): allow plenty.
-const roomy = createJudge({ ...defaultApiConfig().judge, timeoutMs: 10_000, memoryMb: 32, workers: 1 });
+const roomy = createJudge({ ...defaultApiConfig().judge, timeoutMs: 30_000, memoryMb: 32, workers: 1 });
 afterAll(() => Promise.all([judge.close(), roomy.close()]));
 
 const solve = (expectedOutput: unknown = 1): JudgeSpec => ({
