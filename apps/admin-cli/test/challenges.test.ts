@@ -1,10 +1,10 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startTestServer, type TestServer, type TrpcBody, trpcPost } from '@skillbytes/server/testing';
+import { startTestServer, type TestServer, trpcPost } from '@skillbytes/server/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify as toYaml } from 'yaml';
-import { closedPort, runCli } from './cli-harness.ts';
+import { closedPort, createAdminApiKey, resultOf, runCli } from './cli-harness.ts';
 
 const ADMIN = { email: 'cli-admin@example.com', password: 'cli-admin-password-1' };
 
@@ -52,28 +52,9 @@ function writeFile(name: string, content: unknown, format: 'json' | 'yaml' | 'ra
 const admin = (args: string[]) => runCli(['--url', server.url, '--api-key', apiKey, ...args]);
 const json = <T>(stdout: string) => JSON.parse(stdout) as T;
 
-/** The result of a raw tRPC call, or a failure that says what the server answered instead. */
-function resultOf<T>(response: { body: TrpcBody }): T {
-  const data = response.body.result?.data.json;
-  if (data === undefined) throw new Error(`call failed: ${JSON.stringify(response.body.error)}`);
-  return data as T;
-}
-
 beforeAll(async () => {
   server = await startTestServer({ ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password });
-  const login = await trpcPost(server.url, 'auth.login', {
-    identifier: ADMIN.email,
-    password: ADMIN.password,
-    tokenDelivery: 'body',
-  });
-  const { accessToken } = resultOf<{ accessToken: string }>(login);
-  const key = await trpcPost(
-    server.url,
-    'admin.apiKeys.create',
-    { name: 'cli tests' },
-    { authorization: `Bearer ${accessToken}` },
-  );
-  apiKey = resultOf<{ key: string }>(key).key;
+  ({ apiKey } = await createAdminApiKey(server.url, ADMIN, 'cli tests'));
   const signup = await trpcPost(server.url, 'auth.signup', {
     email: 'cli-user@example.com',
     password: 'a-long-user-password-2',

@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type TrpcBody, trpcPost } from '@skillbytes/server/testing';
 
 const bin = fileURLToPath(new URL('../bin/skillbytes-admin.js', import.meta.url));
 
@@ -47,4 +48,32 @@ export async function closedPort(): Promise<number> {
   const { port } = server.address() as { port: number };
   await new Promise((resolve) => server.close(resolve));
   return port;
+}
+
+/** The result of a raw tRPC call, or a failure that says what the server answered instead. */
+export function resultOf<T>(response: { body: TrpcBody }): T {
+  const data = response.body.result?.data.json;
+  if (data === undefined) throw new Error(`call failed: ${JSON.stringify(response.body.error)}`);
+  return data as T;
+}
+
+/** Logs the bootstrap admin in and mints an admin API key for the CLI under test. */
+export async function createAdminApiKey(
+  url: string,
+  admin: { email: string; password: string },
+  name: string,
+) {
+  const login = await trpcPost(url, 'auth.login', {
+    identifier: admin.email,
+    password: admin.password,
+    tokenDelivery: 'body',
+  });
+  const { accessToken } = resultOf<{ accessToken: string }>(login);
+  const key = await trpcPost(
+    url,
+    'admin.apiKeys.create',
+    { name },
+    { authorization: `Bearer ${accessToken}` },
+  );
+  return { apiKey: resultOf<{ key: string }>(key).key, accessToken };
 }

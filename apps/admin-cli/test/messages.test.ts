@@ -1,24 +1,12 @@
-import {
-  startTestServer,
-  type TestServer,
-  type TrpcBody,
-  trpcGet,
-  trpcPost,
-} from '@skillbytes/server/testing';
+import { startTestServer, type TestServer, trpcGet, trpcPost } from '@skillbytes/server/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closedPort, runCli } from './cli-harness.ts';
+import { closedPort, createAdminApiKey, resultOf, runCli } from './cli-harness.ts';
 
 const ADMIN = { email: 'msg-admin@example.com', password: 'msg-admin-password-1' };
 
 let server: TestServer;
 let apiKey: string;
 let reader: { id: string; token: string };
-
-function resultOf<T>(response: { body: TrpcBody }): T {
-  const data = response.body.result?.data.json;
-  if (data === undefined) throw new Error(`call failed: ${JSON.stringify(response.body.error)}`);
-  return data as T;
-}
 
 type InboxPage = { items: { content: string; icon: string; bannerColor: string; isBroadcast: boolean }[] };
 const inboxOf = async (token: string) =>
@@ -31,21 +19,7 @@ beforeAll(async () => {
     ADMIN_PASSWORD: ADMIN.password,
     SEED_STARTER_POOL: 'false',
   });
-  const login = await trpcPost(server.url, 'auth.login', {
-    identifier: ADMIN.email,
-    password: ADMIN.password,
-    tokenDelivery: 'body',
-  });
-  const { accessToken } = resultOf<{ accessToken: string }>(login);
-  const key = await trpcPost(
-    server.url,
-    'admin.apiKeys.create',
-    { name: 'messages tests' },
-    {
-      authorization: `Bearer ${accessToken}`,
-    },
-  );
-  apiKey = resultOf<{ key: string }>(key).key;
+  ({ apiKey } = await createAdminApiKey(server.url, ADMIN, 'messages tests'));
   const signup = resultOf<{ user: { id: string }; accessToken: string }>(
     await trpcPost(server.url, 'auth.signup', {
       email: 'msg-reader@example.com',

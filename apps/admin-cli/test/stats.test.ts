@@ -1,12 +1,6 @@
-import {
-  startTestServer,
-  type TestServer,
-  type TrpcBody,
-  trpcGet,
-  trpcPost,
-} from '@skillbytes/server/testing';
+import { startTestServer, type TestServer, trpcGet, trpcPost } from '@skillbytes/server/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from './cli-harness.ts';
+import { createAdminApiKey, resultOf, runCli } from './cli-harness.ts';
 
 const ADMIN = { email: 'stats-admin@example.com', password: 'stats-admin-password-1' };
 
@@ -14,27 +8,15 @@ let server: TestServer;
 let apiKey: string;
 let userToken: string;
 
-function resultOf<T>(response: { body: TrpcBody }): T {
-  const data = response.body.result?.data.json;
-  if (data === undefined) throw new Error(`call failed: ${JSON.stringify(response.body.error)}`);
-  return data as T;
-}
-
 beforeAll(async () => {
   server = await startTestServer({
     ADMIN_EMAIL: ADMIN.email,
     ADMIN_PASSWORD: ADMIN.password,
     SEED_STARTER_POOL: 'false',
   });
-  const login = await trpcPost(server.url, 'auth.login', {
-    identifier: ADMIN.email,
-    password: ADMIN.password,
-    tokenDelivery: 'body',
-  });
-  const adminAuth = { authorization: `Bearer ${resultOf<{ accessToken: string }>(login).accessToken}` };
-  apiKey = resultOf<{ key: string }>(
-    await trpcPost(server.url, 'admin.apiKeys.create', { name: 'stats' }, adminAuth),
-  ).key;
+  const admin = await createAdminApiKey(server.url, ADMIN, 'stats');
+  apiKey = admin.apiKey;
+  const adminAuth = { authorization: `Bearer ${admin.accessToken}` };
   resultOf(
     await trpcPost(
       server.url,
