@@ -1,4 +1,4 @@
-import { isUniqueViolation, pgErrorInfo } from '@skillbytes/db';
+import { isDataException, isUniqueViolation, pgErrorInfo } from '@skillbytes/db';
 import { APP_ERRORS, type AppCode } from '@skillbytes/shared';
 import { TRPCError } from '@trpc/server';
 
@@ -42,6 +42,16 @@ export function toTRPCError(error: TRPCError): TRPCError {
       code: 'CONFLICT',
       message: UNIQUE_MESSAGES[appCode] ?? 'This conflicts with existing data',
       cause: new DomainError(appCode, UNIQUE_MESSAGES[appCode] ?? 'Conflict'),
+    });
+  }
+  // Input the schemas let through but the database cannot take is still bad input, not a 500; the
+  // database's own message (which may quote the value) is never echoed.
+  if (error.code === 'INTERNAL_SERVER_ERROR' && cause && isDataException(cause)) {
+    const message = 'A value in this request cannot be stored or compared (malformed or out of range)';
+    return new TRPCError({
+      code: 'BAD_REQUEST',
+      message,
+      cause: new DomainError('VALIDATION_FAILED', message),
     });
   }
   return error;

@@ -44,6 +44,14 @@ export type TestApi = {
   close(): Promise<void>;
 };
 
+/** For tests that never run code: any use of the judge is a bug in the test. */
+export const unusedJudge: Services['judge'] = {
+  version: 'none',
+  judge: () => Promise.reject(new Error('the judge is not used here')),
+  checkChallenge: () => Promise.reject(new Error('the judge is not used here')),
+  close: async () => {},
+};
+
 /** A fresh migrated database, the real services on it, and ways to call the router. One per test file. */
 export async function createTestApi(
   opts: { config?: Partial<ApiConfig>; clock?: ReturnType<typeof testClock>; judge?: Services['judge'] } = {},

@@ -21,3 +21,9 @@ export const isUniqueViolation = (error: unknown, constraint?: string) => {
   const info = pgErrorInfo(error);
   return info?.code === '23505' && (constraint === undefined || info.constraint === constraint);
 };
+
+/**
+ * SQLSTATE class 22, "data exception": a value the database cannot read, convert or store (bad text for
+ * a type, a date or number out of range, U+0000 or a lone surrogate in text, a string too long).
+ */
+export const isDataException = (error: unknown) => pgErrorInfo(error)?.code.startsWith('22') === true;

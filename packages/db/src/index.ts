@@ -9,6 +9,6 @@ export {
   type Transaction,
 } from './client.ts';
 export { challengeContentValues } from './challenge-values.ts';
-export { isUniqueViolation, pgErrorInfo, type PgErrorInfo } from './errors.ts';
+export { isDataException, isUniqueViolation, pgErrorInfo, type PgErrorInfo } from './errors.ts';
 export * as schema from './schema/index.ts';
 export { loadStarterChallenges, seedStarterPool } from './seed.ts';

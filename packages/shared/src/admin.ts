@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Username } from './auth.ts';
+import { text } from './text.ts';
 import { Role } from './enums.ts';
 import { Cursor } from './pagination.ts';
 import { LIMITS } from './limits.ts';
@@ -7,7 +8,7 @@ import { LIMITS } from './limits.ts';
 export const AdminUsersListInput = z
   .object({
     /** Matches email, username or name (case-insensitive substring), or an exact user id. */
-    query: z.string().trim().max(LIMITS.emailMax).optional(),
+    query: text().trim().max(LIMITS.emailMax).optional(),
     cursor: Cursor.nullish(),
     limit: z.number().int().min(1).max(LIMITS.pageMax).default(LIMITS.pageDefault),
   })
@@ -28,11 +29,11 @@ export const ApiKeyScope = z.enum(['admin']);
 export type ApiKeyScope = z.infer<typeof ApiKeyScope>;
 
 /** The public id inside `sbk_<id>_<secret>`. */
-export const ApiKeyId = z.string().regex(/^[0-9a-f]{16}$/, 'An API key id is 16 hex characters');
+export const ApiKeyId = text().regex(/^[0-9a-f]{16}$/, 'An API key id is 16 hex characters');
 
 export const CreateApiKeyInput = z
   .object({
-    name: z.string().trim().min(1).max(100),
+    name: text().trim().min(1).max(100),
     scopes: z.array(ApiKeyScope).min(1).max(10).default(['admin']),
     /** Optional lifetime; keys without one live until revoked. */
     expiresInDays: z.number().int().min(1).max(3650).optional(),

@@ -1,29 +1,30 @@
 import { z } from 'zod';
 import { Language, Role } from './enums.ts';
 import { LIMITS } from './limits.ts';
+import { text } from './text.ts';
 
-export const Email = z
-  .string()
+export const Email = text()
   .trim()
   .max(LIMITS.emailMax)
   .pipe(z.email({ message: 'Enter a valid email address' }))
   .transform((e) => e.toLowerCase());
 
-export const Username = z
-  .string()
+export const Username = text()
   .trim()
   .min(LIMITS.usernameMin)
   .max(LIMITS.usernameMax)
   .regex(/^[A-Za-z0-9_]+$/, 'Use letters, digits and underscores only');
 
-/** Hashed exactly as sent: no trimming, no case change, any characters (NIST 800-63B). */
-export const Password = z.string().min(LIMITS.passwordMin).max(LIMITS.passwordMax);
+/**
+ * Hashed exactly as sent: no trimming, no case change, any characters (NIST 800-63B) but the ones
+ * `text()` refuses everywhere; an unpaired surrogate has no UTF-8 form, so two passwords would hash alike.
+ */
+export const Password = text().min(LIMITS.passwordMin).max(LIMITS.passwordMax);
 
 /** Only the length bound: a current password is checked against the stored hash, never re-validated. */
-export const CurrentPassword = z.string().min(1).max(LIMITS.passwordMax);
+export const CurrentPassword = text().min(1).max(LIMITS.passwordMax);
 
-export const TimeZone = z
-  .string()
+export const TimeZone = text()
   .min(1)
   .max(64)
   .refine(
@@ -38,8 +39,7 @@ export const TimeZone = z
     { message: 'Unknown IANA time zone' },
   );
 
-export const Tag = z
-  .string()
+export const Tag = text()
   .trim()
   .toLowerCase()
   .min(1)
@@ -54,20 +54,28 @@ export const SignupInput = z
     email: Email,
     password: Password,
     username: Username.optional(),
-    name: z.string().trim().min(1).max(LIMITS.nameMax).optional(),
+    name: text().trim().min(1).max(LIMITS.nameMax).optional(),
     tokenDelivery: TokenDelivery.default('cookie'),
   })
   .strict();
 export type SignupInput = z.input<typeof SignupInput>;
 
+/** Checked by the server (signature, account, expiry); anything that fails is treated as absent. */
+export const DeviceToken = text().max(1024);
+
 /** An email (contains '@') or a username; looked up case-insensitively, never validated further (no oracle). */
-export const LoginIdentifier = z.string().trim().min(1).max(LIMITS.emailMax);
+export const LoginIdentifier = text().trim().min(1).max(LIMITS.emailMax);
 
 export const LoginInput = z
   .object({
     identifier: LoginIdentifier,
     password: CurrentPassword,
     tokenDelivery: TokenDelivery.default('cookie'),
+    /**
+     * The device token an earlier login of this account gave a native client (browsers send it as a
+     * cookie). Optional; with it, other people's wrong guesses do not throttle this device.
+     */
+    deviceToken: DeviceToken.optional(),
   })
   .strict();
 export type LoginInput = z.input<typeof LoginInput>;
@@ -76,7 +84,7 @@ export type LoginInput = z.input<typeof LoginInput>;
  * `<session id>.<256-bit secret, base64url>` (80 characters). The exact shape is checked by the server,
  * so anything else that fits here (an access token, an API key) is an UNAUTHORIZED, not a 400.
  */
-export const RefreshToken = z.string().min(1).max(1024);
+export const RefreshToken = text().min(1).max(1024);
 
 export const RefreshInput = z
   .object({
@@ -90,7 +98,7 @@ export type RefreshInput = z.input<typeof RefreshInput>;
 
 export const UpdateProfileInput = z
   .object({
-    name: z.string().trim().min(1).max(LIMITS.nameMax).optional(),
+    name: text().trim().min(1).max(LIMITS.nameMax).optional(),
     username: Username.optional(),
     preferences: z.array(Tag).max(LIMITS.preferencesMax).optional(),
     language: Language.optional(),
@@ -126,6 +134,8 @@ export type AuthTokens = {
   sessionExpiresAt: Date;
   accessToken?: string;
   refreshToken?: string;
+  /** `auth.signup`/`auth.login` only: send it back as `deviceToken` with later logins. */
+  deviceToken?: string;
 };
 
 /** One signed-in device in `auth.sessions.list`; never the refresh secret or its hash. */

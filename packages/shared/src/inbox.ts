@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { Username } from './auth.ts';
 import { LIMITS } from './limits.ts';
+import { text } from './text.ts';
 
-export const HexColor = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'Use a hex colour like #2821fc');
+export const HexColor = text().regex(/^#[0-9a-fA-F]{6}$/, 'Use a hex colour like #2821fc');
 
 export const MessageAudience = z.union([
   z.object({ everyone: z.literal(true) }).strict(),
@@ -13,8 +14,8 @@ export type MessageAudience = z.infer<typeof MessageAudience>;
 
 export const SendMessageInput = z
   .object({
-    content: z.string().trim().min(1).max(LIMITS.messageMax),
-    icon: z.string().trim().min(1).max(16).default('📢'),
+    content: text().trim().min(1).max(LIMITS.messageMax),
+    icon: text().trim().min(1).max(16).default('📢'),
     bannerColor: HexColor.default('#2821fc'),
     to: MessageAudience,
   })
@@ -30,8 +31,7 @@ export type MarkReadInput = z.input<typeof MarkReadInput>;
 /** Resumable subscriptions: tRPC fills `lastEventId` from the SSE Last-Event-ID on reconnect. */
 export const SubscriptionInput = z
   .object({
-    lastEventId: z
-      .string()
+    lastEventId: text()
       .regex(/^\d{1,15}$/, 'lastEventId must be an event id sent by this server')
       .nullish(),
   })

@@ -7,3 +7,4 @@ export * from './inbox.ts';
 export * from './leaderboard.ts';
 export * from './limits.ts';
 export * from './pagination.ts';
+export * from './text.ts';

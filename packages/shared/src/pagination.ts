@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { LIMITS } from './limits.ts';
+import { text } from './text.ts';
 
 /** Opaque cursor strings: the server encodes its position; clients pass `nextCursor` back unchanged. */
-export const Cursor = z.string().min(1).max(200);
+export const Cursor = text().min(1).max(200);
 
 export const PageInput = z
   .object({
