@@ -8,6 +8,8 @@ import { type AuthEnv, actorOf } from '../auth/env.ts';
 import { revokeSessions } from '../auth/sessions.ts';
 import type { Caller } from '../context.ts';
 import { DomainError } from '../errors.ts';
+import { timeCursor } from '../lib/cursor.ts';
+import { isUuid } from '../lib/uuid.ts';
 
 const u = schema.users;
 const s = schema.sessions;
@@ -43,30 +45,6 @@ export type AdminUser = {
 };
 
 const userNotFound = () => new DomainError('USER_NOT_FOUND', 'No such user');
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** Keyset position `(created_at, id)`; the timestamp as PostgreSQL text so microseconds survive. */
-function encodeCursor(at: string, id: string) {
-  return Buffer.from(JSON.stringify([at, id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { at: string; id: string } {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (
-      Array.isArray(value) &&
-      value.length === 2 &&
-      typeof value[0] === 'string' &&
-      /^\d{4}-\d{2}-\d{2}[ T][\d:.+-]+$/.test(value[0]) &&
-      typeof value[1] === 'string' &&
-      UUID.test(value[1])
-    ) {
-      return { at: value[0], id: value[1] };
-    }
-  } catch {}
-  throw new DomainError('VALIDATION_FAILED', 'Invalid cursor: pass back the nextCursor of a previous page');
-}
-
 /** Newest accounts first; `query` matches email, username or name (substring, any case) or an exact id. */
 export async function listUsers(
   db: Database,
@@ -74,7 +52,7 @@ export async function listUsers(
 ): Promise<Page<AdminUser>> {
   const q = input.query?.trim();
   const pattern = q ? `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : undefined;
-  const after = input.cursor ? decodeCursor(input.cursor) : undefined;
+  const after = timeCursor.decode(input.cursor);
   const rows = await db
     .select({ ...adminColumns, cursorAt: sql<string>`${u.createdAt}::text` })
     .from(u)
@@ -85,7 +63,7 @@ export async function listUsers(
               ilike(u.email, pattern),
               ilike(u.username, pattern),
               ilike(u.name, pattern),
-              q && UUID.test(q) ? eq(u.id, q.toLowerCase()) : undefined,
+              q && isUuid(q) ? eq(u.id, q.toLowerCase()) : undefined,
             )
           : undefined,
         after ? sql`(${u.createdAt}, ${u.id}) < (${after.at}::timestamptz, ${after.id}::uuid)` : undefined,
@@ -93,12 +71,8 @@ export async function listUsers(
     )
     .orderBy(desc(u.createdAt), desc(u.id))
     .limit(input.limit + 1);
-  const page = rows.slice(0, input.limit);
-  const last = page.at(-1);
-  return {
-    items: page.map(({ cursorAt: _c, ...user }) => user),
-    nextCursor: rows.length > input.limit && last ? encodeCursor(last.cursorAt, last.id) : null,
-  };
+  const page = timeCursor.page(rows, input.limit, (r) => ({ at: r.cursorAt, id: r.id }));
+  return { items: page.rows.map(({ cursorAt: _c, ...user }) => user), nextCursor: page.nextCursor };
 }
 
 /** One account by id or username (deleted ones too, marked), with its active sessions and keys. */

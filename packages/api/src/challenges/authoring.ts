@@ -20,7 +20,8 @@ import { audit } from '../auth/audit.ts';
 import type { Caller, RequestInfo } from '../context.ts';
 import { DomainError } from '../errors.ts';
 import type { Judge, JudgeSpec } from '../judge/types.ts';
-import { decodeCursor, pageOf } from './cursor.ts';
+import { timeCursor } from '../lib/cursor.ts';
+import { isUuid } from '../lib/uuid.ts';
 import { freeSlug, slugify } from './slug.ts';
 
 const c = schema.challenges;
@@ -164,11 +165,9 @@ export async function updateChallenge(
   }
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** A challenge named by its id or its slug. */
 function byRef(ref: string) {
-  return UUID.test(ref) ? eq(c.id, ref.toLowerCase()) : eq(c.slug, ref);
+  return isUuid(ref) ? eq(c.id, ref.toLowerCase()) : eq(c.slug, ref);
 }
 
 /**
@@ -230,7 +229,7 @@ export type AdminChallengeListItem = Pick<
 
 /** Newest first, keyset-paginated on (created_at, id); `query` matches title, slug or summary. */
 export async function listChallenges(db: Database, input: ListInput): Promise<Page<AdminChallengeListItem>> {
-  const after = decodeCursor(input.cursor);
+  const after = timeCursor.decode(input.cursor);
   const pattern = input.query ? `%${input.query.replace(/[\\%_]/g, (m) => `\\${m}`)}%` : null;
   const rows = await db
     .select({
@@ -259,7 +258,7 @@ export async function listChallenges(db: Database, input: ListInput): Promise<Pa
     )
     .orderBy(desc(c.createdAt), desc(c.id))
     .limit(input.limit + 1);
-  const page = pageOf(rows, input.limit);
+  const page = timeCursor.page(rows, input.limit, (r) => ({ at: r.cursorAt, id: r.cursorId }));
   return {
     items: page.rows.map(({ cursorAt: _a, cursorId: _i, ...item }) => item),
     nextCursor: page.nextCursor,

@@ -2,12 +2,12 @@ import { type Database, type Executor, schema } from '@skillbytes/db';
 import type { InboxItem, MarkReadInput, Page, PageInput, SendMessageInput } from '@skillbytes/shared';
 import { and, eq, isNull, type SQL, sql } from 'drizzle-orm';
 import type { z } from 'zod';
-import { decodeCursor, encodeCursor } from '../challenges/cursor.ts';
 import { type AuditSource, audit } from '../auth/audit.ts';
 import { actorOf } from '../auth/env.ts';
 import type { Caller } from '../context.ts';
 import { DomainError } from '../errors.ts';
 import type { EventBus } from '../events/bus.ts';
+import { timeCursor } from '../lib/cursor.ts';
 
 const m = schema.messages;
 const st = schema.inboxState;
@@ -161,7 +161,7 @@ export async function listInbox(
   userId: string,
   input: z.output<typeof PageInput>,
 ): Promise<Page<InboxItem>> {
-  const after = decodeCursor(input.cursor);
+  const after = timeCursor.decode(input.cursor);
   const before = after
     ? sql`and (${m.createdAt}, ${m.id}) < (${after.at}::timestamptz, ${after.id}::uuid)`
     : sql``;
@@ -185,14 +185,8 @@ export async function listInbox(
     order by created_at desc, id desc
     limit ${take}
   `);
-  const rows = result.rows;
-  const hasMore = rows.length > input.limit;
-  const page = hasMore ? rows.slice(0, input.limit) : rows;
-  const last = page.at(-1);
-  return {
-    items: page.map(toItem),
-    nextCursor: hasMore && last ? encodeCursor({ at: last.cursor_at, id: last.id }) : null,
-  };
+  const page = timeCursor.page(result.rows, input.limit, (r) => ({ at: r.cursor_at, id: r.id }));
+  return { items: page.rows.map(toItem), nextCursor: page.nextCursor };
 }
 
 /** Items by id for the caller, as `listInbox` shows them; ids outside their inbox are left out. */

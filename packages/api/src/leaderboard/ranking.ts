@@ -12,6 +12,7 @@ import { type SQL, sql } from 'drizzle-orm';
 import type { z } from 'zod';
 import { weekStartUtc } from '../challenges/local-day.ts';
 import { DomainError } from '../errors.ts';
+import { cursorCodec } from '../lib/cursor.ts';
 
 const u = schema.users;
 const wp = schema.weeklyPoints;
@@ -133,31 +134,8 @@ const toEntry = (r: RankedRow): LeaderboardEntry => ({
   points: Number(r.points),
 });
 
-/** Keyset position: the last row's (points, id). Opaque to clients. */
-function encodeCursor(points: number, id: string) {
-  return Buffer.from(JSON.stringify([points, id])).toString('base64url');
-}
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-function decodeCursor(cursor: string | null | undefined): { points: number; id: string } | null {
-  if (!cursor) return null;
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (
-      Array.isArray(value) &&
-      value.length === 2 &&
-      Number.isSafeInteger(value[0]) &&
-      value[0] >= 0 &&
-      value[0] <= 2_147_483_647 &&
-      typeof value[1] === 'string' &&
-      UUID.test(value[1])
-    ) {
-      return { points: value[0] as number, id: value[1] };
-    }
-  } catch {}
-  throw new DomainError('VALIDATION_FAILED', 'Invalid cursor: pass back the nextCursor of a previous page');
-}
+/** Keyset position: the last row's (points, id). */
+const boardCursor = cursorCodec({ points: 'count', id: 'uuid' });
 
 /** One page of a window, ranked; the cursor continues after its last entry, through ties. */
 export async function leaderboardTop(
@@ -165,7 +143,7 @@ export async function leaderboardTop(
   input: z.output<typeof LeaderboardTopInput>,
   now: Date,
 ): Promise<Page<LeaderboardEntry> & { window: LeaderboardWindow }> {
-  const after = decodeCursor(input.cursor);
+  const after = boardCursor.decode(input.cursor);
   const b = boardOf(input.window, now);
   const take = input.limit + 1;
   const page = after
@@ -174,14 +152,11 @@ export async function leaderboardTop(
   const result = await db.execute<RankedRow>(sql`
     ${ranked(b, sql`page as (${page})`)}
     order by page.points desc, page.id`);
-  const entries = result.rows.map(toEntry);
-  const items = entries.slice(0, input.limit);
-  const last = items.at(-1);
-  return {
-    window: input.window,
-    items,
-    nextCursor: entries.length > input.limit && last ? encodeCursor(last.points, last.userId) : null,
-  };
+  const entries = boardCursor.page(result.rows.map(toEntry), input.limit, (e) => ({
+    points: e.points,
+    id: e.userId,
+  }));
+  return { window: input.window, items: entries.rows, nextCursor: entries.nextCursor };
 }
 
 /**
