@@ -3,6 +3,7 @@ import type { Role } from '@skillbytes/shared';
 import type { Logger } from 'pino';
 import type { ApiConfig } from './config.ts';
 import type { EventBus } from './events/bus.ts';
+import type { StreamSlots } from './events/stream-slots.ts';
 import type { Judge } from './judge/types.ts';
 
 export type Clock = { now(): Date };
@@ -18,6 +19,8 @@ export type Credentials = {
   bearer?: string;
   accessCookie?: string;
   refreshCookie?: string;
+  /** The device token cookie (auth/throttle.ts): picks the login throttle, authenticates nothing. */
+  deviceCookie?: string;
 };
 
 export type RequestInfo = {
@@ -45,6 +48,8 @@ export type Services = {
   logger: Logger;
   judge: Judge;
   events: EventBus;
+  /** Open-subscription slots of this process. */
+  streams: StreamSlots;
   onProcedure?: ProcedureObserver;
 };
 

@@ -3,6 +3,7 @@ import pino, { type Logger } from 'pino';
 import type { ApiConfig } from './config.ts';
 import { type Clock, type ProcedureObserver, type Services, systemClock } from './context.ts';
 import { createEventBus } from './events/bus.ts';
+import { createStreamSlots } from './events/stream-slots.ts';
 import { createJudge } from './judge/index.ts';
 import type { Judge } from './judge/types.ts';
 
@@ -31,6 +32,7 @@ export async function createServices(
     logger,
     judge,
     events,
+    streams: createStreamSlots(opts.config.streams),
     onProcedure: opts.onProcedure,
     async close() {
       await Promise.allSettled([judge.close(), events.close()]);

@@ -28,6 +28,7 @@ function open(userId: string, lastEventId: string | null, extra: Partial<EventSt
   return collect<number>(async (signal) => {
     const stream = eventStream({
       bus: api.services.events,
+      slot: { slots: api.services.streams, userId },
       signal,
       lastEventId,
       accepts: (e: BusEvent) => e.type === TYPE && (e.userId === null || e.userId === userId),
@@ -124,6 +125,7 @@ describe('eventStream', () => {
     const controller = new AbortController();
     const stream = eventStream({
       bus: api.services.events,
+      slot: { slots: api.services.streams, userId: alice },
       signal: controller.signal,
       lastEventId: null,
       accepts: (e) => e.userId === alice,

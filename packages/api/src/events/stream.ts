@@ -2,11 +2,14 @@ import { APP_ERRORS, type AppCode } from '@skillbytes/shared';
 import { TRPCError } from '@trpc/server';
 import { DomainError } from '../errors.ts';
 import type { BusEvent, EventBus } from './bus.ts';
+import type { StreamSlots } from './stream-slots.ts';
 
 export type StreamedEvent = { event: BusEvent; isReplay: boolean };
 
 export type EventStreamOptions = {
   bus: EventBus;
+  /** The stream holds one of this user's slots until it ends; none free is TOO_MANY_STREAMS. */
+  slot: { slots: StreamSlots; userId: string };
   /** Aborts when the client goes away: the stream then ends quietly. */
   signal: AbortSignal | undefined;
   /** The last event id the client saw (`tracked()` id); null for a fresh subscription. */
@@ -31,6 +34,7 @@ export type EventStreamOptions = {
  * A client that reconnects with the last id it got therefore sees every event exactly once.
  */
 export function eventStream(opts: EventStreamOptions): AsyncGenerator<StreamedEvent, void> {
+  const releaseSlot = opts.slot.slots.acquire(opts.slot.userId);
   const queue: BusEvent[] = [];
   const maxQueued = opts.maxQueued ?? 10_000;
   let failure: TRPCError | undefined;
@@ -79,6 +83,7 @@ export function eventStream(opts: EventStreamOptions): AsyncGenerator<StreamedEv
     timer.unref();
   }
   const cleanup = () => {
+    releaseSlot();
     unsubscribe();
     if (timer) clearInterval(timer);
     opts.signal?.removeEventListener('abort', onAbort);

@@ -7,6 +7,7 @@ import { DomainError } from '../errors.ts';
 import type { BusEvent, EventBus } from '../events/bus.ts';
 import { callerGuard } from '../events/caller-guard.ts';
 import { eventStream } from '../events/stream.ts';
+import type { StreamSlots } from '../events/stream-slots.ts';
 import { inboxItems, MESSAGE_CREATED, type MessageCreatedPayload } from './messages.ts';
 
 const REPLAY_PAGE = 200;
@@ -17,7 +18,7 @@ const REPLAY_PAGE = 200;
  * (a message the user deleted in between is not replayed).
  */
 export async function inboxStream(
-  services: { db: Database; events: EventBus; clock: Clock },
+  services: { db: Database; events: EventBus; clock: Clock; streams: StreamSlots },
   caller: Caller,
   lastEventId: string | null | undefined,
   signal: AbortSignal | undefined,
@@ -40,6 +41,7 @@ export async function inboxStream(
 
   const stream = eventStream({
     bus: services.events,
+    slot: { slots: services.streams, userId: caller.userId },
     signal,
     lastEventId,
     accepts: isForCaller,

@@ -5,6 +5,7 @@ import type { Caller, Clock } from '../context.ts';
 import type { BusEvent, EventBus } from '../events/bus.ts';
 import { callerGuard } from '../events/caller-guard.ts';
 import { eventStream } from '../events/stream.ts';
+import type { StreamSlots } from '../events/stream-slots.ts';
 
 export const POINTS_CHANGED = 'points.changed';
 
@@ -21,7 +22,7 @@ type Pending = { lastId: number; mine: LeaderboardChange['mine'] };
  * tick at once if anything changed meanwhile.
  */
 export async function leaderboardStream(
-  services: { db: Database; events: EventBus; clock: Clock },
+  services: { db: Database; events: EventBus; clock: Clock; streams: StreamSlots },
   caller: Caller,
   lastEventId: string | null | undefined,
   signal: AbortSignal | undefined,
@@ -33,6 +34,7 @@ export async function leaderboardStream(
   const stop = new AbortController();
   const events = eventStream({
     bus,
+    slot: { slots: services.streams, userId: caller.userId },
     signal: signal ? AbortSignal.any([signal, stop.signal]) : stop.signal,
     lastEventId,
     accepts: (event) => event.type === POINTS_CHANGED,
