@@ -4,10 +4,41 @@ import path from 'node:path';
 
 export type SavedSession = { url: string; accessToken: string; refreshToken?: string; email?: string };
 
+function configDir() {
+  return process.env.SKILLBYTES_CONFIG_DIR ?? path.join(homedir(), '.config', 'skillbytes');
+}
+
 /** The file `login` writes: one session per server URL, mode 0600 in a 0700 directory. */
 export function sessionFile() {
-  const dir = process.env.SKILLBYTES_CONFIG_DIR ?? path.join(homedir(), '.config', 'skillbytes');
-  return path.join(dir, 'session.json');
+  return path.join(configDir(), 'session.json');
+}
+
+/**
+ * Device tokens, one per server URL, in a file of their own: `logout` keeps them. The server gives one
+ * with every login and lets a login that sends it back past other people's failed guesses.
+ */
+function deviceFile() {
+  return path.join(configDir(), 'device.json');
+}
+
+function readDevices(): Record<string, string> {
+  try {
+    return JSON.parse(readFileSync(deviceFile(), 'utf8')) as Record<string, string>;
+  } catch {
+    return {};
+  }
+}
+
+export function loadDeviceToken(url: string): string | undefined {
+  const token = readDevices()[url];
+  return typeof token === 'string' ? token : undefined;
+}
+
+export function saveDeviceToken(url: string, token: string) {
+  const file = deviceFile();
+  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  writeFileSync(file, `${JSON.stringify({ ...readDevices(), [url]: token }, null, 2)}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
 }
 
 function readAll(): Record<string, SavedSession> {

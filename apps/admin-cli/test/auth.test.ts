@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startTestServer, type TestServer, trpcGet } from '@skillbytes/server/testing';
+import { startTestServer, type TestServer, trpcGet, trpcPost } from '@skillbytes/server/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './cli-harness.ts';
 
@@ -111,5 +111,33 @@ describe('skillbytes-admin login / whoami / logout', () => {
     expect(who.code).toBe(1);
     expect(who.stderr).toContain('UNAUTHORIZED');
     expect((await cli(['logout'], dir)).stdout).toContain('not logged in');
+  });
+
+  it("keeps the server's device token across logout and sends it back, so a stranger's guesses do not lock it out", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'sb-cli-auth-'));
+    const email = `device${Date.now().toString(36)}@example.com`;
+    const password = 'amber fjord lantern 58';
+    const signup = await trpcPost(server.url, 'auth.signup', { email, password, tokenDelivery: 'body' });
+    expect(signup.res.status).toBe(200);
+    const first = await cli(['login', '--email', email, '--password-stdin'], dir, password);
+    expect(first.code, first.stderr).toBe(0);
+    const deviceFile = path.join(dir, 'device.json');
+    expect(statSync(deviceFile).mode & 0o777).toBe(0o600);
+    const token = (JSON.parse(readFileSync(deviceFile, 'utf8')) as Record<string, string>)[server.url];
+    expect(token).toMatch(/^ey/);
+    expect((await cli(['logout'], dir)).code).toBe(0);
+
+    for (let i = 0; i < 6; i++) {
+      await trpcPost(server.url, 'auth.login', { identifier: email, password: 'wrong guess 1234' });
+    }
+    const elsewhere = await cli(
+      ['login', '--email', email, '--password-stdin'],
+      mkdtempSync(path.join(tmpdir(), 'sb-cli-auth-')),
+      password,
+    );
+    expect(elsewhere.code).toBe(1);
+    expect(elsewhere.stderr).toContain('TOO_MANY_REQUESTS');
+    const again = await cli(['login', '--email', email, '--password-stdin'], dir, password);
+    expect(again.code, again.stderr).toBe(0);
   });
 });

@@ -29,7 +29,10 @@ function challenge(overrides: Record<string, unknown> = {}) {
       { input: [2], expectedOutput: 4 },
       { input: [-3], expectedOutput: -6 },
     ],
-    hiddenTests: [{ input: [0], expectedOutput: 0 }],
+    hiddenTests: [
+      { input: [0], expectedOutput: 0 },
+      { input: [21], expectedOutput: 42 },
+    ],
     solution: 'function double(x) { return 2 * x; }',
     ...overrides,
   };
@@ -235,7 +238,7 @@ describe('challenges list, show, publish, archive', () => {
     );
     const shown = await admin(['challenges', 'show', created.slug]);
     expect(shown.code).toBe(0);
-    expect(shown.stdout).toMatch(/hidden tests\s+1/);
+    expect(shown.stdout).toMatch(/hidden tests\s+2/);
     expect(shown.stdout).toMatch(/status\s+draft/);
     const published = await admin(['challenges', 'publish', created.slug]);
     expect(published.stdout).toContain(`${created.slug} (${created.id}) is published`);

@@ -31,6 +31,7 @@ beforeAll(async () => {
           points: 10,
           functionName: 'triple',
           tests: [{ input: [2], expectedOutput: 6 }],
+          hiddenTests: [{ input: [7], expectedOutput: 21 }],
           solution: 'function triple(x) { return 3 * x; }',
         },
         publish: true,

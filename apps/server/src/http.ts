@@ -18,7 +18,7 @@ import type { Metrics } from './metrics.ts';
 
 export type HttpAppOptions = {
   services: Services;
-  config: Pick<ServerConfig, 'bodyLimitBytes' | 'trustProxy' | 'publicOrigin' | 'api'>;
+  config: Pick<ServerConfig, 'bodyLimitBytes' | 'http' | 'trustProxy' | 'publicOrigin' | 'api'>;
   metrics: Metrics;
   logger: Logger;
 };
@@ -31,6 +31,12 @@ const SECURITY_HEADERS: Record<string, string> = {
   'cross-origin-resource-policy': 'same-site',
   'cross-origin-opener-policy': 'same-origin',
 };
+
+/**
+ * How often node looks for connections past `headersTimeout`/`requestTimeout`. Node's default (30 s)
+ * lets a client that trickles its headers hold a socket for ~3x a 10 s headers timeout.
+ */
+const CONNECTIONS_CHECK_MS = 1000;
 
 const HTTP_STATUS: Record<string, number> = {
   BAD_REQUEST: 400,
@@ -73,7 +79,7 @@ export function createHttpApp({ services, config, metrics, logger }: HttpAppOpti
     maxBatchSize: 20,
     createContext({ req }): Context {
       const meta = (req as RequestWithMeta).sb;
-      const cookies = req.headers.cookie ? parseCookies(req.headers.cookie) : {};
+      const { cookies } = meta;
       const headers = new Headers();
       const res: ResponseControl = {
         setHeader: (name, value) => headers.set(name, value),
@@ -84,7 +90,12 @@ export function createHttpApp({ services, config, metrics, logger }: HttpAppOpti
       const refreshCookie = cookies[names.refresh];
       return createContextInner({
         services,
-        credentials: { bearer: parseBearer(req.headers.authorization), accessCookie, refreshCookie },
+        credentials: {
+          bearer: parseBearer(req.headers.authorization),
+          accessCookie,
+          refreshCookie,
+          deviceCookie: cookies[names.device],
+        },
         req: {
           id: meta.id,
           ip: meta.ip,
@@ -160,7 +171,7 @@ export function createHttpApp({ services, config, metrics, logger }: HttpAppOpti
     if (path.startsWith('/trpc/')) {
       res.setHeader('cache-control', 'no-store');
       if (req.method === 'POST') {
-        const refusal = checkMutationRequest(req, (o) => isAllowedOrigin(o, req), names);
+        const refusal = checkMutationRequest(req, (o) => isAllowedOrigin(o, req), hasOurCookie(req, names));
         if (refusal) {
           if (refusal.appCode === 'CSRF_REJECTED') {
             logger.warn({ reqId: (req as RequestWithMeta).sb.id, origin }, 'malicious_csrf');
@@ -181,11 +192,13 @@ export function createHttpApp({ services, config, metrics, logger }: HttpAppOpti
     return sendJson(res, 404, { error: 'not found' });
   };
 
-  const server = http.createServer((req, res) => {
+  const server = http.createServer({ connectionsCheckingInterval: CONNECTIONS_CHECK_MS }, (req, res) => {
     const start = performance.now();
     const id = requestId(req.headers['x-request-id']);
     const ip = clientIp(req, config.trustProxy);
-    (req as RequestWithMeta).sb = { id, ip };
+    // Parsed once: authentication and the CSRF guard must agree on which cookies a request carries.
+    const cookies = req.headers.cookie ? parseCookies(req.headers.cookie) : {};
+    (req as RequestWithMeta).sb = { id, ip, cookies };
     const isStream = req.headers.accept === 'text/event-stream';
     active.set(res, { isStream });
     const route = routeOf(req.url ?? '/');
@@ -213,8 +226,9 @@ export function createHttpApp({ services, config, metrics, logger }: HttpAppOpti
     });
   });
   server.keepAliveTimeout = 5_000;
-  server.headersTimeout = 10_000;
+  server.headersTimeout = config.http.headersTimeoutMs;
   server.requestTimeout = 60_000;
+  if (config.http.maxConnections > 0) server.maxConnections = config.http.maxConnections;
 
   /** Stop accepting, end event streams, let in-flight requests finish (bounded), then return. */
   async function shutdown(graceMs = 10_000) {
@@ -233,7 +247,15 @@ export function createHttpApp({ services, config, metrics, logger }: HttpAppOpti
   return { server, shutdown };
 }
 
-type RequestWithMeta = http.IncomingMessage & { sb: { id: string; ip: string | null } };
+type RequestWithMeta = http.IncomingMessage & {
+  sb: { id: string; ip: string | null; cookies: Record<string, string | undefined> };
+};
+
+/** Any of our cookies, as the `cookie` parser (the one authentication uses) reads the header. */
+function hasOurCookie(req: http.IncomingMessage, names: Record<string, string>) {
+  const { cookies } = (req as RequestWithMeta).sb;
+  return Object.values(names).some((name) => cookies[name] !== undefined);
+}
 
 /**
  * CSRF and content-type rules for every POST under /trpc. tRPC itself accepts multipart/form-data
@@ -243,15 +265,12 @@ type RequestWithMeta = http.IncomingMessage & { sb: { id: string; ip: string | n
 function checkMutationRequest(
   req: http.IncomingMessage,
   isAllowed: (origin: string) => boolean,
-  names: { access: string; refresh: string },
+  hasAuthCookie: boolean,
 ): { appCode: AppCode; message: string } | undefined {
   const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
   if (type !== 'application/json') {
     return { appCode: 'UNSUPPORTED_MEDIA_TYPE', message: 'Requests must be application/json' };
   }
-  const cookieHeader = req.headers.cookie ?? '';
-  const hasAuthCookie =
-    cookieHeader.includes(`${names.access}=`) || cookieHeader.includes(`${names.refresh}=`);
   const origin = req.headers.origin ?? refererOrigin(req.headers.referer);
   if (origin !== undefined && !isAllowed(origin)) {
     return { appCode: 'CSRF_REJECTED', message: 'Cross-site request refused' };

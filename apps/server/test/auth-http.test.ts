@@ -58,16 +58,16 @@ const sessionsOf = (userId: string) =>
   server.services.db.query.sessions.findMany({ where: (s, { eq }) => eq(s.userId, userId) });
 
 describe('browser sessions over HTTP', () => {
-  it('sign-up sets two HttpOnly SameSite=Lax cookies, no-store, and no refresh token in the body', async () => {
+  it('sign-up sets HttpOnly SameSite=Lax session and device cookies, no-store, and no refresh token in the body', async () => {
     const { jar, res, body } = await browserSignup();
-    expect(jar.set).toHaveLength(2);
+    expect(jar.set).toHaveLength(3);
     for (const c of jar.set) {
       expect(c).toMatch(/; HttpOnly/);
       expect(c).toMatch(/; SameSite=Lax/);
       expect(c).toMatch(/; Path=\//);
       expect(c).not.toMatch(/Domain=/i);
     }
-    expect(jar.pairs.map((p) => p.split('=')[0]).sort()).toEqual(['sb_at', 'sb_rt']);
+    expect(jar.pairs.map((p) => p.split('=')[0]).sort()).toEqual(['sb_at', 'sb_dt', 'sb_rt']);
     expect(res.headers.get('cache-control')).toBe('no-store');
     const json = JSON.stringify(body);
     const refresh = jar.pairs.find((p) => p.startsWith('sb_rt='))!.slice('sb_rt='.length);
@@ -88,7 +88,7 @@ describe('browser sessions over HTTP', () => {
     });
     expect(res.status).toBe(200);
     const names = cookieJar(res).pairs.map((p) => p.split('=')[0]);
-    expect(names.sort()).toEqual(['sb_at', 'sb_at', 'sb_rt', 'sb_rt']);
+    expect(names.sort()).toEqual(['sb_at', 'sb_at', 'sb_dt', 'sb_dt', 'sb_rt', 'sb_rt']);
   });
 
   it('the cookie authenticates queries; refresh rotates the cookies; a replayed refresh cookie is refused and cleared', async () => {
@@ -246,6 +246,21 @@ describe('CSRF', () => {
     expect(viaReferer.res.status).toBe(200);
   });
 
+  it('reads cookies with the parser authentication uses: `sb_at =<token>` without an Origin is refused', async () => {
+    const { jar, userId } = await browserSignup();
+    const tokenOf = (name: string) => jar.pairs.find((p) => p.startsWith(`${name}=`))!.slice(name.length + 1);
+    const spaced = `sb_at =${tokenOf('sb_at')}`;
+    // The same header authenticates a query, so it must be CSRF-checked as a cookie request.
+    expect((await trpcGet(server.url, 'auth.me', undefined, { cookie: spaced })).res.status).toBe(200);
+    for (const cookie of [spaced, `sb_rt =${tokenOf('sb_rt')}`, `other=1;  sb_at\t=${tokenOf('sb_at')}`]) {
+      const out = await trpcPost(server.url, 'auth.logout', undefined, { cookie });
+      expect(out.res.status, cookie).toBe(403);
+      expect(out.body.error?.json.data.appCode).toBe('CSRF_REJECTED');
+    }
+    const sessions = await sessionsOf(userId);
+    expect(sessions.every((s) => s.revokedAt === null)).toBe(true);
+  });
+
   it('login from a foreign origin is refused too (login CSRF)', async () => {
     const { email } = await browserSignup();
     const out = await trpcPost(
@@ -284,6 +299,51 @@ describe('login errors over HTTP', () => {
     const retryAfter = (out.body.error!.json.data.details as { retryAfter: number }).retryAfter;
     expect(retryAfter).toBeGreaterThanOrEqual(1);
     expect(out.res.headers.get('retry-after')).toBe(String(retryAfter));
+  });
+});
+
+describe('device cookie over HTTP', () => {
+  it("a browser that signed in before keeps signing in while a stranger's guesses throttle everyone else", async () => {
+    const { email, jar } = await browserSignup();
+    const device = jar.set.find((c) => c.startsWith('sb_dt='))!;
+    expect(device).toMatch(/; HttpOnly/);
+    expect(Number(/Max-Age=(\d+)/.exec(device)![1])).toBeGreaterThan(300 * 86_400);
+    const deviceCookie = device.split(';')[0]!;
+    for (let i = 0; i < 6; i++) {
+      await trpcPost(
+        server.url,
+        'auth.login',
+        { identifier: email, password: WRONG },
+        { origin: server.url },
+      );
+    }
+    const stranger = await trpcPost(
+      server.url,
+      'auth.login',
+      { identifier: email, password: PASSWORD },
+      { origin: server.url },
+    );
+    expect(stranger.res.status).toBe(429);
+    const owner = await trpcPost(
+      server.url,
+      'auth.login',
+      { identifier: email, password: PASSWORD },
+      { origin: server.url, cookie: deviceCookie },
+    );
+    expect(owner.res.status).toBe(200);
+    expect(
+      cookieJar(owner.res)
+        .pairs.map((p) => p.split('=')[0])
+        .sort(),
+    ).toEqual(['sb_at', 'sb_dt', 'sb_rt']);
+    // Without an Origin, a request carrying the device cookie is held to the CSRF rules too.
+    const noOrigin = await trpcPost(
+      server.url,
+      'auth.login',
+      { identifier: email, password: PASSWORD },
+      { cookie: deviceCookie },
+    );
+    expect(noOrigin.body.error?.json.data.appCode).toBe('CSRF_REJECTED');
   });
 });
 

@@ -24,6 +24,10 @@ describe('configuration', () => {
     expect(config.databaseUrl).toBeUndefined();
     expect(config.api.isProduction).toBe(false);
     expect(config.api.corsOrigins).toEqual([]);
+    expect(config.api.streams).toEqual({ perUser: 8, perProcess: 2000 });
+    expect(config.http).toEqual({ maxConnections: 4096, headersTimeoutMs: 10_000 });
+    expect(config.api.rateLimits.loginUntrustedPerAccount.limit).toBe(50);
+    expect(config.api.deviceTokenTtlSec).toBe(365 * 86_400);
   });
 
   it.each([
@@ -39,6 +43,12 @@ describe('configuration', () => {
     ['LOG_LEVEL', { LOG_LEVEL: 'loud' }],
     ['JUDGE_TIMEOUT_MS', { JUDGE_TIMEOUT_MS: '-5' }],
     ['BODY_LIMIT_KB', { BODY_LIMIT_KB: '0' }],
+    ['STREAMS_PER_USER', { STREAMS_PER_USER: '0' }],
+    ['STREAMS_PER_PROCESS', { STREAMS_PER_PROCESS: 'many' }],
+    ['HTTP_MAX_CONNECTIONS', { HTTP_MAX_CONNECTIONS: '-1' }],
+    ['HTTP_HEADERS_TIMEOUT_MS', { HTTP_HEADERS_TIMEOUT_MS: '120000' }],
+    ['LOGIN_MAX_UNTRUSTED_FAILURES_PER_ACCOUNT', { LOGIN_MAX_UNTRUSTED_FAILURES_PER_ACCOUNT: '0' }],
+    ['DEVICE_TOKEN_TTL_DAYS', { DEVICE_TOKEN_TTL_DAYS: '401' }],
     ['SESSION_IDLE_TTL_SEC', { SESSION_IDLE_TTL_SEC: '2000000', SESSION_ABSOLUTE_TTL_SEC: '100000' }],
   ])('a bad %s is refused with its name', (name, env) => {
     expect(problemsOf(env)).toContain(name);

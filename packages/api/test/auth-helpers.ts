@@ -12,7 +12,9 @@ export const OTHER_PASSWORD = 'saffron quarry lantern 93';
 
 /** Limits high enough that only the rate-limit tests ever meet them. */
 export const GENEROUS_LIMITS = {
+  ...DEFAULT_RATE_LIMITS,
   loginPerAccount: { ...DEFAULT_RATE_LIMITS.loginPerAccount, limit: 1000 },
+  loginUntrustedPerAccount: { ...DEFAULT_RATE_LIMITS.loginUntrustedPerAccount, limit: 1000 },
   loginPerIp: { ...DEFAULT_RATE_LIMITS.loginPerIp, limit: 100_000 },
   signupPerIp: { ...DEFAULT_RATE_LIMITS.signupPerIp, limit: 100_000 },
 };

@@ -236,7 +236,7 @@ describe('auth.login', () => {
     expect(result.expiresAt).toBeInstanceOf(Date);
     expect(headers.get('cache-control')).toBe('no-store');
     const parsed = cookies.map(parseSetCookie);
-    expect(parsed.map((c) => c.name).sort()).toEqual(['sb_at', 'sb_rt']);
+    expect(parsed.map((c) => c.name).sort()).toEqual(['sb_at', 'sb_dt', 'sb_rt']);
     for (const c of parsed) {
       expect(c.attributes).toMatchObject({ httponly: true, samesite: 'Lax', path: '/' });
       expect(c.attributes.domain).toBeUndefined();
@@ -257,7 +257,7 @@ describe('auth.login', () => {
       const { res, cookies } = captureResponse();
       await prod.anonymous({ res }).auth.signup({ email: `${uniqueName()}@example.com`, password: PASSWORD });
       const parsed = cookies.map(parseSetCookie);
-      expect(parsed.map((c) => c.name).sort()).toEqual(['__Host-sb_at', '__Host-sb_rt']);
+      expect(parsed.map((c) => c.name).sort()).toEqual(['__Host-sb_at', '__Host-sb_dt', '__Host-sb_rt']);
       for (const c of parsed) expect(c.attributes).toMatchObject({ secure: true, httponly: true, path: '/' });
     } finally {
       await prod.close();

@@ -3,7 +3,14 @@ import { createAdminClient } from '../client.ts';
 import { commandContext } from '../context.ts';
 import { UsageError } from '../errors.ts';
 import { keyValues } from '../output.ts';
-import { forgetSession, loadSession, saveSession, sessionFile } from '../session-store.ts';
+import {
+  forgetSession,
+  loadDeviceToken,
+  loadSession,
+  saveDeviceToken,
+  saveSession,
+  sessionFile,
+} from '../session-store.ts';
 
 /** All of stdin, minus one trailing line break: the password is otherwise taken exactly as given. */
 async function readStdin(): Promise<string> {
@@ -63,12 +70,15 @@ export function registerAuth(program: Command) {
       if (!password) throw new UsageError('no password given');
       // Never send a saved token or API key along with a login.
       const client = createAdminClient(url, () => undefined);
+      const deviceToken = loadDeviceToken(url);
       const result = await client.auth.login.mutate({
         identifier: opts.email,
         password,
         tokenDelivery: 'body',
+        ...(deviceToken ? { deviceToken } : {}),
       });
       if (!result.accessToken || !result.refreshToken) throw new Error('the server sent no tokens');
+      if (result.deviceToken) saveDeviceToken(url, result.deviceToken);
       saveSession({
         url,
         accessToken: result.accessToken,

@@ -12,11 +12,11 @@ import { DomainError } from '../errors.ts';
 import { assertKeepsAnAdmin } from './admins.ts';
 import { audit } from './audit.ts';
 import { type AuthEnv, actorOf, requireSession } from './env.ts';
-import { buckets, invalidCredentials, purgeGoneAccounts } from './login.ts';
+import { invalidCredentials, purgeGoneAccounts } from './login.ts';
 import { assertStrongPassword, hashPassword, verifyPassword } from './passwords.ts';
 import { profileColumns, toProfile } from './profile.ts';
-import { enforce, reset } from './rate-limit.ts';
 import { type IssuedTokens, openSession, revokeSessions } from './sessions.ts';
+import { passwordThrottle } from './throttle.ts';
 
 const u = schema.users;
 const k = schema.apiKeys;
@@ -63,7 +63,8 @@ export async function updateProfile(
 
 /**
  * Checks a password a signed-in user re-enters (change password, delete account): it shares the
- * account's login throttle, so these forms are no way around it.
+ * account's login throttle (the browser's device cookie picks its bucket as for a login), so these
+ * forms are no way around it.
  */
 async function confirmPassword(env: AuthEnv, userId: string, password: string) {
   const [user] = await env.db
@@ -77,18 +78,14 @@ async function confirmPassword(env: AuthEnv, userId: string, password: string) {
     .from(u)
     .where(and(eq(u.id, userId), isNull(u.deletedAt)));
   if (!user) throw userNotFound();
+  const throttle = await passwordThrottle(env, userId, env.deviceToken);
   return {
     user,
     async verify() {
-      await enforce(
-        env.db,
-        buckets.account(userId),
-        env.config.rateLimits.loginPerAccount,
-        env.now,
-        env.logger,
-      );
+      await throttle.take();
       return verifyPassword(user.passwordHash, password);
     },
+    succeeded: () => throttle.succeeded(),
   };
 }
 
@@ -102,7 +99,7 @@ export async function changePassword(
   input: z.output<typeof ChangePasswordInput>,
 ): Promise<IssuedTokens> {
   const me = requireSession(caller);
-  const { user, verify } = await confirmPassword(env, me.userId, input.currentPassword);
+  const { user, verify, succeeded } = await confirmPassword(env, me.userId, input.currentPassword);
   assertStrongPassword(input.newPassword, user);
   if (!(await verify())) {
     await audit(env.db, env, {
@@ -131,7 +128,7 @@ export async function changePassword(
     });
     return issued;
   });
-  await reset(env.db, buckets.account(me.userId));
+  await succeeded();
   return tokens;
 }
 
@@ -145,7 +142,7 @@ export async function deleteAccount(
   input: z.output<typeof DeleteAccountInput>,
 ): Promise<void> {
   const me = requireSession(caller);
-  const { user, verify } = await confirmPassword(env, me.userId, input.password);
+  const { user, verify, succeeded } = await confirmPassword(env, me.userId, input.password);
   if (!(await verify())) {
     await audit(env.db, env, {
       action: 'user_deleted',
@@ -183,7 +180,7 @@ export async function deleteAccount(
       },
     });
   });
-  await reset(env.db, buckets.account(me.userId));
+  await succeeded();
 }
 
 /** Signs out one of the caller's devices. Someone else's (or an unknown) session id is NOT_FOUND. */

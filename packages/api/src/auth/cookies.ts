@@ -8,7 +8,7 @@ import type { ResponseControl } from '../context.ts';
  */
 export function cookieNames(isProduction: boolean) {
   const prefix = isProduction ? '__Host-' : '';
-  return { access: `${prefix}sb_at`, refresh: `${prefix}sb_rt` } as const;
+  return { access: `${prefix}sb_at`, refresh: `${prefix}sb_rt`, device: `${prefix}sb_dt` } as const;
 }
 
 /** Browsers cap cookie lifetimes at 400 days (RFC 6265bis); we never ask for more. */
@@ -64,7 +64,25 @@ export function deliverTokens(
   return base;
 }
 
-/** Expires both cookies (same names and attributes, Max-Age=0). */
+/**
+ * Hands a device token to the client that just proved the password: browsers keep it as a long-lived
+ * HttpOnly cookie (not cleared by logout: it names the device, not a session), native clients that
+ * asked for `body` get it in the response to send back with their next logins.
+ */
+export function deliverDeviceToken(
+  res: ResponseControl,
+  isProduction: boolean,
+  device: { token: string; expiresAt: Date },
+  mode: 'cookie' | 'body',
+  now: Date,
+): { deviceToken?: string } {
+  if (mode === 'body') return { deviceToken: device.token };
+  const maxAgeSec = (device.expiresAt.getTime() - now.getTime()) / 1000;
+  res.setCookie(serializeAuthCookie(cookieNames(isProduction).device, device.token, maxAgeSec, isProduction));
+  return {};
+}
+
+/** Expires both session cookies (same names and attributes, Max-Age=0). */
 export function clearAuthCookies(res: ResponseControl, isProduction: boolean) {
   const names = cookieNames(isProduction);
   res.setCookie(serializeAuthCookie(names.access, '', 0, isProduction));

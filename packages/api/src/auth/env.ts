@@ -17,6 +17,8 @@ export type AuthEnv = {
   now: Date;
   ip: string | null;
   userAgent: string | null;
+  /** The device token the request carried as a cookie, if any. */
+  deviceToken: string | null;
 };
 
 export function authEnv(ctx: Context): AuthEnv {
@@ -28,6 +30,7 @@ export function authEnv(ctx: Context): AuthEnv {
     now: ctx.now(),
     ip: ctx.req.ip,
     userAgent: ctx.req.userAgent,
+    deviceToken: ctx.credentials.deviceCookie ?? null,
   };
 }
 

@@ -6,7 +6,6 @@ import { DomainError } from '../errors.ts';
 import { audit } from './audit.ts';
 import { type AuthEnv, requireSession } from './env.ts';
 import type { Caller } from '../context.ts';
-import { ipBucket } from './ip.ts';
 import {
   assertStrongPassword,
   hashPassword,
@@ -15,13 +14,15 @@ import {
   verifyPassword,
 } from './passwords.ts';
 import { profileColumns, toProfile } from './profile.ts';
-import { enforce, pruneRateLimits, refund, reset } from './rate-limit.ts';
+import { enforce, pruneRateLimits, refund } from './rate-limit.ts';
 import { type IssuedTokens, openSession, revokeSessions } from './sessions.ts';
-import { sha256 } from './tokens.ts';
+import { buckets, passwordThrottle, unknownSubject } from './throttle.ts';
+import { signDeviceToken } from './tokens.ts';
 
 const u = schema.users;
 
-export type SignedIn = { user: Profile; tokens: IssuedTokens };
+/** A successful sign-in: the profile, the new session's tokens, and a fresh device token. */
+export type SignedIn = { user: Profile; tokens: IssuedTokens; device: { token: string; expiresAt: Date } };
 
 /** One answer for every failed login: unknown user, wrong password, account gone (OWASP wording). */
 export const invalidCredentials = () =>
@@ -30,14 +31,6 @@ export const invalidCredentials = () =>
 function graceCutoff(env: AuthEnv) {
   return new Date(env.now.getTime() - env.config.deletionGraceDays * 86_400_000);
 }
-
-/** Rate-limit buckets. Typed identifiers are hashed: a password typed into the wrong field is never stored. */
-export const buckets = {
-  loginIp: (ip: string | null) => `login:ip:${ipBucket(ip)}`,
-  signupIp: (ip: string | null) => `signup:ip:${ipBucket(ip)}`,
-  account: (userId: string) => `login:acct:${userId}`,
-  identifier: (normalised: string) => `login:id:${sha256(normalised)}`,
-};
 
 /**
  * Creates an account and signs it in. Order matters: the signup throttle runs first, then the cheap
@@ -56,7 +49,7 @@ export async function signup(env: AuthEnv, input: z.output<typeof SignupInput>):
   assertStrongPassword(input.password, { email: input.email, username: input.username, name: input.name });
   const passwordHash = await hashPassword(input.password);
 
-  return env.db.transaction(async (tx) => {
+  const signedUp = await env.db.transaction(async (tx) => {
     await purgeGoneAccounts(tx, env, { email: input.email, username: input.username });
     const [user] = await tx
       .insert(u)
@@ -74,6 +67,7 @@ export async function signup(env: AuthEnv, input: z.output<typeof SignupInput>):
     const tokens = await openSession(tx, env, user, 'signup');
     return { user: toProfile(user), tokens };
   });
+  return { ...signedUp, device: await signDeviceToken(env.config, signedUp.user.id, env.now) };
 }
 
 /**
@@ -111,13 +105,14 @@ export function normaliseIdentifier(identifier: string) {
 /**
  * Signs in by email or username. Unknown users, wrong passwords and accounts deleted beyond the grace
  * period all take the same path (argon2 against a dummy hash when there is no hash) and give the same
- * error. Both throttles are taken before argon2; a success resets the account's and refunds the IP's.
- * Always a new session: cookies sent with the request are ignored (no fixation).
+ * error. The per-IP throttle and the account's (per device with its device token, else per address and
+ * account-wide: throttle.ts) are taken before argon2; a success settles them and refunds the IP's.
+ * Always a new session: session cookies sent with the request are ignored (no fixation).
  */
 export async function login(env: AuthEnv, input: z.output<typeof LoginInput>): Promise<SignedIn> {
   const id = normaliseIdentifier(input.identifier);
   const ipKey = buckets.loginIp(env.ip);
-  const { loginPerIp, loginPerAccount } = env.config.rateLimits;
+  const { loginPerIp } = env.config.rateLimits;
   await enforce(env.db, ipKey, loginPerIp, env.now, env.logger);
 
   const [found] = await env.db
@@ -126,9 +121,13 @@ export async function login(env: AuthEnv, input: z.output<typeof LoginInput>): P
     .where(id.kind === 'email' ? eq(u.email, id.value) : sql`lower(${u.username}) = ${id.value}`)
     .limit(1);
   const user = found && (!found.deletedAt || found.deletedAt > graceCutoff(env)) ? found : undefined;
-  // Known and unknown identifiers get the same threshold, so the 429 does not tell them apart.
-  const accountKey = user ? buckets.account(user.id) : buckets.identifier(`${id.kind}:${id.value}`);
-  await enforce(env.db, accountKey, loginPerAccount, env.now, env.logger);
+  // Known and unknown identifiers get the same thresholds, so the 429 does not tell them apart.
+  const throttle = await passwordThrottle(
+    env,
+    user ? user.id : unknownSubject(`${id.kind}:${id.value}`),
+    input.deviceToken || env.deviceToken,
+  );
+  await throttle.take();
 
   const ok = user
     ? await verifyPassword(user.passwordHash, input.password)
@@ -142,6 +141,7 @@ export async function login(env: AuthEnv, input: z.output<typeof LoginInput>): P
       metadata: {
         identifierKind: id.kind,
         reason: !found ? 'unknown_identifier' : !user ? 'deleted_account' : 'wrong_password',
+        ...(throttle.isTrustedDevice ? { knownDevice: true } : {}),
       },
     });
     throw invalidCredentials();
@@ -173,16 +173,20 @@ export async function login(env: AuthEnv, input: z.output<typeof LoginInput>): P
       at: env.now,
       actorUserId: user.id,
       target: user.id,
-      metadata: { identifierKind: id.kind, ...(rehashed ? { rehashed: true } : {}) },
+      metadata: {
+        identifierKind: id.kind,
+        ...(rehashed ? { rehashed: true } : {}),
+        ...(throttle.isTrustedDevice ? { knownDevice: true } : {}),
+      },
     });
     const tokens = await openSession(tx, env, profile, 'login');
     return { user: toProfile(profile), tokens };
   });
-  await reset(env.db, accountKey);
+  await throttle.succeeded();
   await refund(env.db, ipKey, loginPerIp);
   // Behaviour-neutral housekeeping (only dead counters go), so an occasional run is enough.
   if (Math.random() < 0.01) await pruneRateLimits(env.db, env.now);
-  return signedIn;
+  return { ...signedIn, device: await signDeviceToken(env.config, user.id, env.now) };
 }
 
 /** Signs this session out (every process refuses it from the next request on). */

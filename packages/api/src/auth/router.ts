@@ -18,9 +18,9 @@ import {
   revokeOwnSession,
   updateProfile,
 } from './account.ts';
-import { clearAuthCookies, deliverTokens } from './cookies.ts';
-import { authEnv } from './env.ts';
-import { login, logout, signup } from './login.ts';
+import { clearAuthCookies, deliverDeviceToken, deliverTokens } from './cookies.ts';
+import { type AuthEnv, authEnv } from './env.ts';
+import { login, logout, type SignedIn, signup } from './login.ts';
 import { listSessions, rotateRefresh } from './sessions.ts';
 
 /**
@@ -49,6 +49,16 @@ const isDeadSession = (error: unknown) =>
   error instanceof DomainError &&
   ['INVALID_TOKEN', 'SESSION_REVOKED', 'SESSION_EXPIRED'].includes(error.appCode);
 
+/** A sign-in's answer: the profile, the session tokens and the device token, each as the client asked. */
+function signedInResponse(ctx: Context, env: AuthEnv, signedIn: SignedIn, mode: 'cookie' | 'body') {
+  const { isProduction } = ctx.config;
+  return {
+    user: signedIn.user,
+    ...deliverTokens(ctx.res, isProduction, signedIn.tokens, mode, env.now),
+    ...deliverDeviceToken(ctx.res, isProduction, signedIn.device, mode, env.now),
+  };
+}
+
 const sessionsRouter = createTRPCRouter({
   list: authUser.query(({ ctx }) =>
     listSessions(
@@ -72,14 +82,12 @@ const sessionsRouter = createTRPCRouter({
 export const authRouter = createTRPCRouter({
   signup: authPublic.input(SignupInput).mutation(async ({ ctx, input }) => {
     const env = authEnv(ctx);
-    const { user, tokens } = await signup(env, input);
-    return { user, ...deliverTokens(ctx.res, ctx.config.isProduction, tokens, input.tokenDelivery, env.now) };
+    return signedInResponse(ctx, env, await signup(env, input), input.tokenDelivery);
   }),
 
   login: authPublic.input(LoginInput).mutation(async ({ ctx, input }) => {
     const env = authEnv(ctx);
-    const { user, tokens } = await login(env, input);
-    return { user, ...deliverTokens(ctx.res, ctx.config.isProduction, tokens, input.tokenDelivery, env.now) };
+    return signedInResponse(ctx, env, await login(env, input), input.tokenDelivery);
   }),
 
   refresh: authPublic.input(RefreshInput).mutation(async ({ ctx, input }) => {

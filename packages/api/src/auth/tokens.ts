@@ -52,6 +52,15 @@ function verificationKey(secret: Uint8Array): Promise<webcrypto.CryptoKey> {
   return key;
 }
 
+/** The verification key a token names by `kid`, from configuration only (never from the token). */
+function keyByKid(keys: ApiConfig['jwtKeys']) {
+  return (header: { kid?: string }) => {
+    const key = keys.find((k) => k.kid === header.kid);
+    if (!key) throw new joseErrors.JWKSNoMatchingKey();
+    return verificationKey(key.secret);
+  };
+}
+
 /**
  * Verifies an access token: HS256 only (jose never accepts `none`, and pinning refuses RS256/ES256
  * look-alikes), the key chosen by `kid` from configuration (never from the token), and every claim we
@@ -64,24 +73,16 @@ export async function verifyAccessToken(
 ): Promise<AccessClaims & { expiresAt: Date }> {
   if (token.length > ACCESS_TOKEN_MAX_CHARS) throw invalidToken();
   try {
-    const { payload } = await jwtVerify(
-      token,
-      (header) => {
-        const key = config.jwtKeys.find((k) => k.kid === header.kid);
-        if (!key) throw new joseErrors.JWKSNoMatchingKey();
-        return verificationKey(key.secret);
-      },
-      {
-        algorithms: [ALGORITHM],
-        issuer: config.jwtIssuer,
-        audience: config.jwtAudience,
-        typ: ACCESS_TOKEN_TYP,
-        requiredClaims: ['exp', 'iat', 'sub', 'sid', 'jti'],
-        clockTolerance: CLOCK_TOLERANCE_SEC,
-        maxTokenAge: config.accessTokenTtlSec + CLOCK_TOLERANCE_SEC,
-        currentDate: now,
-      },
-    );
+    const { payload } = await jwtVerify(token, keyByKid(config.jwtKeys), {
+      algorithms: [ALGORITHM],
+      issuer: config.jwtIssuer,
+      audience: config.jwtAudience,
+      typ: ACCESS_TOKEN_TYP,
+      requiredClaims: ['exp', 'iat', 'sub', 'sid', 'jti'],
+      clockTolerance: CLOCK_TOLERANCE_SEC,
+      maxTokenAge: config.accessTokenTtlSec + CLOCK_TOLERANCE_SEC,
+      currentDate: now,
+    });
     const role = Role.safeParse(payload.role);
     const sub = payload.sub ?? '';
     const sid = typeof payload.sid === 'string' ? payload.sid : '';
@@ -94,6 +95,64 @@ export async function verifyAccessToken(
 
 function invalidToken() {
   return new DomainError('INVALID_TOKEN', 'Invalid or expired credentials');
+}
+
+/** A device token is no access token (and the other way round): each verifier pins its own `typ`. */
+export const DEVICE_TOKEN_TYP = 'device+jwt';
+const DEVICE_TOKEN_MAX_CHARS = 1024;
+const DEVICE_NONCE = /^[A-Za-z0-9_-]{22}$/;
+
+export type DeviceClaims = { userId: string; nonce: string };
+
+/**
+ * OWASP's device cookie: proof that this client once signed in to `userId`, naming the device by a
+ * random nonce (128 bits). It authenticates nothing; it only picks the login throttle (auth/throttle.ts).
+ */
+export async function signDeviceToken(
+  config: Pick<ApiConfig, 'jwtKeys' | 'jwtIssuer' | 'jwtAudience' | 'deviceTokenTtlSec'>,
+  userId: string,
+  now: Date,
+): Promise<{ token: string; expiresAt: Date }> {
+  const key = config.jwtKeys[0];
+  if (!key) throw new Error('no JWT signing key configured');
+  const iat = Math.floor(now.getTime() / 1000);
+  const exp = iat + config.deviceTokenTtlSec;
+  const token = await new SignJWT({})
+    .setProtectedHeader({ alg: ALGORITHM, kid: key.kid, typ: DEVICE_TOKEN_TYP })
+    .setSubject(userId)
+    .setJti(randomBytes(16).toString('base64url'))
+    .setIssuedAt(iat)
+    .setExpirationTime(exp)
+    .setIssuer(config.jwtIssuer)
+    .setAudience(config.jwtAudience)
+    .sign(key.secret);
+  return { token, expiresAt: new Date(exp * 1000) };
+}
+
+/** The claims of a valid device token; null for a missing, forged, expired or malformed one (never throws). */
+export async function verifyDeviceToken(
+  config: Pick<ApiConfig, 'jwtKeys' | 'jwtIssuer' | 'jwtAudience' | 'deviceTokenTtlSec'>,
+  token: string | null | undefined,
+  now: Date,
+): Promise<DeviceClaims | null> {
+  if (!token || token.length > DEVICE_TOKEN_MAX_CHARS) return null;
+  try {
+    const { payload } = await jwtVerify(token, keyByKid(config.jwtKeys), {
+      algorithms: [ALGORITHM],
+      issuer: config.jwtIssuer,
+      audience: config.jwtAudience,
+      typ: DEVICE_TOKEN_TYP,
+      requiredClaims: ['exp', 'iat', 'sub', 'jti'],
+      clockTolerance: CLOCK_TOLERANCE_SEC,
+      maxTokenAge: config.deviceTokenTtlSec + CLOCK_TOLERANCE_SEC,
+      currentDate: now,
+    });
+    const sub = payload.sub ?? '';
+    const jti = payload.jti ?? '';
+    return UUID.test(sub) && DEVICE_NONCE.test(jti) ? { userId: sub, nonce: jti } : null;
+  } catch {
+    return null;
+  }
 }
 
 /** SHA-256, base64url: how refresh secrets and API key secrets are stored (high-entropy, so no KDF). */
