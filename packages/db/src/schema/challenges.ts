@@ -5,6 +5,7 @@ import {
   date,
   index,
   integer,
+  json,
   jsonb,
   pgTable,
   primaryKey,
@@ -32,9 +33,11 @@ export const challenges = pgTable(
     functionName: text().notNull(),
     starterCode: text(),
     help: text(),
-    tests: jsonb().$type<TestCase[]>().notNull(),
-    hiddenTests: jsonb().$type<TestCase[]>().notNull().default([]),
-    generator: jsonb().$type<Generator>(),
+    // `json`, not `jsonb`: jsonb reorders object keys (and refuses U+0000), and tests must be judged
+    // exactly as the author wrote them, by the authoring check and by every submission alike.
+    tests: json().$type<TestCase[]>().notNull(),
+    hiddenTests: json().$type<TestCase[]>().notNull().default([]),
+    generator: json().$type<Generator>(),
     solution: text(),
     status: text({ enum: ['draft', 'published', 'archived'] })
       .notNull()
