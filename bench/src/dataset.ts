@@ -311,14 +311,14 @@ export async function generateDataset(db: SqlClient, options: DatasetOptions): P
        select ${uid('sub', "u.i || ':' || k")}, u.id, bc.id, coalesce(t.solution, t.starter_code, ''), 'accepted',
          t.total_cases, t.total_cases, 4 + (u.hs + k) % 40, u.hs + k, 'bench-dataset',
          jsonb_build_object('status', 'accepted', 'passed', t.total_cases, 'total', t.total_cases,
-           'durationMs', 4 + (u.hs + k) % 40),
+           'hidden', 'passed'),
          d.at as created_at
        from ${expansion('least(u.n, 2)')} join bench_templates t on t.n = bc.t
        union all
        select ${uid('sub', "u.i || ':w'")}, u.id, bc.id, coalesce(t.starter_code, 'function f() {}'), 'wrong_answer',
          t.total_cases / 2, t.total_cases, 3 + u.hs % 30, u.hs, 'bench-dataset',
          jsonb_build_object('status', 'wrong_answer', 'passed', t.total_cases / 2, 'total', t.total_cases,
-           'durationMs', 3 + u.hs % 30,
+           'hidden', 'not_run',
            'firstFailure', jsonb_build_object('index', 0, 'kind', 'visible', 'input', t.tests->0->'input',
              'expected', t.tests->0->'expectedOutput', 'actual', null)),
          d.at - interval '5 minutes'

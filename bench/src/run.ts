@@ -496,7 +496,7 @@ async function main() {
 
   // --- the other engineers' micro-benchmarks, when present ----------------------------------------------------
   if (has('extras')) {
-    for (const name of ['judge-bench.ts', 'leaderboard-bench.ts']) {
+    for (const name of ['judge-bench.ts', 'judge-fairness.ts', 'leaderboard-bench.ts']) {
       const file = path.join(benchDir, 'src', name);
       if (!existsSync(file)) continue;
       log(`\n=== ${name}`);

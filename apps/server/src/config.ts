@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import type { ApiConfig } from '@skillbytes/api';
+import { type ApiConfig, DEFAULT_RATE_LIMITS } from '@skillbytes/api';
 import { z } from 'zod';
 
 const csv = z
@@ -68,8 +68,11 @@ const Env = z.object({
   ADMIN_PASSWORD: z.string().min(8).max(256).optional(),
   ALLOWED_EMAIL_DOMAINS: csv,
   ACCOUNT_DELETION_GRACE_DAYS: int(0, 3650).default(30),
-  /** Login attempts per account before the backoff starts (1 s, doubling, at most 5 min). */
+  /** Login attempts per account and device (or per account and IP) before the backoff starts (1 s, doubling, at most 5 min). */
   LOGIN_MAX_FAILURES_PER_ACCOUNT: int(1, 100).default(5),
+  /** Login attempts per account from clients without its device token, together, before the same backoff. */
+  LOGIN_MAX_UNTRUSTED_FAILURES_PER_ACCOUNT: int(1, 1000).default(50),
+  DEVICE_TOKEN_TTL_DAYS: int(1, 400).default(365),
   /** Failed logins per client IP per 15 minutes. */
   LOGIN_MAX_FAILURES_PER_IP: int(1, 100_000).default(30),
   SIGNUPS_PER_IP_PER_HOUR: int(1, 100_000).default(10),
@@ -78,9 +81,20 @@ const Env = z.object({
   SESSION_IDLE_TTL_SEC: int(300, 365 * 86400).default(14 * 86400),
   SESSION_ABSOLUTE_TTL_SEC: int(3600, 400 * 86400).default(30 * 86400),
   BODY_LIMIT_KB: int(1, 10_240).default(256),
+  /** Open subscriptions (SSE streams) per user, and in all, in one process. */
+  STREAMS_PER_USER: int(1, 1000).default(8),
+  STREAMS_PER_PROCESS: int(1, 1_000_000).default(2000),
+  /** Sockets one process accepts at once (node's server.maxConnections); 0 = no limit. */
+  HTTP_MAX_CONNECTIONS: int(0, 1_000_000).default(4096),
+  /** How long a client may take to send its request headers (at most the 60 s request timeout). */
+  HTTP_HEADERS_TIMEOUT_MS: int(1000, 60_000).default(10_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SEED_STARTER_POOL: bool,
   JUDGE_TIMEOUT_MS: int(100, 60_000).default(3000),
+  JUDGE_TEST_TIMEOUT_MS: int(50, 60_000).default(1000),
+  /** Submits per user and challenge before the growing backoff starts (DEFAULT_RATE_LIMITS). */
+  JUDGE_SUBMITS_PER_CHALLENGE: int(1, 10_000).default(5),
+  JUDGE_RUNS_PER_MINUTE: int(1, 10_000).default(30),
   JUDGE_MEMORY_MB: int(8, 1024).default(64),
   JUDGE_CODE_MAX_KB: int(1, 1024).default(64),
   JUDGE_MAX_CASES: int(1, 10_000).default(200),
@@ -97,6 +111,7 @@ export type ServerConfig = {
   dataDir: string;
   databaseUrl: string | undefined;
   bodyLimitBytes: number;
+  http: { maxConnections: number; headersTimeoutMs: number };
   trustProxy: string[];
   publicOrigin: string | undefined;
   seedStarterPool: boolean;
@@ -154,6 +169,7 @@ export function loadConfig(source: Record<string, string | undefined>, cwd = pro
     dataDir,
     databaseUrl: env.DATABASE_URL || undefined,
     bodyLimitBytes: env.BODY_LIMIT_KB * 1024,
+    http: { maxConnections: env.HTTP_MAX_CONNECTIONS, headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS },
     trustProxy: env.TRUST_PROXY,
     publicOrigin: env.PUBLIC_ORIGIN,
     seedStarterPool: env.SEED_STARTER_POOL ?? true,
@@ -173,21 +189,36 @@ export function loadConfig(source: Record<string, string | undefined>, cwd = pro
       allowedEmailDomains: env.ALLOWED_EMAIL_DOMAINS.map((d) => d.toLowerCase()),
       deletionGraceDays: env.ACCOUNT_DELETION_GRACE_DAYS,
       maxSessionsPerUser: env.MAX_SESSIONS_PER_USER,
+      deviceTokenTtlSec: env.DEVICE_TOKEN_TTL_DAYS * 86_400,
+      streams: { perUser: env.STREAMS_PER_USER, perProcess: env.STREAMS_PER_PROCESS },
       rateLimits: {
         loginPerAccount: {
           limit: env.LOGIN_MAX_FAILURES_PER_ACCOUNT,
           windowSec: 3600,
           backoff: { baseSec: 1, maxSec: 300 },
         },
+        loginUntrustedPerAccount: {
+          limit: env.LOGIN_MAX_UNTRUSTED_FAILURES_PER_ACCOUNT,
+          windowSec: 3600,
+          backoff: { baseSec: 1, maxSec: 300 },
+        },
         loginPerIp: { limit: env.LOGIN_MAX_FAILURES_PER_IP, windowSec: 900 },
         signupPerIp: { limit: env.SIGNUPS_PER_IP_PER_HOUR, windowSec: 3600 },
+        submitPerChallenge: {
+          ...DEFAULT_RATE_LIMITS.submitPerChallenge,
+          limit: env.JUDGE_SUBMITS_PER_CHALLENGE,
+        },
+        runPerUser: { limit: env.JUDGE_RUNS_PER_MINUTE, windowSec: 60 },
       },
       judge: {
         timeoutMs: env.JUDGE_TIMEOUT_MS,
+        testTimeoutMs: Math.min(env.JUDGE_TEST_TIMEOUT_MS, env.JUDGE_TIMEOUT_MS),
         memoryMb: env.JUDGE_MEMORY_MB,
         codeMaxBytes: env.JUDGE_CODE_MAX_KB * 1024,
         maxCases: env.JUDGE_MAX_CASES,
-        workers: env.JUDGE_WORKERS ?? Math.max(1, availableParallelism() - 1),
+        // More workers than cores: the OS then time-slices a short run next to a long one, so a spin
+        // loop on every core still leaves a worker for everyone else (see judge/pool.ts on fairness).
+        workers: env.JUDGE_WORKERS ?? Math.min(8, Math.max(4, availableParallelism() * 2)),
         queueMax: env.JUDGE_QUEUE_MAX,
       },
     },

@@ -167,6 +167,7 @@ async function publishChallenge(admin: Client, points: number) {
         { input: [1, 2], expectedOutput: 3 },
         { input: [-4, 4], expectedOutput: 0 },
       ],
+      hiddenTests: [{ input: [1000, 2345], expectedOutput: 3345 }],
       solution: 'function add(a, b) { return a + b; }',
     },
     publish: true,

@@ -18,14 +18,28 @@ export type ApiConfig = {
   deletionGraceDays: number;
   /** Active sessions per user; a new login beyond it revokes the oldest. */
   maxSessionsPerUser: number;
+  /** Lifetime of the device tokens a successful login hands out (see auth/tokens.ts). */
+  deviceTokenTtlSec: number;
+  /** Open subscriptions (SSE streams) allowed at once, per user and in this process. */
+  streams: { perUser: number; perProcess: number };
   /** Throttles kept in PostgreSQL (see auth/rate-limit.ts). */
   rateLimits: {
+    /** Per account and device (a valid device token), or per account and client IP without one. */
     loginPerAccount: RateLimitPolicy;
+    /** Every attempt without a valid device token for the account, from anywhere: looser. */
+    loginUntrustedPerAccount: RateLimitPolicy;
     loginPerIp: RateLimitPolicy;
     signupPerIp: RateLimitPolicy;
+    /** Submits per user and challenge: each verdict is one bit about the hidden tests. */
+    submitPerChallenge: RateLimitPolicy;
+    /** Runs (visible tests only) per user, across challenges. */
+    runPerUser: RateLimitPolicy;
   };
   judge: {
+    /** The whole submission's time limit. */
     timeoutMs: number;
+    /** Each test's own limit: a spin loop dies here, not after the whole budget. */
+    testTimeoutMs: number;
     memoryMb: number;
     codeMaxBytes: number;
     maxCases: number;
@@ -45,11 +59,18 @@ export type RateLimitPolicy = {
 };
 
 export const DEFAULT_RATE_LIMITS: ApiConfig['rateLimits'] = {
-  // Lucia-style backoff, capped at 5 minutes: a victim is never locked out for long, and an attacker
-  // gets about 25 guesses an hour per account (ASVS 4 2.2.1 allows 100).
+  // Lucia-style backoff, capped at 5 minutes: a device is never locked out for long, and one address
+  // gets about 25 guesses an hour at one account (ASVS 4 2.2.1 allows 100 per account).
   loginPerAccount: { limit: 5, windowSec: 3600, backoff: { baseSec: 1, maxSec: 300 } },
+  // Above what one address can reach in an hour under the limit above (~25), so one address alone
+  // cannot shut out the owner's new devices; at most ~60 guesses an hour per account from everywhere.
+  loginUntrustedPerAccount: { limit: 50, windowSec: 3600, backoff: { baseSec: 1, maxSec: 300 } },
   loginPerIp: { limit: 30, windowSec: 900 },
   signupPerIp: { limit: 10, windowSec: 3600 },
+  // Four submits at once, then 10 s, 20 s, 40 s ... (at most 5 min) between further ones: a user who
+  // fixes a bug waits seconds, a script learning hidden answers one verdict at a time gets ~2 a minute.
+  submitPerChallenge: { limit: 5, windowSec: 600, backoff: { baseSec: 10, maxSec: 300 } },
+  runPerUser: { limit: 30, windowSec: 60 },
 };
 
 export function defaultApiConfig(overrides: Partial<ApiConfig> = {}): ApiConfig {
@@ -65,9 +86,12 @@ export function defaultApiConfig(overrides: Partial<ApiConfig> = {}): ApiConfig 
     allowedEmailDomains: [],
     deletionGraceDays: 30,
     maxSessionsPerUser: 50,
+    deviceTokenTtlSec: 365 * 86_400,
+    streams: { perUser: 8, perProcess: 2000 },
     rateLimits: DEFAULT_RATE_LIMITS,
     judge: {
       timeoutMs: 3000,
+      testTimeoutMs: 1000,
       memoryMb: 64,
       codeMaxBytes: 64 * 1024,
       maxCases: 200,

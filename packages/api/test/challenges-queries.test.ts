@@ -44,6 +44,7 @@ async function record(userId: string, challengeId: string, status: 'accepted' | 
     verdict: { status, passed: status === 'accepted' ? 3 : 1, total: 3, durationMs: 2 },
     seed: 7,
     judgeVersion: 'test',
+    durationMs: 1,
     at: api.clock.now(),
   });
 }

@@ -45,9 +45,10 @@ export async function awardPoints(
     challengeId: challenge!.id,
     points,
     code: 'function f() { return null; }',
-    verdict: { status: 'accepted', passed: 1, total: 1, durationMs: 1 },
+    verdict: { status: 'accepted', passed: 1, total: 1 },
     seed: null,
     judgeVersion: 'test',
+    durationMs: 1,
     at,
   });
 }

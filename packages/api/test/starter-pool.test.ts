@@ -4,14 +4,20 @@ import { defaultApiConfig } from '../src/config.ts';
 import { createJudge } from '../src/judge/index.ts';
 
 /**
- * Every starter challenge is judged in the real sandbox with the limits a server starts with: its
- * tests against its generator's checker and its reference solution (what `challenges.create` checks),
- * then the reference solution submitted like a user's, with generated cases from seeds other than the
- * check's. One test per challenge, named by its slug.
+ * Every starter challenge is judged in the real sandbox: its tests against its generator's checker,
+ * its reference solution and the memorising adversaries (what `challenges.create` checks), then the
+ * reference solution submitted like a user's, with generated cases from seeds other than the check's.
+ * One test per challenge, named by its slug. The time limits are three times a server's defaults, so
+ * a busy machine never decides a verdict, and a reference that is far too slow still fails here.
  */
 type StarterChallenge = Awaited<ReturnType<typeof loadStarterChallenges>>[number];
 
-const judge = createJudge(defaultApiConfig().judge);
+const defaults = defaultApiConfig().judge;
+const judge = createJudge({
+  ...defaults,
+  timeoutMs: defaults.timeoutMs * 3,
+  testTimeoutMs: defaults.testTimeoutMs * 3,
+});
 const pool = await loadStarterChallenges();
 afterAll(() => judge.close());
 

@@ -3,16 +3,15 @@ import { Tag } from './auth.ts';
 import { ChallengeStatus, Difficulty, Language, VerdictStatus } from './enums.ts';
 import { LIMITS } from './limits.ts';
 import { Cursor, PageInput } from './pagination.ts';
+import { text } from './text.ts';
 
-export const Slug = z
-  .string()
+export const Slug = text()
   .trim()
   .min(1)
   .max(100)
   .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'Use lowercase letters, digits and single dashes');
 
-export const FunctionName = z
-  .string()
+export const FunctionName = text()
   .trim()
   .regex(/^[A-Za-z_$][A-Za-z0-9_$]*$/, 'Must be a JavaScript identifier')
   .max(64);
@@ -26,7 +25,7 @@ export const TestCase = z
   .strict();
 export type TestCase = z.infer<typeof TestCase>;
 
-const Source = (max: number) => z.string().min(1).max(max);
+const Source = (max: number) => text().min(1).max(max);
 
 /**
  * The legacy generator: `inFn` is a script whose completion value is the argument array of one case
@@ -44,21 +43,21 @@ export type Generator = z.infer<typeof Generator>;
 
 const challengeFields = {
   slug: Slug.optional(),
-  title: z.string().trim().min(1).max(LIMITS.titleMax),
-  summary: z.string().trim().min(1).max(500),
-  description: z.string().trim().min(1).max(LIMITS.descriptionMax),
+  title: text().trim().min(1).max(LIMITS.titleMax),
+  summary: text().trim().min(1).max(500),
+  description: text().trim().min(1).max(LIMITS.descriptionMax),
   difficulty: Difficulty,
   language: Language.default('javascript'),
   tags: z.array(Tag).max(LIMITS.preferencesMax).default([]),
   points: z.number().int().min(1).max(1000),
   functionName: FunctionName,
-  starterCode: z.string().max(LIMITS.codeMaxBytes).optional(),
-  help: z.string().max(10_000).optional(),
+  starterCode: text().max(LIMITS.codeMaxBytes).optional(),
+  help: text().max(10_000).optional(),
   tests: z.array(TestCase).min(1).max(LIMITS.testsMax),
   hiddenTests: z.array(TestCase).max(LIMITS.testsMax).default([]),
   generator: Generator.optional(),
   /** Reference solution: when given it must pass every test; never shown to users. */
-  solution: z.string().max(LIMITS.codeMaxBytes).optional(),
+  solution: text().max(LIMITS.codeMaxBytes).optional(),
 };
 
 export const ChallengeCore = z.object(challengeFields).strict();
@@ -67,20 +66,20 @@ export type ChallengeCore = z.infer<typeof ChallengeCore>;
 /** The legacy `admin/send-challenge` body. */
 export const LegacyChallenge = z
   .object({
-    title: z.string().trim().min(1).max(LIMITS.titleMax).optional(),
-    selectorDescription: z.string().trim().min(1).max(500),
-    content: z.string().trim().min(1).max(LIMITS.descriptionMax),
+    title: text().trim().min(1).max(LIMITS.titleMax).optional(),
+    selectorDescription: text().trim().min(1).max(500),
+    content: text().trim().min(1).max(LIMITS.descriptionMax),
     testCases: z.array(TestCase).min(1).max(LIMITS.testsMax),
     generator: Generator.optional(),
     functionName: FunctionName,
-    help: z.string().max(10_000).optional(),
+    help: text().max(10_000).optional(),
     tags: z.array(Tag).max(LIMITS.preferencesMax).default([]),
     points: z.number().int().min(1).max(1000),
-    difficulty: z.string().trim().toLowerCase().pipe(Difficulty),
+    difficulty: text().trim().toLowerCase().pipe(Difficulty),
     slug: Slug.optional(),
     hiddenTests: z.array(TestCase).max(LIMITS.testsMax).default([]),
-    solution: z.string().max(LIMITS.codeMaxBytes).optional(),
-    starterCode: z.string().max(LIMITS.codeMaxBytes).optional(),
+    solution: text().max(LIMITS.codeMaxBytes).optional(),
+    starterCode: text().max(LIMITS.codeMaxBytes).optional(),
   })
   .strict();
 
@@ -140,7 +139,7 @@ export const ChallengeUpdateInput = z
       .partial()
       .extend({
         generator: Generator.nullable().optional(),
-        solution: z.string().max(LIMITS.codeMaxBytes).nullable().optional(),
+        solution: text().max(LIMITS.codeMaxBytes).nullable().optional(),
       })
       .strict()
       .refine((patch) => Object.values(patch).some((v) => v !== undefined), 'Change at least one field'),
@@ -157,7 +156,7 @@ export type ChallengeRef = z.input<typeof ChallengeRef>;
 export const ChallengeListInput = z
   .object({
     status: ChallengeStatus.optional(),
-    query: z.string().trim().max(100).optional(),
+    query: text().trim().max(100).optional(),
     cursor: Cursor.nullish(),
     limit: z.number().int().min(1).max(LIMITS.pageMax).default(LIMITS.pageDefault),
   })
@@ -167,7 +166,7 @@ export type ChallengeListInput = z.input<typeof ChallengeListInput>;
 
 /** Code is bounded again by the judge's configured limit (CODE_TOO_LARGE); this cap only stops abuse early. */
 export const SolutionInput = z
-  .object({ challengeId: z.uuid(), code: z.string().max(LIMITS.codeMaxBytes * 4) })
+  .object({ challengeId: z.uuid(), code: text().max(LIMITS.codeMaxBytes * 4) })
   .strict();
 export type SolutionInput = z.input<typeof SolutionInput>;
 
@@ -188,20 +187,40 @@ export type CompletedInput = z.input<typeof CompletedInput>;
 export const TestKind = z.enum(['visible', 'hidden', 'generated']);
 export type TestKind = z.infer<typeof TestKind>;
 
+/**
+ * What a judged run says. Visible tests are reported in full (`passed`/`total`, and the first failure's
+ * input, expected and actual values). Of hidden and generated tests a verdict says only whether they
+ * passed and, through `status`, how the first one failed: never which one, never a count or a timing
+ * that the solution could steer (each would let code learn hidden answers across submits).
+ */
 export const Verdict = z.object({
   status: VerdictStatus,
+  /** Visible tests passed, of `total` visible tests. */
   passed: z.number().int(),
   total: z.number().int(),
-  durationMs: z.number(),
+  /** Submit only: hidden and generated tests as one pass/fail; `not_run` when a visible test failed first. */
+  hidden: z.enum(['passed', 'failed', 'not_run']).optional(),
+  /** Run mode only (visible tests): time spent in the solution. Submits carry no timing. */
+  durationMs: z.number().optional(),
   firstFailure: z
     .object({
-      index: z.number().int(),
+      /** `hidden` covers generated tests too; only authoring checks tell them apart. */
       kind: TestKind,
+      /** Visible tests only (and authoring checks). */
+      index: z.number().int().optional(),
       input: z.json().optional(),
       expected: z.json().optional(),
       actual: z.json().optional(),
       error: z.object({ name: z.string(), message: z.string() }).optional(),
-      limit: z.object({ timeMs: z.number().optional(), memoryMb: z.number().optional() }).optional(),
+      /** The limit that stopped the run: per test, or for the whole submission. */
+      limit: z
+        .object({
+          timeMs: z.number().optional(),
+          memoryMb: z.number().optional(),
+          scope: z.enum(['test', 'submission']).optional(),
+        })
+        .optional(),
+      /** Authoring checks only: the seed of a failing generated case. */
       seed: z.number().int().optional(),
     })
     .optional(),

@@ -23,7 +23,7 @@ describe('admin.stats', () => {
       .select({ id: schema.completions.challengeId })
       .from(schema.completions);
     // Today: fresh completes the same challenge after a wrong answer.
-    const wrong = { status: 'wrong_answer' as const, passed: 0, total: 1, durationMs: 1 };
+    const wrong = { status: 'wrong_answer' as const, passed: 0, total: 1 };
     const base = {
       userId: fresh.id,
       challengeId: popular!.id,
@@ -31,11 +31,12 @@ describe('admin.stats', () => {
       code: 'x',
       seed: null,
       judgeVersion: 't',
+      durationMs: 1,
     };
     await recordSubmission(api.services, { ...base, verdict: wrong, at: api.clock.now() });
     await recordSubmission(api.services, {
       ...base,
-      verdict: { status: 'accepted', passed: 1, total: 1, durationMs: 1 },
+      verdict: { status: 'accepted', passed: 1, total: 1 },
       at: api.clock.now(),
     });
     await awardPoints(api, fresh, 5);

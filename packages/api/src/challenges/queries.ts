@@ -3,8 +3,8 @@ import type { Page, PageInput, SubmissionsInput, Verdict, VerdictStatus } from '
 import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import type { z } from 'zod';
 import { DomainError } from '../errors.ts';
+import { timeCursor } from '../lib/cursor.ts';
 import { assignedOrCompletedBy } from './access.ts';
-import { decodeCursor, pageOf } from './cursor.ts';
 import { localDay } from './local-day.ts';
 import {
   type ChallengeSummary,
@@ -50,7 +50,7 @@ export async function completedChallenges(
   userId: string,
   input: z.output<typeof PageInput>,
 ): Promise<Page<CompletedChallenge>> {
-  const after = decodeCursor(input.cursor);
+  const after = timeCursor.decode(input.cursor);
   const rows = await db
     .select({
       ...challengeSummaryColumns,
@@ -72,7 +72,7 @@ export async function completedChallenges(
     )
     .orderBy(desc(cp.awardedAt), desc(cp.challengeId))
     .limit(input.limit + 1);
-  const page = pageOf(rows, input.limit);
+  const page = timeCursor.page(rows, input.limit, (r) => ({ at: r.cursorAt, id: r.cursorId }));
   return {
     items: page.rows.map((r) => ({
       challenge: {
@@ -100,7 +100,6 @@ export type SubmissionRecord = {
   status: VerdictStatus;
   passed: number;
   total: number;
-  durationMs: number;
   verdict: Verdict;
   createdAt: Date;
 };
@@ -111,7 +110,7 @@ export async function submissionHistory(
   userId: string,
   input: z.output<typeof SubmissionsInput>,
 ): Promise<Page<SubmissionRecord>> {
-  const after = decodeCursor(input.cursor);
+  const after = timeCursor.decode(input.cursor);
   const rows = await db
     .select({
       id: sub.id,
@@ -121,7 +120,6 @@ export async function submissionHistory(
       status: sql<VerdictStatus>`${sub.status}`,
       passed: sub.passed,
       total: sub.total,
-      durationMs: sub.durationMs,
       verdict: sub.verdict,
       createdAt: sub.createdAt,
       cursorAt: sql<string>`${sub.createdAt}::text`,
@@ -140,7 +138,7 @@ export async function submissionHistory(
     )
     .orderBy(desc(sub.createdAt), desc(sub.id))
     .limit(input.limit + 1);
-  const page = pageOf(rows, input.limit);
+  const page = timeCursor.page(rows, input.limit, (r) => ({ at: r.cursorAt, id: r.cursorId }));
   return { items: page.rows.map(({ cursorAt: _a, cursorId: _i, ...r }) => r), nextCursor: page.nextCursor };
 }
 

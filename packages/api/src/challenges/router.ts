@@ -31,7 +31,7 @@ export const challengesRouter = createTRPCRouter({
 
   run: authedProcedure
     .input(SolutionInput)
-    .mutation(({ ctx, input }) => runSolution(ctx, ctx.caller.userId, input)),
+    .mutation(({ ctx, input }) => runSolution(ctx, ctx.caller.userId, input, ctx.now)),
 
   submit: authedProcedure
     .input(SolutionInput)

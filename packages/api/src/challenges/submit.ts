@@ -2,6 +2,9 @@ import { type Database, schema } from '@skillbytes/db';
 import type { SolutionInput, Verdict } from '@skillbytes/shared';
 import { and, eq, sql } from 'drizzle-orm';
 import type { z } from 'zod';
+import type { Logger } from 'pino';
+import { enforce } from '../auth/rate-limit.ts';
+import type { ApiConfig } from '../config.ts';
 import { DomainError } from '../errors.ts';
 import type { EventBus } from '../events/bus.ts';
 import type { Judge, JudgeSpec } from '../judge/types.ts';
@@ -11,7 +14,19 @@ import { advanceStreak, effectiveStreak } from './streaks.ts';
 
 type Solution = z.output<typeof SolutionInput>;
 
-export type JudgeServices = { db: Database; judge: Judge; events: EventBus };
+export type JudgeServices = {
+  db: Database;
+  judge: Judge;
+  events: EventBus;
+  config: ApiConfig;
+  logger: Logger;
+};
+
+/** Judge budgets, in PostgreSQL so every process shares them (see DEFAULT_RATE_LIMITS). */
+const budgets = {
+  submit: (userId: string, challengeId: string) => `judge:submit:${userId}:${challengeId}`,
+  run: (userId: string) => `judge:run:${userId}`,
+};
 
 export type Streak = { current: number; best: number };
 
@@ -51,11 +66,14 @@ async function judgeableChallenge(
 
 /** Judges the visible tests only and records nothing; console output comes back in `verdict.logs`. */
 export async function runSolution(
-  services: Pick<JudgeServices, 'db' | 'judge'>,
+  services: Omit<JudgeServices, 'events'>,
   userId: string,
   input: Solution,
+  now: () => Date,
 ): Promise<{ verdict: Verdict }> {
   const ch = await judgeableChallenge(services.db, userId, input.challengeId);
+  const { db, config, logger } = services;
+  await enforce(db, budgets.run(userId), config.rateLimits.runPerUser, now(), logger);
   // Hidden tests and the generator never travel with a run, whatever the judge would do with them.
   const { verdict } = await services.judge.judge(
     { functionName: ch.functionName, tests: ch.tests, hiddenTests: [], generator: null },
@@ -69,6 +87,8 @@ export async function runSolution(
 /**
  * Judges against every test, then records the submission and, on a first accept, pays for it. A judge
  * error (busy, unavailable, code too large) is thrown before anything is written: it is not a verdict.
+ * Each submit spends one of the user's budget for this challenge (TOO_MANY_REQUESTS with `retryAfter`
+ * when it is spent): a verdict is one bit about the hidden tests, and the budget keeps those bits slow.
  */
 export async function submitSolution(
   services: JudgeServices,
@@ -77,13 +97,18 @@ export async function submitSolution(
   now: () => Date,
 ): Promise<SubmitResult> {
   const ch = await judgeableChallenge(services.db, userId, input.challengeId);
-  const { verdict, seed } = await services.judge.judge(ch, input.code, 'submit', { owner: userId });
+  const { db, config, logger } = services;
+  await enforce(db, budgets.submit(userId, ch.id), config.rateLimits.submitPerChallenge, now(), logger);
+  const { verdict, seed, durationMs } = await services.judge.judge(ch, input.code, 'submit', {
+    owner: userId,
+  });
   return recordSubmission(services, {
     userId,
     challengeId: ch.id,
     points: ch.points,
     code: input.code,
     verdict,
+    durationMs,
     seed,
     judgeVersion: services.judge.version,
     // Taken after judging: the completion belongs to the moment the verdict came back.
@@ -97,6 +122,8 @@ export type JudgedSubmission = {
   points: number;
   code: string;
   verdict: Verdict;
+  /** Time spent judging, for operators: never shown to the user on a submit. */
+  durationMs: number;
   seed: number | null;
   judgeVersion: string;
   at: Date;
@@ -124,7 +151,7 @@ export async function recordSubmission(
         status: s.verdict.status,
         passed: s.verdict.passed,
         total: s.verdict.total,
-        durationMs: Math.round(s.verdict.durationMs),
+        durationMs: Math.round(s.durationMs),
         seed: s.seed,
         judgeVersion: s.judgeVersion,
         verdict: s.verdict,

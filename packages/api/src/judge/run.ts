@@ -1,8 +1,16 @@
 import type { Generator, TestCase, TestKind, Verdict } from '@skillbytes/shared';
 import type { QuickJSHandle, QuickJSWASMModule } from 'quickjs-emscripten-core';
+import { adversaries } from './adversary.ts';
 import { decode, deepEqual, encodeJson, toShown } from './codec.ts';
-import { type Answer, LOG_PER_RUN, Sandbox, type ThrownError } from './harness.ts';
-import { type FailureDetail, type FirstFailure, type TestRef, VerdictBuilder } from './verdict.ts';
+import { LOG_PER_RUN, type Reply, Sandbox, type Signal, type ThrownError } from './harness.ts';
+import {
+  type FailureDetail,
+  type FirstFailure,
+  type JudgedRun,
+  type TestRef,
+  type TimeScope,
+  VerdictBuilder,
+} from './verdict.ts';
 
 /** One judge run as the worker receives it. Run mode sends no hidden tests and no generator. */
 export type RunJob = {
@@ -13,49 +21,76 @@ export type RunJob = {
   generator: Generator | null;
   seed: number | null;
   collectLogs: boolean;
+  /** Submit mode: hidden and generated tests are judged and reported as one pass/fail. */
+  judgesHidden: boolean;
   reveal: boolean;
   timeoutMs: number;
+  testTimeoutMs: number;
   memoryMb: number;
 };
 
-export type CheckJob = Omit<RunJob, 'code' | 'seed' | 'collectLogs' | 'reveal'> & { solution: string | null };
+export type CheckJob = Omit<RunJob, 'code' | 'seed' | 'collectLogs' | 'reveal' | 'judgesHidden'> & {
+  solution: string | null;
+};
+
+/** The worker's WebAssembly module: how many bytes of memory it has now, and had when it was loaded. */
+export type Engine = { mod: QuickJSWASMModule; heapBytes(): number; loadedBytes: number };
 
 /** What the worker reports while a run is going, so the host watchdog can still give a fair verdict. */
 export type RunEvents = {
-  progress(passed: number, position: number): void;
+  /** `testStartedMs`: when the running test started, in ms since the run began. */
+  progress(passed: number, position: number, testStartedMs: number): void;
   failure(first: FirstFailure): void;
 };
+
+const NO_EVENTS: RunEvents = { progress() {}, failure() {} };
 
 /** The challenge's own generator broke: not the submitter's fault, and not a verdict. */
 export class GeneratorFault extends Error {}
 
-export type RunResult = { verdict: Verdict; poisoned: boolean };
+export type RunResult = { run: JudgedRun; poisoned: boolean };
 
 /** checkChallenge's generated cases always use this seed, so a check is repeatable. */
 export const CHECK_SEED = 1;
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
-const PENDING = '{"pending":true}';
 
 /** Each generated case gets its own PRNG seed derived from the run's seed and the case index. */
 export function caseSeed(seed: number, index: number): number {
   return (seed + Math.imul(index + 1, 0x9e3779b9)) | 0;
 }
 
-export function judgeRun(mod: QuickJSWASMModule, job: RunJob, events: RunEvents): RunResult {
-  const total = job.tests.length + job.hiddenTests.length + (job.generator?.cases ?? 0);
+/**
+ * QuickJS throws a bare `null` when memory is so full that it cannot even allocate the out-of-memory
+ * error, and by the time the harness sees it the memory is freed again; a solution may also simply
+ * `throw null`. What tells them apart is the WebAssembly memory, which only ever grows: a run that ran
+ * out of memory grew it. Every run starts on a module at its loaded size (see judgeRun), so growth
+ * during a call is this call's doing. (A solution that allocates tens of MB and then throws null is
+ * reported as out of memory: the one ambiguity left.)
+ */
+function grewDuring(engine: Engine, before: number): boolean {
+  return engine.heapBytes() > before;
+}
+
+export function judgeRun(
+  engine: Engine,
+  job: RunJob,
+  events: RunEvents,
+  deadline = performance.now() + job.timeoutMs,
+): RunResult {
   const builder = new VerdictBuilder({
-    total,
+    visible: job.tests.length,
+    judgesHidden: job.judgesHidden,
     reveal: job.reveal,
     seed: job.generator ? job.seed : null,
     timeMs: job.timeoutMs,
+    testTimeMs: job.testTimeoutMs,
     memoryMb: job.memoryMb,
   });
-  const deadline = performance.now() + job.timeoutMs;
-  const user = Sandbox.user(mod, job.memoryMb, deadline);
+  const user = Sandbox.user(engine.mod, job.memoryMb, deadline);
   const opened: { checker: Sandbox | null } = { checker: null };
   const checker = () => {
-    opened.checker ??= Sandbox.checker(mod, job.memoryMb, deadline);
+    opened.checker ??= Sandbox.checker(engine.mod, job.memoryMb, deadline);
     return opened.checker;
   };
   const release = () => {
@@ -63,23 +98,27 @@ export function judgeRun(mod: QuickJSWASMModule, job: RunJob, events: RunEvents)
     const released = user.dispose() && (opened.checker?.dispose() ?? true);
     return wasPoisoned || !released;
   };
-  const run = new Run(job, builder, user, events, checker);
-  let verdict: Verdict;
+  const run = new Run(engine, job, builder, user, events, checker);
+  let judged: JudgedRun;
   try {
-    verdict = run.judge();
+    judged = run.judge();
   } catch (error) {
     release();
     throw error;
   }
-  // After an out-of-memory the module itself is suspect (quickjs-emscripten#30): replace it too.
-  return { verdict, poisoned: release() || run.memoryExhausted };
+  // After an out-of-memory the module itself is suspect (quickjs-emscripten#30): replace it too. A module
+  // that grew is replaced as well (a load costs ~10 ms), so the next run's `null` exceptions read right.
+  const poisoned = release() || run.memoryExhausted || engine.heapBytes() > engine.loadedBytes;
+  return { run: judged, poisoned };
 }
 
 class Run {
   private position = 0;
+  private readonly startedAt = performance.now();
   memoryExhausted = false;
 
   constructor(
+    private readonly engine: Engine,
     private readonly job: RunJob,
     private readonly builder: VerdictBuilder,
     private readonly user: Sandbox,
@@ -87,22 +126,23 @@ class Run {
     private readonly checker: () => Sandbox,
   ) {}
 
-  judge(): Verdict {
+  judge(): JudgedRun {
     const { job, builder, user } = this;
-    this.events.progress(0, -1);
+    this.events.progress(0, -1, 0);
+    const heapBefore = this.engine.heapBytes();
     const loaded = this.timed(() => {
       const result = user.evaluate(job.code, 'solution.js');
       return 'failure' in result ? result.failure : user.drain();
     });
     this.collectLogs();
-    if (loaded) return this.loadFailure(loaded);
+    if (loaded) return this.loadFailure(loaded, heapBefore);
 
     const missing = `Define a function named ${job.functionName}`;
     if (!IDENTIFIER.test(job.functionName)) return builder.early('missing_function', missing);
     const resolved = this.timed(() => user.evaluate(job.functionName, 'resolve.js'));
     if ('failure' in resolved) {
       const failure = resolved.failure;
-      if ('signal' in failure && failure.signal !== 'stack') return this.loadFailure(failure);
+      if (failure.t === 'signal' && failure.signal !== 'stack') return this.loadFailure(failure, heapBefore);
       return builder.early('missing_function', missing);
     }
     if (!user.isFunction(resolved.value)) {
@@ -110,160 +150,173 @@ class Run {
     }
     const fn = resolved.value;
 
-    const fixed: [TestKind, TestCase[]][] = [
-      ['visible', job.tests],
-      ['hidden', job.hiddenTests],
-    ];
-    for (const [kind, tests] of fixed) {
-      for (const [index, test] of tests.entries()) {
-        const stop = this.runCase(
-          { kind, index },
-          fn,
-          encodeJson(test.input),
-          () => test.input,
-          (text) => {
-            const actual = decode(text);
-            if (deepEqual(actual, test.expectedOutput)) return null;
-            return { input: test.input, expected: test.expectedOutput, actual: toShown(actual) };
-          },
-        );
-        if (stop) return builder.finish();
-      }
-    }
+    if (this.runFixed('visible', job.tests, fn)) return builder.finish();
+    if (!job.judgesHidden || builder.first) return builder.finish();
+    builder.startHidden();
+    if (this.runFixed('hidden', job.hiddenTests, fn)) return builder.finish();
     if (job.generator) this.runGenerated(job.generator, fn);
     return builder.finish();
+  }
+
+  /** Visible tests all run (unless a limit stops the run); hidden ones stop at their first failure. */
+  private runFixed(kind: TestKind, tests: TestCase[], fn: QuickJSHandle): boolean {
+    for (const [index, test] of tests.entries()) {
+      const stop = this.runCase(
+        { kind, index },
+        fn,
+        encodeJson(test.input),
+        () => test.input,
+        (json) => {
+          const actual = decode(json);
+          if (deepEqual(actual, test.expectedOutput)) return null;
+          return { input: test.input, expected: test.expectedOutput, actual: toShown(actual) };
+        },
+      );
+      if (stop || (kind !== 'visible' && this.builder.first)) return true;
+    }
+    return false;
   }
 
   private runGenerated(generator: Generator, fn: QuickJSHandle): void {
     const checker = this.checker();
     const compiled = checker.call('compile', generator.outFn);
-    if (!('text' in compiled) || compiled.text !== 'ok') {
-      if ('signal' in compiled && (compiled.signal === 'time' || checker.poisoned)) {
-        this.stop({ kind: 'generated', index: 0 }, compiled.signal === 'time' ? 'time' : 'memory');
+    if (compiled.t !== 'ready') {
+      if (compiled.t === 'signal' && (compiled.signal === 'time' || checker.poisoned)) {
+        this.stop(
+          { kind: 'generated', index: 0 },
+          compiled.signal === 'time' ? 'time' : 'memory',
+          'submission',
+        );
         return;
       }
-      throw new GeneratorFault(`outFn does not compile: ${answerText(compiled)}`);
+      throw new GeneratorFault(`outFn does not compile: ${replyText(compiled)}`);
     }
     const seed = this.job.seed ?? 0;
     for (let index = 0; index < generator.cases; index++) {
       const ref: TestRef = { kind: 'generated', index };
       const generated = checker.call('generate', caseSeed(seed, index), generator.inFn);
-      if (!('text' in generated) || generated.text.startsWith('{"thrown"')) {
-        if ('signal' in generated && (generated.signal === 'time' || checker.poisoned)) {
-          this.stop(ref, generated.signal === 'time' ? 'time' : 'memory');
+      if (generated.t !== 'value') {
+        if (generated.t === 'signal' && (generated.signal === 'time' || checker.poisoned)) {
+          this.stop(ref, generated.signal === 'time' ? 'time' : 'memory', 'submission');
           return;
         }
-        throw new GeneratorFault(`inFn failed for case ${index + 1}: ${answerText(generated)}`);
+        throw new GeneratorFault(`inFn failed for case ${index + 1}: ${replyText(generated)}`);
       }
-      const argsJson = generated.text;
+      const argsJson = generated.json;
       const input = () => toShown(decode(argsJson));
-      const stop = this.runCase(ref, fn, argsJson, input, (text) => {
-        const verdict = checker.call('check', argsJson, text);
-        if (checker.poisoned) return 'poisoned';
-        if ('signal' in verdict && verdict.signal === 'time') return 'time';
-        if ('text' in verdict && verdict.text === 'pass') return null;
-        const why =
-          'text' in verdict && verdict.text === 'fail'
-            ? 'outFn returned false'
-            : `outFn: ${answerText(verdict)}`;
+      const stop = this.runCase(ref, fn, argsJson, input, (json) => {
+        const verdict = checker.call('check', argsJson, json);
+        if (checker.poisoned) return 'memory';
+        if (verdict.t === 'signal' && verdict.signal === 'time') return 'time';
+        if (verdict.t === 'pass') return null;
+        const why = verdict.t === 'fail' ? 'outFn returned false' : `outFn: ${replyText(verdict)}`;
         return {
           input: input(),
-          actual: toShown(decode(text)),
+          actual: toShown(decode(json)),
           error: { name: 'CheckFailed', message: why },
         };
       });
-      if (stop) return;
+      if (stop || this.builder.first) return;
     }
   }
 
-  /** Runs one test; true when the run must stop (time or memory limit). */
+  /** Runs one test under its own time limit; true when the run must stop (time or memory limit). */
   private runCase(
     ref: TestRef,
     fn: QuickJSHandle,
     argsJson: string,
     input: () => unknown,
-    check: (resultText: string) => FailureDetail | null | 'time' | 'poisoned',
+    check: (json: string) => FailureDetail | null | 'time' | 'memory',
   ): boolean {
     const { builder, user } = this;
-    this.events.progress(builder.passed, this.position++);
+    this.events.progress(builder.passed, this.position++, performance.now() - this.startedAt);
+    user.deadlines.startTest(this.job.testTimeoutMs);
+    const heapBefore = this.engine.heapBytes();
     const answer = this.timed(() => {
       const first = user.call('call', fn, argsJson);
       const drained = user.drain();
       if (drained) return drained;
-      if (!('text' in first) || first.text !== PENDING) return first;
+      if (first.t !== 'pending') return first;
       const settled = user.call('outcome');
-      if ('text' in settled && settled.text === PENDING) {
-        return { error: { name: 'Error', message: 'The function returned a promise that never settled' } };
+      if (settled.t === 'pending') {
+        const error = { name: 'Error', message: 'The function returned a promise that never settled' };
+        return { t: 'thrown', error } as Reply;
       }
       return settled;
     });
+    const expired = user.expired;
+    user.deadlines.endTest();
     this.collectLogs(ref.kind);
     // An interrupt inside an async function surfaces as an ordinary rejection: the clock decides.
-    if (user.expired) return this.stop(ref, 'time', input);
-    if ('signal' in answer) {
-      if (answer.signal !== 'stack') return this.stop(ref, answer.signal, input);
-      this.record('runtime_error', ref, {
-        input: input(),
-        error: { name: 'InternalError', message: 'stack overflow' },
-      });
-      return user.poisoned;
-    }
-    if ('error' in answer) {
-      this.record('runtime_error', ref, { input: input(), error: plainError(answer.error) });
-      return false;
-    }
-    const read = readHarness(answer.text);
-    if ('ok' in read) {
-      let outcome: ReturnType<typeof check>;
-      try {
-        outcome = check(read.ok);
-      } catch {
-        const error = { name: 'Error', message: 'The return value could not be read' };
-        this.record('runtime_error', ref, { input: input(), error });
+    if (expired) return this.stop(ref, 'time', expired === 'test' ? 'test' : 'submission', input);
+    switch (answer.t) {
+      case 'value': {
+        let outcome: ReturnType<typeof check>;
+        try {
+          outcome = check(answer.json);
+        } catch {
+          const error = { name: 'Error', message: 'The return value could not be read' };
+          this.record('runtime_error', ref, { input: input(), error });
+          return false;
+        }
+        if (outcome === 'time' || outcome === 'memory') return this.stop(ref, outcome, 'submission', input);
+        if (outcome === null) builder.pass(ref);
+        else this.record('wrong_answer', ref, outcome);
         return false;
       }
-      if (outcome === 'time') return this.stop(ref, 'time', input);
-      if (outcome === 'poisoned') return this.stop(ref, 'memory', input);
-      if (outcome === null) builder.pass();
-      else this.record('wrong_answer', ref, outcome);
-      return false;
+      case 'signal':
+        if (answer.signal !== 'stack') return this.stop(ref, answer.signal, 'test', input);
+        this.record('runtime_error', ref, {
+          input: input(),
+          error: { name: 'InternalError', message: 'stack overflow' },
+        });
+        return user.poisoned;
+      case 'oom':
+        return this.stop(ref, 'memory', 'test', input);
+      case 'thrown':
+        if (answer.isNull && grewDuring(this.engine, heapBefore)) {
+          return this.stop(ref, 'memory', 'test', input);
+        }
+        this.record('runtime_error', ref, { input: input(), error: plainError(answer.error) });
+        return false;
+      default:
+        this.record('runtime_error', ref, { input: input(), error: plainError(unreadable(answer)) });
+        return false;
     }
-    if ('oom' in read) return this.stop(ref, 'memory', input);
-    this.record('runtime_error', ref, { input: input(), error: plainError(read.thrown) });
-    return false;
   }
 
-  private stop(ref: TestRef, signal: 'time' | 'memory', input?: () => unknown): true {
+  private stop(ref: TestRef, signal: 'time' | 'memory', scope: TimeScope, input?: () => unknown): true {
     const status = signal === 'time' ? 'time_limit_exceeded' : 'memory_limit_exceeded';
     if (signal === 'memory') this.memoryExhausted = true;
-    this.record(status, ref, { input: input?.() });
+    this.record(status, ref, { input: input?.() }, scope);
     return true;
   }
 
-  private record(status: FirstFailure['status'], ref: TestRef, detail: FailureDetail): void {
-    const first = this.builder.fail(status, ref, detail);
+  private record(status: FirstFailure['status'], ref: TestRef, detail: FailureDetail, scope?: TimeScope) {
+    const first = this.builder.fail(status, ref, detail, scope);
     if (first) this.events.failure(first);
   }
 
-  private loadFailure(answer: Answer): Verdict {
+  private loadFailure(answer: Reply, heapBefore: number): JudgedRun {
     const { builder, job } = this;
-    const read = 'text' in answer ? readHarness(answer.text) : null;
-    if (('signal' in answer && answer.signal === 'memory') || (read && 'oom' in read)) {
+    const isOutOfMemory =
+      (answer.t === 'signal' && answer.signal === 'memory') ||
+      answer.t === 'oom' ||
+      (answer.t === 'thrown' && answer.isNull === true && grewDuring(this.engine, heapBefore));
+    if (isOutOfMemory) {
       this.memoryExhausted = true;
       return builder.early('memory_limit_exceeded', 'The solution ran out of memory while loading');
     }
-    if ('signal' in answer && answer.signal === 'time') {
+    if (answer.t === 'signal' && answer.signal === 'time') {
       return builder.early(
         'time_limit_exceeded',
         `The solution did not finish loading within ${job.timeoutMs} ms`,
       );
     }
-    if ('signal' in answer)
+    if (answer.t === 'signal')
       return builder.early('runtime_error', 'InternalError: stack overflow while loading');
-    if ('error' in answer) return builder.early('runtime_error', formatError(answer.error));
-    if (read && 'thrown' in read && read.isSyntax)
-      return builder.early('compile_error', formatError(read.thrown));
-    const thrown = read && 'thrown' in read ? read.thrown : undefined;
+    if (answer.t === 'syntax') return builder.early('compile_error', formatError(answer.error));
+    const thrown = answer.t === 'thrown' ? answer.error : unreadable(answer);
     return builder.early('runtime_error', `Error while loading the solution: ${formatError(thrown)}`);
   }
 
@@ -273,7 +326,8 @@ class Run {
     const room = LOG_PER_RUN - this.builder.logs.length;
     if (room <= 0) return;
     const answer = this.user.call('logs');
-    if ('text' in answer) this.builder.logs += answer.text.slice(0, room);
+    if (answer.t === 'logs' && typeof answer.text === 'string')
+      this.builder.logs += answer.text.slice(0, room);
   }
 
   private timed<T>(fn: () => T): T {
@@ -284,6 +338,11 @@ class Run {
       this.builder.durationMs += performance.now() - start;
     }
   }
+}
+
+/** A reply that makes no sense where it came: the solution broke something the harness relies on. */
+function unreadable(_reply: Reply): ThrownError {
+  return { name: 'Error', message: 'The result could not be read' };
 }
 
 function plainError(e: ThrownError): { name: string; message: string } {
@@ -297,102 +356,122 @@ function formatError(e: ThrownError | undefined): string {
   return `${name}: ${message}${line}`;
 }
 
-function answerText(answer: Answer): string {
-  if ('signal' in answer) return SIGNAL_TEXT[answer.signal];
-  if ('error' in answer) return formatError(answer.error);
-  const read = readHarness(answer.text);
-  return 'thrown' in read ? formatError(read.thrown) : answer.text.slice(0, 500);
-}
+const SIGNAL_TEXT: Record<Signal, string> = {
+  time: 'timed out',
+  memory: 'out of memory',
+  stack: 'stack overflow',
+};
 
-/**
- * The harness's answer, read defensively: a solution can break JSON inside its own runtime (say with
- * `Array.prototype.toJSON`), which must cost it its verdict and nothing else.
- */
-function readHarness(
-  text: string,
-): { ok: string } | { oom: true } | { thrown: ThrownError; isSyntax: boolean } {
-  if (text.startsWith('{"ok":') && text.endsWith('}')) return { ok: text.slice(6, -1) };
-  try {
-    const parsed = JSON.parse(text) as { oom?: unknown; thrown?: ThrownError; syntax?: ThrownError };
-    if (parsed.oom === true) return { oom: true };
-    const thrown = parsed.syntax ?? parsed.thrown;
-    if (thrown && typeof thrown === 'object') return { thrown, isSyntax: parsed.syntax !== undefined };
-  } catch {}
-  return { thrown: { name: 'Error', message: 'The result could not be read' }, isSyntax: false };
+function replyText(reply: Reply): string {
+  switch (reply.t) {
+    case 'signal':
+      return SIGNAL_TEXT[reply.signal];
+    case 'thrown':
+    case 'syntax':
+      return formatError(reply.error);
+    case 'invalid':
+      return reply.message;
+    case 'value':
+      return reply.json.slice(0, 500);
+    default:
+      return reply.t;
+  }
 }
-
-const SIGNAL_TEXT = { time: 'timed out', memory: 'out of memory', stack: 'stack overflow' } as const;
 
 /**
  * The challenge's own data must hold together: every fixed test satisfies the checker, the generator
- * produces inputs, and the reference solution is accepted on everything. Problems name the test.
+ * produces inputs, the reference solution is accepted on everything, and a solution that only memorises
+ * the visible answers is not. Problems name the test.
  */
-export function checkChallengeRun(
-  mod: QuickJSWASMModule,
-  job: CheckJob,
-): { problems: string[]; poisoned: boolean } {
+export function checkChallengeRun(engine: Engine, job: CheckJob): { problems: string[]; poisoned: boolean } {
   const problems: string[] = [];
   let poisoned = false;
   if (job.generator) {
-    const generator = job.generator;
-    const checker = Sandbox.checker(mod, job.memoryMb, performance.now() + job.timeoutMs);
-    try {
-      const compiled = checker.call('compile', generator.outFn);
-      if ('text' in compiled && compiled.text === 'ok') {
-        const fixed: [TestKind, TestCase[]][] = [
-          ['visible', job.tests],
-          ['hidden', job.hiddenTests],
-        ];
-        for (const [kind, tests] of fixed) {
-          for (const [index, test] of tests.entries()) {
-            const r = checker.call('check', encodeJson(test.input), encodeJson(test.expectedOutput));
-            if ('text' in r && r.text === 'pass') continue;
-            const why = 'text' in r && r.text === 'fail' ? 'it returned false' : answerText(r);
-            problems.push(
-              `${kind} test ${index + 1}: the expected output fails the generator's outFn (${why})`,
-            );
-          }
-        }
-      } else {
-        problems.push(`The generator's outFn does not compile: ${answerText(compiled)}`);
-      }
-      for (let index = 0; index < generator.cases; index++) {
-        const r = checker.call('generate', caseSeed(CHECK_SEED, index), generator.inFn);
-        if ('text' in r && !r.text.startsWith('{"thrown"')) continue;
-        problems.push(`generated case ${index + 1} (seed ${CHECK_SEED}): inFn failed: ${answerText(r)}`);
+    const result = checkGenerator(engine, job, job.generator);
+    problems.push(...result.problems);
+    poisoned ||= result.poisoned;
+  }
+  const submitJob = (code: string): RunJob => ({
+    ...job,
+    code,
+    seed: CHECK_SEED,
+    collectLogs: false,
+    judgesHidden: true,
+    reveal: true,
+  });
+  if (job.solution !== null && problems.length === 0) {
+    const result = judgeRun(engine, submitJob(job.solution), NO_EVENTS);
+    poisoned ||= result.poisoned;
+    if (result.run.verdict.status !== 'accepted') problems.push(solutionProblem(result.run.verdict));
+  }
+  if (problems.length === 0) {
+    // One time budget for every adversary together, so the whole check stays within three budgets.
+    const deadline = performance.now() + job.timeoutMs;
+    for (const adversary of adversaries(job)) {
+      const result = judgeRun(engine, submitJob(adversary.code), NO_EVENTS, deadline);
+      poisoned ||= result.poisoned;
+      if (result.run.verdict.status === 'accepted') {
+        problems.push(
+          `A solution that only memorises the visible tests' answers and returns ${adversary.fallback} ` +
+            'for anything else is accepted: add hidden tests, or a generator, whose answers it cannot guess',
+        );
         break;
       }
-    } finally {
-      poisoned = checker.poisoned;
-      if (!checker.dispose()) poisoned = true;
     }
   }
-  if (job.solution !== null && problems.length === 0) {
-    const events: RunEvents = { progress() {}, failure() {} };
-    const result = judgeRun(
-      mod,
-      { ...job, code: job.solution, seed: CHECK_SEED, collectLogs: false, reveal: true },
-      events,
-    );
-    poisoned ||= result.poisoned;
-    if (result.verdict.status !== 'accepted') problems.push(solutionProblem(result.verdict));
-  }
   return { problems, poisoned };
+}
+
+function checkGenerator(engine: Engine, job: CheckJob, generator: Generator) {
+  const problems: string[] = [];
+  const checker = Sandbox.checker(engine.mod, job.memoryMb, performance.now() + job.timeoutMs);
+  try {
+    const compiled = checker.call('compile', generator.outFn);
+    if (compiled.t === 'ready') {
+      const fixed: [TestKind, TestCase[]][] = [
+        ['visible', job.tests],
+        ['hidden', job.hiddenTests],
+      ];
+      for (const [kind, tests] of fixed) {
+        for (const [index, test] of tests.entries()) {
+          const r = checker.call('check', encodeJson(test.input), encodeJson(test.expectedOutput));
+          if (r.t === 'pass') continue;
+          const why = r.t === 'fail' ? 'it returned false' : replyText(r);
+          problems.push(
+            `${kind} test ${index + 1}: the expected output fails the generator's outFn (${why})`,
+          );
+        }
+      }
+    } else {
+      problems.push(`The generator's outFn does not compile: ${replyText(compiled)}`);
+    }
+    for (let index = 0; index < generator.cases; index++) {
+      const r = checker.call('generate', caseSeed(CHECK_SEED, index), generator.inFn);
+      if (r.t === 'value') continue;
+      problems.push(`generated case ${index + 1} (seed ${CHECK_SEED}): inFn failed: ${replyText(r)}`);
+      break;
+    }
+  } catch (error) {
+    checker.dispose();
+    throw error;
+  }
+  const released = checker.dispose();
+  return { problems, poisoned: checker.poisoned || !released };
 }
 
 function solutionProblem(verdict: Verdict): string {
   const status = verdict.status.replaceAll('_', ' ');
   const f = verdict.firstFailure;
   if (!f) return `The reference solution fails: ${status}${verdict.message ? ` (${verdict.message})` : ''}`;
+  const index = (f.index ?? 0) + 1;
   const where =
-    f.kind === 'generated'
-      ? `generated case ${f.index + 1} (seed ${CHECK_SEED})`
-      : `${f.kind} test ${f.index + 1}`;
+    f.kind === 'generated' ? `generated case ${index} (seed ${CHECK_SEED})` : `${f.kind} test ${index}`;
   const parts = [
     f.input !== undefined ? `input ${JSON.stringify(f.input)}` : '',
     f.expected !== undefined ? `expected ${JSON.stringify(f.expected)}` : '',
     f.actual !== undefined ? `got ${JSON.stringify(f.actual)}` : '',
     f.error ? `${f.error.name}: ${f.error.message}` : '',
+    f.limit?.timeMs !== undefined ? `limit ${f.limit.timeMs} ms per ${f.limit.scope ?? 'test'}` : '',
   ].filter(Boolean);
   return `The reference solution fails ${where}: ${status}${parts.length ? ` (${parts.join('; ')})` : ''}`;
 }

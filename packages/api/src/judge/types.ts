@@ -14,11 +14,15 @@ export type JudgeMode = 'run' | 'submit';
 export type JudgeOptions = {
   /** Seed for generated cases; drawn at random when absent and returned in the result. */
   seed?: number;
-  /** At most one judge run in flight per owner (a user id); a second gets JUDGE_BUSY. */
+  /**
+   * Who asked (a user id): at most one run in flight per owner (a second gets JUDGE_BUSY), and owners
+   * whose recent runs hit a time or memory limit wait behind owners whose runs finish.
+   */
   owner?: string;
 };
 
-export type JudgeResult = { verdict: Verdict; seed: number | null };
+/** `durationMs` is for the record: a submit's verdict carries no timing (user code could steer it). */
+export type JudgeResult = { verdict: Verdict; seed: number | null; durationMs: number };
 
 export type ChallengeCheck = { ok: true } | { ok: false; problems: string[] };
 
@@ -26,7 +30,10 @@ export type ChallengeCheck = { ok: true } | { ok: false; problems: string[] };
 export interface Judge {
   readonly version: string;
   judge(spec: JudgeSpec, code: string, mode: JudgeMode, options?: JudgeOptions): Promise<JudgeResult>;
-  /** A challenge's own data must pass: every test satisfies the generator's checker and the reference solution. */
+  /**
+   * A challenge's own data must pass: every test satisfies the generator's checker and the reference
+   * solution, and a solution that only memorises the visible answers is refused.
+   */
   checkChallenge(spec: JudgeSpec & { solution: string | null }): Promise<ChallengeCheck>;
   close(): Promise<void>;
 }

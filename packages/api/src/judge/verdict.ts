@@ -16,60 +16,91 @@ export type FailureDetail = {
   actual?: unknown;
   error?: Failure['error'];
 };
+/** Which time limit ended a test: its own, or the submission's. */
+export type TimeScope = 'test' | 'submission';
 
 export type VerdictPlan = {
-  total: number;
-  /** checkChallenge shows values for every kind; users see them for visible tests only. */
+  /** Visible tests in this run. */
+  visible: number;
+  /** Submit mode: hidden and generated tests run after the visible ones and are reported as one. */
+  judgesHidden: boolean;
+  /** Authoring checks see every kind in full; users see values for visible tests only. */
   reveal: boolean;
   seed: number | null;
   timeMs: number;
+  testTimeMs: number;
   memoryMb: number;
 };
 
+/** What a run measured besides its verdict: the time is recorded, never shown on submits. */
+export type JudgedRun = { verdict: Verdict; durationMs: number };
+
 /**
- * Builds one verdict as tests run. Precedence: the first failing test in order decides the status;
- * time and memory limits stop the run, other failures let it continue so passed/total stay meaningful.
- * Hidden and generated failures carry no values or messages: user-controlled text is how answers leak.
+ * Builds one verdict as tests run. Precedence: the first failing test in order decides the status.
+ * Visible tests all run unless a time or memory limit stops the run, so `passed` stays meaningful;
+ * hidden and generated tests run only when every visible one passed, and stop at their first failure.
  */
 export class VerdictBuilder {
   passed = 0;
   first: FirstFailure | null = null;
   durationMs = 0;
   logs = '';
+  private hiddenOutcome: 'passed' | 'failed' | 'not_run' = 'not_run';
 
   constructor(private readonly plan: VerdictPlan) {}
 
-  pass(): void {
-    this.passed++;
+  pass(ref: TestRef): void {
+    if (ref.kind === 'visible') this.passed++;
+  }
+
+  /** Hidden tests are about to run: they count as passed until one fails. */
+  startHidden(): void {
+    this.hiddenOutcome = 'passed';
   }
 
   /** Records a failure; returns it when it is the run's first (the one the verdict will show). */
-  fail(status: FailureStatus, ref: TestRef, detail: FailureDetail = {}): FirstFailure | null {
+  fail(
+    status: FailureStatus,
+    ref: TestRef,
+    detail: FailureDetail = {},
+    scope: TimeScope = 'test',
+  ): FirstFailure | null {
+    if (ref.kind !== 'visible') this.hiddenOutcome = 'failed';
     if (this.first) return null;
-    this.first = { status, failure: failureOf(this.plan, status, ref, detail) };
+    this.first = { status, failure: failureOf(this.plan, status, ref, detail, scope) };
     return this.first;
   }
 
-  finish(): Verdict {
-    return {
+  finish(): JudgedRun {
+    return this.judged({
       status: this.first?.status ?? 'accepted',
-      passed: this.passed,
-      total: this.plan.total,
-      durationMs: Math.round(this.durationMs),
+      ...this.counts(),
       ...(this.first ? { firstFailure: this.first.failure } : {}),
-      ...(this.logs ? { logs: this.logs } : {}),
-    };
+    });
   }
 
   /** The run ended before any test: compile_error, missing_function, or a failure while loading. */
-  early(status: Verdict['status'], message: string): Verdict {
+  early(status: Verdict['status'], message: string): JudgedRun {
+    return this.judged({ status, ...this.counts(), passed: 0, message });
+  }
+
+  private counts() {
     return {
-      status,
-      passed: 0,
-      total: this.plan.total,
-      durationMs: Math.round(this.durationMs),
-      message,
-      ...(this.logs ? { logs: this.logs } : {}),
+      passed: this.passed,
+      total: this.plan.visible,
+      ...(this.plan.judgesHidden ? { hidden: this.hiddenOutcome } : {}),
+    };
+  }
+
+  private judged(verdict: Verdict): JudgedRun {
+    const durationMs = Math.round(this.durationMs);
+    return {
+      verdict: {
+        ...verdict,
+        ...(this.plan.judgesHidden ? {} : { durationMs }),
+        ...(this.logs ? { logs: this.logs } : {}),
+      },
+      durationMs,
     };
   }
 }
@@ -79,12 +110,16 @@ export function failureOf(
   status: FailureStatus,
   ref: TestRef,
   detail: FailureDetail,
+  scope: TimeScope,
 ): Failure {
-  const failure: Failure = { index: ref.index, kind: ref.kind };
-  if (ref.kind === 'visible' || plan.reveal) Object.assign(failure, withoutUndefined(detail));
-  if (status === 'time_limit_exceeded') failure.limit = { timeMs: plan.timeMs };
+  const shown = ref.kind === 'visible' || plan.reveal;
+  const failure: Failure = shown ? { kind: ref.kind, index: ref.index } : { kind: 'hidden' };
+  if (shown) Object.assign(failure, withoutUndefined(detail));
+  if (status === 'time_limit_exceeded') {
+    failure.limit = { timeMs: scope === 'test' ? plan.testTimeMs : plan.timeMs, scope };
+  }
   if (status === 'memory_limit_exceeded') failure.limit = { memoryMb: plan.memoryMb };
-  if (ref.kind === 'generated' && plan.seed !== null) failure.seed = plan.seed;
+  if (plan.reveal && ref.kind === 'generated' && plan.seed !== null) failure.seed = plan.seed;
   return failure;
 }
 
@@ -108,26 +143,28 @@ export function watchdogVerdict(
   progress: { passed: number; position: number; first: FirstFailure | null },
   counts: { visible: number; hidden: number },
   elapsedMs: number,
+  scope: TimeScope,
   visibleInputs: unknown[],
-): Verdict {
-  const base = { passed: progress.passed, total: plan.total, durationMs: Math.round(elapsedMs) };
-  if (progress.first) return { status: progress.first.status, ...base, firstFailure: progress.first.failure };
+): JudgedRun {
+  const durationMs = Math.round(elapsedMs);
+  const builder = new VerdictBuilder(plan);
+  builder.passed = progress.passed;
+  builder.durationMs = elapsedMs;
+  if (progress.position >= counts.visible && !progress.first) builder.startHidden();
+  if (progress.first) {
+    builder.first = progress.first;
+    if (progress.first.failure.kind !== 'visible')
+      builder.fail(progress.first.status, { kind: 'hidden', index: 0 });
+    return { ...builder.finish(), durationMs };
+  }
   if (progress.position < 0) {
     return {
-      status: 'time_limit_exceeded',
-      ...base,
-      message: `The solution did not finish loading within ${plan.timeMs} ms`,
+      ...builder.early('time_limit_exceeded', `The solution did not finish loading within ${plan.timeMs} ms`),
+      durationMs,
     };
   }
   const ref = refAt(progress.position, counts);
-  return {
-    status: 'time_limit_exceeded',
-    ...base,
-    firstFailure: failureOf(
-      plan,
-      'time_limit_exceeded',
-      ref,
-      ref.kind === 'visible' ? { input: visibleInputs[ref.index] } : {},
-    ),
-  };
+  const detail = ref.kind === 'visible' ? { input: visibleInputs[ref.index] } : {};
+  builder.fail('time_limit_exceeded', ref, detail, scope);
+  return { ...builder.finish(), durationMs };
 }

@@ -5,26 +5,28 @@ import {
   newQuickJSWASMModuleFromVariant,
   newVariant,
   type QuickJSSyncVariant,
-  type QuickJSWASMModule,
 } from 'quickjs-emscripten-core';
 import {
   PROGRESS_PASSED,
   PROGRESS_POSITION,
+  PROGRESS_TEST_STARTED_MS,
   type WorkerData,
   type WorkerReply,
   type WorkerRequest,
 } from './protocol.ts';
-import { checkChallengeRun, GeneratorFault, judgeRun } from './run.ts';
+import { checkChallengeRun, type Engine, GeneratorFault, judgeRun } from './run.ts';
 
 /**
  * One WebAssembly module per worker, with a fixed maximum memory: the prebuilt variants grow memory
  * on demand, and a string-building loop then takes gigabytes before QuickJS's own limit notices
  * (quickjs-emscripten#255). Room for the user's and the checker's runtimes plus QuickJS's 5 MB stack.
  */
-async function loadModule(memoryMb: number): Promise<QuickJSWASMModule> {
+async function loadModule(memoryMb: number): Promise<Engine> {
   const maximum = Math.ceil(((memoryMb * 2 + 32) * 1024 * 1024) / 65536);
-  const wasmMemory = new WasmMemory({ initial: 256, maximum }) as CustomizeVariantOptions['wasmMemory'];
-  return newQuickJSWASMModuleFromVariant(newVariant(releaseSyncVariant, { wasmMemory }));
+  const memory = new WasmMemory({ initial: 256, maximum });
+  const wasmMemory = memory as CustomizeVariantOptions['wasmMemory'];
+  const mod = await newQuickJSWASMModuleFromVariant(newVariant(releaseSyncVariant, { wasmMemory }));
+  return { mod, heapBytes: () => memory.buffer.byteLength, loadedBytes: memory.buffer.byteLength };
 }
 
 /** The package's types describe its CommonJS build; imported as ESM, `default` is the variant itself. */
@@ -33,7 +35,9 @@ const releaseSyncVariant = releaseSync.default as unknown as QuickJSSyncVariant;
 /** Node has WebAssembly; the TypeScript lib this repo uses (ES2023, no DOM) does not declare its values. */
 const WasmMemory = (
   globalThis as unknown as {
-    WebAssembly: { Memory: new (descriptor: { initial: number; maximum: number }) => object };
+    WebAssembly: {
+      Memory: new (descriptor: { initial: number; maximum: number }) => { buffer: ArrayBuffer };
+    };
   }
 ).WebAssembly.Memory;
 
@@ -43,9 +47,9 @@ async function serve(): Promise<void> {
   const { memoryMb, progress } = workerData as WorkerData;
   const counters = new Int32Array(progress);
   const reply = (message: WorkerReply) => port.postMessage(message);
-  let mod: QuickJSWASMModule;
+  let engine: Engine;
   try {
-    mod = await loadModule(memoryMb);
+    engine = await loadModule(memoryMb);
   } catch (error) {
     reply({ type: 'init-failed', message: String(error) });
     return;
@@ -57,17 +61,18 @@ async function serve(): Promise<void> {
       let answer: WorkerReply;
       try {
         if (request.type === 'judge') {
-          const result = judgeRun(mod, request.job, {
-            progress(passed, position) {
+          const result = judgeRun(engine, request.job, {
+            progress(passed, position, testStartedMs) {
               Atomics.store(counters, PROGRESS_PASSED, passed);
+              Atomics.store(counters, PROGRESS_TEST_STARTED_MS, Math.floor(testStartedMs));
               Atomics.store(counters, PROGRESS_POSITION, position);
             },
             failure: (first) => reply({ type: 'failure', id: request.id, first }),
           });
           poisoned = result.poisoned;
-          answer = { type: 'judged', id: request.id, verdict: result.verdict };
+          answer = { type: 'judged', id: request.id, run: result.run };
         } else {
-          const result = checkChallengeRun(mod, request.job);
+          const result = checkChallengeRun(engine, request.job);
           poisoned = result.poisoned;
           answer = { type: 'checked', id: request.id, problems: result.problems };
         }
@@ -79,7 +84,7 @@ async function serve(): Promise<void> {
       reply(answer);
       // A module that failed underneath a runtime is replaced before the next job, which waits on `busy`
       // (after an out-of-memory the old one kept failing: quickjs-emscripten#30).
-      if (poisoned) mod = await loadModule(memoryMb);
+      if (poisoned) engine = await loadModule(memoryMb);
     });
   });
   reply({ type: 'ready' });
