@@ -1,4 +1,6 @@
 /**
+ * Longer than ~300 lines on purpose: one SQL statement per table, in load order, reads best in one place.
+ *
  * The benchmark dataset: users, challenges, completions, submissions, messages, inbox state, weekly
  * points and today's daily assignments, loaded with set-based SQL (INSERT ... SELECT over
  * generate_series), never row by row through the API. Deterministic from the seed and the load day:
@@ -12,11 +14,11 @@ import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { hashPassword } from '@skillbytes/api/passwords';
 import { createDatabase, loadStarterChallenges } from '@skillbytes/db';
-import { argon2Hash } from './borrowed.ts';
-import { migrate, pgClient, pgliteClient, type SqlClient } from './sql-client.ts';
+import { pgClient, pgliteClient, type SqlClient } from './sql-client.ts';
 
-export type DatasetOptions = {
+type DatasetOptions = {
   users: number;
   seed: number;
   /** Published challenges (default 2000). At least 32, so a user's 10..30 completions and today's pick differ. */
@@ -32,7 +34,7 @@ export type DatasetOptions = {
   log?: (line: string) => void;
 };
 
-export type TableLoad = { table: string; rows: number; seconds: number };
+type TableLoad = { table: string; rows: number; seconds: number };
 
 export type DatasetReport = {
   users: number;
@@ -129,7 +131,7 @@ export async function generateDataset(db: SqlClient, options: DatasetOptions): P
     select (substr(h, 1, 12) || '4' || substr(h, 14, 3) || substr('89ab', 1 + ascii(substr(h, 17, 1)) % 4, 1)
       || substr(h, 18))::uuid $$`);
 
-  const passwordHash = await argon2Hash(BENCH_PASSWORD);
+  const passwordHash = await hashPassword(BENCH_PASSWORD);
   const templates = await loadStarterChallenges();
   const T = templates.length;
   const topics = [...new Set(templates.flatMap((t) => t.tags))].sort();
@@ -446,6 +448,28 @@ async function rebuildLeaderboardHistograms(db: SqlClient) {
   }
 }
 
+/**
+ * Migrates an empty database with the app's own migrations and loads the dataset into it: PostgreSQL at
+ * `url` (over one connection, so session settings stick) or the embedded database in `dataDir`.
+ */
+export async function loadDatabase(
+  target: { url: string } | { dataDir: string },
+  options: DatasetOptions,
+): Promise<DatasetReport> {
+  const handle = createDatabase('url' in target ? { url: target.url, poolMax: 1 } : target);
+  try {
+    await handle.migrate();
+    const client = 'url' in target ? await pgClient(target.url) : pgliteClient(handle);
+    try {
+      return await generateDataset(client, options);
+    } finally {
+      if (client.kind === 'pg') await client.close();
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
 async function main() {
   const { values } = parseArgs({
     options: {
@@ -460,29 +484,16 @@ async function main() {
   const seed = Number(values.seed);
   if (!values.url === !values.pglite)
     throw new Error('give exactly one of --url postgres://... or --pglite DIR');
-  let client: SqlClient;
-  if (values.url) {
-    await migrate({ url: values.url });
-    client = await pgClient(values.url);
-  } else {
-    const dataDir = path.resolve(values.pglite!);
-    mkdirSync(path.dirname(dataDir), { recursive: true });
-    const handle = createDatabase({ dataDir });
-    await handle.migrate();
-    client = pgliteClient(handle);
-  }
+  const dataDir = values.pglite && path.resolve(values.pglite);
+  if (dataDir) mkdirSync(path.dirname(dataDir), { recursive: true });
   console.log(`dataset: ${formatCount(users)} users, seed ${seed} -> ${values.url ?? values.pglite}`);
-  try {
-    const report = await generateDataset(client, {
-      users,
-      seed,
-      challenges: parseCount(values.challenges),
-      log: (l) => console.log(l),
-    });
-    console.log(`  ${'total'.padEnd(20)} ${''.padStart(16)} ${report.totalSeconds.toFixed(1).padStart(7)} s`);
-  } finally {
-    await client.close();
-  }
+  const report = await loadDatabase(dataDir ? { dataDir } : { url: values.url! }, {
+    users,
+    seed,
+    challenges: parseCount(values.challenges),
+    log: (l) => console.log(l),
+  });
+  console.log(`  ${'total'.padEnd(20)} ${''.padStart(16)} ${report.totalSeconds.toFixed(1).padStart(7)} s`);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -1,4 +1,6 @@
 /**
+ * Longer than ~300 lines on purpose: it holds a copy of every read scenario's SQL, side by side.
+ *
  * The floor: the least a server can do to answer our read procedures. node:http and a `pg` pool of the
  * same size as ours, no framework, no query builder, no validation library, no serializer: it verifies
  * the same HS256 access token with node:crypto, runs the SAME SQL statements our procedures send
@@ -36,11 +38,10 @@ const TOUCH_INTERVAL_MS = 3600_000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
+  readonly status: number;
+  constructor(status: number, message: string) {
     super(message);
+    this.status = status;
   }
 }
 
@@ -451,27 +452,12 @@ const handlers: Record<string, Handler> = {
 
   async 'leaderboard.me'({ db, claims, input, now }) {
     const window = windowOf(input);
-    const week = weekStartUtc(now);
+    const w = weekStartUtc(now);
     const me = claims.userId;
     const { rows } =
       window === 'all'
         ? await db.query<RankedRow>(SQL.meAll, [me, 2, 2, 2, 2, 2, 2])
-        : await db.query<RankedRow>(SQL.meWeek, [
-            week,
-            me,
-            week,
-            2,
-            week,
-            2,
-            2,
-            week,
-            2,
-            week,
-            2,
-            2,
-            week,
-            week,
-          ]);
+        : await db.query<RankedRow>(SQL.meWeek, [w, me, w, 2, w, 2, 2, w, 2, w, 2, 2, w, w]);
     const mine = rows.find((r) => r.part === 'me');
     if (!mine) throw new HttpError(404, 'No such user');
     const points = Number(mine.points);

@@ -6,8 +6,7 @@ import { availableParallelism } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { defaultApiConfig } from '@skillbytes/api';
 import type { TestCase } from '@skillbytes/shared';
-// The judge is not part of @skillbytes/api's public surface; the benchmark measures it directly.
-import { createJudge, type JudgeSpec } from '../../packages/api/src/judge/index.ts';
+import { createJudge, type JudgeSpec } from '@skillbytes/api/judge';
 
 const THROUGHPUT_SECONDS = 8;
 const MAX_SUBMISSIONS = 5000;

@@ -2,7 +2,8 @@
  * Judge fairness through the real API: a victim's accepted submits while four other accounts keep
  * submitting spin loops (`for (;;) {}`) as fast as the API lets them (submit, and `run` when the
  * submit budget says wait). The server runs as a child process with its default judge pool, on the
- * embedded database (or BENCH_DATABASE_URL), seeded with the starter pool.
+ * embedded database (or a database of its own on BENCH_DATABASE_URL's server, dropped after), seeded
+ * with the starter pool.
  *
  * The submit budget is raised for this run (JUDGE_SUBMITS_PER_CHALLENGE) so the attackers are limited
  * by nothing but the judge itself: the fair queue alone must keep the victim fast. Target: p95 < 1 s.
@@ -13,8 +14,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadStarterChallenges } from '@skillbytes/db';
+import { createEmptyPgDatabase } from '@skillbytes/db/testing';
 import { trpc } from './load.ts';
 import { startOurServer, stopAllServers } from './processes.ts';
+import { percentile } from './results.ts';
 
 const ATTACKERS = 4;
 const VICTIM_SUBMITS = 40;
@@ -22,10 +25,6 @@ const BASELINE_SUBMITS = 15;
 const PASSWORD = 'fair queue marble kettle 42';
 
 type Account = { token: string; challengeId: string; functionName: string; slug: string };
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -86,11 +85,13 @@ const summary = (label: string, l: number[]) =>
   `${label}: n ${l.length}, p50 ${percentile(l, 50).toFixed(0)} ms, p95 ${percentile(l, 95).toFixed(0)} ms, max ${l.at(-1)?.toFixed(0)} ms`;
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'sb-fairness-'));
+const adminUrl = process.env.BENCH_DATABASE_URL;
+const database = adminUrl ? await createEmptyPgDatabase(adminUrl) : undefined;
 const workers = Math.min(8, Math.max(4, availableParallelism() * 2));
 try {
   const server = await startOurServer({
     label: 'fairness',
-    databaseUrl: process.env.BENCH_DATABASE_URL,
+    databaseUrl: database?.url,
     dataDir,
     jwtSecret: randomBytes(32).toString('hex'),
     poolMax: 10,
@@ -131,5 +132,6 @@ try {
   console.log(`target victim p95 < 1000 ms: ${p95 < 1000 ? 'met' : 'NOT met'} (${p95.toFixed(0)} ms)`);
 } finally {
   await stopAllServers();
+  await database?.drop();
   rmSync(dataDir, { recursive: true, force: true });
 }

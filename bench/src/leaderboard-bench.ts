@@ -12,11 +12,10 @@
  * does for existing rows; the "pay points" figure measures the triggers themselves.
  */
 import { randomBytes } from 'node:crypto';
-import { createDatabase } from '@skillbytes/db';
+import { leaderboardMe, leaderboardTop } from '@skillbytes/api/leaderboard';
+import { createDatabase, type Database } from '@skillbytes/db';
 import pg from 'pg';
-// The leaderboard's domain functions are not part of @skillbytes/api's public surface; measured directly.
-import { weekStartUtc } from '../../packages/api/src/challenges/local-day.ts';
-import { leaderboardMe, leaderboardTop } from '../../packages/api/src/leaderboard/ranking.ts';
+import { adminQuery, withDatabase } from './sql-client.ts';
 
 const SIZES = [10_000, 100_000, 1_000_000];
 const REPEAT = 30;
@@ -27,18 +26,12 @@ if (!adminUrl) {
 }
 
 const now = new Date();
-const week = weekStartUtc(now);
+// The weekly board's key for `now` (Monday, UTC), as PostgreSQL computes it for the dataset's weekly points.
+const [{ week } = { week: '' }] = await adminQuery<{ week: string }>(
+  adminUrl,
+  `select date_trunc('week', '${now.toISOString()}'::timestamptz at time zone 'UTC')::date::text as week`,
+);
 const dbName = `sb_bench_lb_${randomBytes(4).toString('hex')}`;
-
-async function admin(text: string) {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
-  }
-}
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -134,17 +127,22 @@ async function payPoints(pool: pg.Pool, userId: string, points: number) {
 
 const fmt = (ms: number) => `${ms.toFixed(2)} ms`;
 
+/** A service context for the domain functions, which read only its database, instant and caller's id. */
+const serviceFor = (db: Database, userId = '') =>
+  ({ db, now, caller: { kind: 'session', userId, role: 'user', sessionId: '' } }) as unknown as Parameters<
+    typeof leaderboardMe
+  >[0];
+
 async function main() {
-  await admin(`create database "${dbName}"`);
-  const url = new URL(adminUrl!);
-  url.pathname = `/${dbName}`;
-  const handle = createDatabase({ url: url.toString(), poolMax: 4 });
-  const pool = new pg.Pool({ connectionString: url.toString(), max: 2 });
+  await adminQuery(adminUrl!, `create database "${dbName}"`);
+  const url = withDatabase(adminUrl!, dbName);
+  const handle = createDatabase({ url, poolMax: 4 });
+  const pool = new pg.Pool({ connectionString: url, max: 2 });
   const q: Query = (text, values) => pool.query(text, values);
   const started = Date.now();
   try {
     await handle.migrate();
-    const db = handle.db;
+    const svc = serviceFor(handle.db);
     const rows: Record<string, string>[] = [];
     let seeded = 0;
     for (const size of SIZES) {
@@ -156,16 +154,18 @@ async function main() {
       for (const window of ['all', 'week'] as const) {
         const l = await landmarks(q, window);
         row[`${window}: ranked`] = l.count.toLocaleString('en');
-        row[`${window}: top p1`] = fmt(await time(() => leaderboardTop(db, { window, limit: 20 }, now)));
+        row[`${window}: top p1`] = fmt(await time(() => leaderboardTop(svc, { window, limit: 20 })));
         row[`${window}: top deep`] = fmt(
-          await time(() => leaderboardTop(db, { window, limit: 20, cursor: l.deepCursor }, now)),
+          await time(() => leaderboardTop(svc, { window, limit: 20, cursor: l.deepCursor })),
         );
         for (const [name, user] of [
           ['top', l.top],
           ['middle', l.middle],
           ['bottom', l.bottom],
         ] as const) {
-          row[`${window}: me ${name}`] = fmt(await time(() => leaderboardMe(db, user.id, { window }, now)));
+          row[`${window}: me ${name}`] = fmt(
+            await time(() => leaderboardMe(serviceFor(handle.db, user.id), { window })),
+          );
         }
         if (window === 'all') {
           row['all: count-above (bottom)'] = fmt(
@@ -194,7 +194,7 @@ async function main() {
   } finally {
     await pool.end();
     await handle.close();
-    await admin(`drop database if exists "${dbName}" with (force)`);
+    await adminQuery(adminUrl!, `drop database if exists "${dbName}" with (force)`);
   }
 }
 

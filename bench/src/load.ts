@@ -1,5 +1,6 @@
 import autocannon from 'autocannon';
 import type { ServerProcess } from './processes.ts';
+import { round } from './results.ts';
 
 /** One HTTP request of a workload. */
 export type RequestPlan = {
@@ -26,26 +27,19 @@ export type Workload = {
   settles?: boolean;
 };
 
-export type Latency = { p50: number; p90: number; p99: number; max: number; mean: number };
-
 export type Measurement = {
   scenario: string;
   target: string;
   connections: number;
-  durationSec: number;
-  /** 2xx responses. */
-  requests: number;
   /** 2xx responses per second. */
   rps: number;
   /** Milliseconds, 2xx responses only (autocannon's histogram). */
-  latency: Latency;
+  latency: { p50: number; p99: number; max: number };
   /** Non-2xx responses and socket errors (timeouts included); must be 0. */
   errors: number;
-  non2xx: number;
-  socketErrors: number;
   statusCodes: Record<string, number>;
   /** Server resident memory sampled every 250 ms during the run (MB). */
-  rss: { startMb: number; maxMb: number; endMb: number };
+  rss: { maxMb: number; endMb: number };
   /**
    * Event-loop delay p99 over the run (ms): prom-client's nodejs_eventloop_lag_p99_seconds, i.e.
    * perf_hooks.monitorEventLoopDelay with a 10 ms resolution, reset at each scrape (one scrape just before
@@ -61,7 +55,7 @@ export type Measurement = {
 };
 
 /** Scrapes /metrics (which also resets prom-client's event-loop histogram) and returns the p99 in ms. */
-export async function scrapeEventLoopP99(baseUrl: string): Promise<number | null> {
+async function scrapeEventLoopP99(baseUrl: string): Promise<number | null> {
   try {
     const res = await fetch(`${baseUrl}/metrics`);
     const text = await res.text();
@@ -79,13 +73,12 @@ export async function scrapeEventLoopP99(baseUrl: string): Promise<number | null
 export async function measure(
   targets: ServerProcess | ServerProcess[],
   workload: Workload,
-  opts: { durationSec: number; timeoutSec?: number; label?: string; dbCpuMs?: () => Promise<number> },
+  opts: { durationSec: number; label?: string; dbCpuMs?: () => Promise<number> },
 ): Promise<Measurement> {
   const servers = Array.isArray(targets) ? targets : [targets];
   await Promise.all(servers.map((s) => scrapeEventLoopP99(s.url)));
   const rssOf = () => servers.reduce((sum, s) => sum + s.rssMb(), 0);
-  const rss = { startMb: rssOf(), maxMb: 0, endMb: 0 };
-  rss.maxMb = rss.startMb;
+  const rss = { maxMb: rssOf(), endMb: 0 };
   const sampler = setInterval(() => {
     rss.maxMb = Math.max(rss.maxMb, rssOf());
   }, 250);
@@ -100,7 +93,7 @@ export async function measure(
         url: (servers.length === 1 ? servers[0]!.url : servers.map((s) => s.url)) as string,
         connections: workload.connections,
         duration: opts.durationSec,
-        timeout: opts.timeoutSec ?? 30,
+        timeout: 30,
         pipelining: 1,
         setupClient(client: autocannon.Client) {
           const slot = nextSlot++ % workload.connections;
@@ -131,33 +124,21 @@ export async function measure(
   const statusCodes: Record<string, number> = {};
   for (const [code, stat] of Object.entries(result.statusCodeStats ?? {}))
     statusCodes[code] = stat.count ?? 0;
-  const socketErrors = result.errors;
   const ok = result['2xx'];
   const errorSample = result.non2xx > 0 ? await replayOne(servers[0]!.url, workload) : undefined;
+  const { p50, p99, max } = result.latency;
   return {
     scenario: workload.name,
     target: opts.label ?? servers.map((s) => s.label).join('+'),
     connections: workload.connections,
-    durationSec: result.duration,
-    requests: ok,
     rps: ok / result.duration,
-    latency: {
-      p50: result.latency.p50,
-      p90: result.latency.p90,
-      p99: result.latency.p99,
-      max: result.latency.max,
-      mean: result.latency.mean,
-    },
-    errors: result.non2xx + socketErrors,
-    non2xx: result.non2xx,
-    socketErrors,
+    latency: { p50, p99, max },
+    errors: result.non2xx + result.errors,
     statusCodes,
-    rss: { startMb: round1(rss.startMb), maxMb: round1(rss.maxMb), endMb: round1(rss.endMb) },
+    rss: { maxMb: round(rss.maxMb, 1), endMb: round(rss.endMb, 1) },
     eventLoopP99Ms: eldValues.length ? Math.max(...eldValues) : null,
-    cpuMsPerRequest: ok > 0 ? Math.round((cpuUsed / ok) * 1000) / 1000 : 0,
-    ...(dbCpuUsed !== undefined && ok > 0
-      ? { dbCpuMsPerRequest: Math.round((dbCpuUsed / ok) * 1000) / 1000 }
-      : {}),
+    cpuMsPerRequest: ok > 0 ? round(cpuUsed / ok, 3) : 0,
+    ...(dbCpuUsed !== undefined && ok > 0 ? { dbCpuMsPerRequest: round(dbCpuUsed / ok, 3) } : {}),
     ...(errorSample ? { errorSample } : {}),
   };
 }
@@ -174,26 +155,26 @@ async function replayOne(baseUrl: string, workload: Workload): Promise<string> {
   return 'no failing request in 200 replayed ones';
 }
 
-const round1 = (n: number) => Math.round(n * 10) / 10;
+/** A tRPC GET path: `/trpc/<procedure>`, with the input superjson-wrapped in the query string. */
+export const trpcPath = (procedure: string, input?: unknown) =>
+  input === undefined
+    ? `/trpc/${procedure}`
+    : `/trpc/${procedure}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`;
 
 /** One request outside the load generator, for setup and error samples. */
 export async function trpc(
   baseUrl: string,
-  path: string,
+  procedure: string,
   opts: { input?: unknown; token?: string; method?: 'GET' | 'POST' } = {},
 ): Promise<{ status: number; body: unknown; data: unknown }> {
-  const method = opts.method ?? 'GET';
-  const headers: Record<string, string> = {};
+  const isGet = (opts.method ?? 'GET') === 'GET';
+  const headers: Record<string, string> = isGet ? {} : { 'content-type': 'application/json' };
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-  let url = `${baseUrl}/trpc/${path}`;
-  let body: string | undefined;
-  if (method === 'GET') {
-    if (opts.input !== undefined) url += `?input=${encodeURIComponent(JSON.stringify({ json: opts.input }))}`;
-  } else {
-    headers['content-type'] = 'application/json';
-    body = JSON.stringify({ json: opts.input ?? null });
-  }
-  const res = await fetch(url, { method, headers, body });
+  const res = await fetch(`${baseUrl}${isGet ? trpcPath(procedure, opts.input) : `/trpc/${procedure}`}`, {
+    method: isGet ? 'GET' : 'POST',
+    headers,
+    body: isGet ? undefined : JSON.stringify({ json: opts.input ?? null }),
+  });
   const parsed = (await res.json()) as { result?: { data?: { json?: unknown } } };
   return { status: res.status, body: parsed, data: parsed.result?.data?.json };
 }

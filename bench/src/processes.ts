@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { createInterface } from 'node:readline';
@@ -14,10 +14,6 @@ export type ServerProcess = {
   kind: 'ours' | 'floor';
   label: string;
   url: string;
-  port: number;
-  pid: number;
-  /** The last lines it printed (for error reports). */
-  logs: string[];
   rssMb(): number;
   cpuMs(): number;
   stop(): Promise<void>;
@@ -31,7 +27,7 @@ export async function stopAllServers(): Promise<void> {
 }
 
 /** CPU time (user + system, all threads) a process has used so far, in ms, from /proc (Linux; 100 ticks/s). */
-export function cpuMsOf(pid: number): number {
+function cpuMsOf(pid: number): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the parenthesised command name; utime and stime are the 14th and 15th of the line.
@@ -63,7 +59,7 @@ export async function databaseCpuMeter(
 }
 
 /** Resident set size of a process, from /proc (Linux). */
-export function rssMbOf(pid: number): number {
+function rssMbOf(pid: number): number {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const kb = Number(/VmRSS:\s+(\d+)\s+kB/.exec(status)?.[1] ?? 0);
@@ -73,15 +69,14 @@ export function rssMbOf(pid: number): number {
   }
 }
 
-type SpawnOptions = {
-  kind: 'ours' | 'floor';
-  label: string;
-  cwd: string;
-  script: string;
-  env: Record<string, string>;
+type ServerOptions = {
+  label?: string;
+  /** PostgreSQL; absent (ours only) means the embedded PGlite database in `dataDir`. */
+  databaseUrl?: string | undefined;
+  jwtSecret: string;
+  poolMax: number;
   /** Extra node flags, e.g. --cpu-prof. */
   nodeArgs?: string[];
-  startTimeoutMs?: number;
 };
 
 /** A port nobody listens on right now (the server's own `listening` line is an info log, off at LOG_LEVEL=warn). */
@@ -106,69 +101,60 @@ async function answersPing(url: string): Promise<boolean> {
   }
 }
 
-async function spawnServer(opts: SpawnOptions): Promise<ServerProcess> {
-  const fixedPort = await freePort();
-  opts.env.PORT = String(fixedPort);
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [...(opts.nodeArgs ?? []), '--import', 'tsx', opts.script],
-    {
-      cwd: opts.cwd,
-      env: { ...process.env, ...opts.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+/** Starts `node --import tsx <script>` on a free port and waits (up to 2 minutes) until it answers /ping. */
+async function spawnServer(
+  kind: ServerProcess['kind'],
+  opts: ServerOptions,
+  script: string,
+  env: Record<string, string>,
+): Promise<ServerProcess> {
+  const url = `http://127.0.0.1:${await freePort()}`;
+  const label = opts.label ?? kind;
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', script], {
+    cwd: kind === 'ours' ? serverDir : benchDir,
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      JWT_SECRET: opts.jwtSecret,
+      DATABASE_URL: opts.databaseUrl ?? '',
+      DATABASE_POOL_MAX: String(opts.poolMax),
+      ...env,
+      PORT: new URL(url).port,
     },
-  );
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const logs: string[] = [];
   const keep = (line: string) => {
     logs.push(line);
     if (logs.length > 200) logs.shift();
   };
   // Both streams are always drained: a full pipe would block the server's logger and stall it.
-  createInterface({ input: child.stderr! }).on('line', keep);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`${opts.label} did not start in time:\n${logs.join('\n')}`)),
-      opts.startTimeoutMs ?? 120_000,
-    );
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      keep(line);
-      try {
-        const entry = JSON.parse(line) as { msg?: string; port?: number };
-        if (entry.msg === 'server listening' && entry.port) {
-          clearTimeout(timer);
-          clearInterval(poll);
-          resolve(entry.port);
-        }
-      } catch {}
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      clearInterval(poll);
-      reject(new Error(`${opts.label} exited with ${code}:\n${logs.join('\n')}`));
-    });
-    const poll = setInterval(async () => {
-      if (await answersPing(`http://127.0.0.1:${fixedPort}`)) {
-        clearTimeout(timer);
-        clearInterval(poll);
-        resolve(fixedPort);
-      }
-    }, 200);
-    child.once('exit', () => clearInterval(poll));
+  createInterface({ input: child.stdout }).on('line', keep);
+  createInterface({ input: child.stderr }).on('line', keep);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  let hasExited = false;
+  void exited.then(() => {
+    hasExited = true;
   });
+  const deadline = Date.now() + 120_000;
+  while (!(await answersPing(url))) {
+    if (hasExited) throw new Error(`${label} exited with ${await exited}:\n${logs.join('\n')}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${label} did not start in time:\n${logs.join('\n')}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
   let stopping: Promise<void> | undefined;
   const proc: ServerProcess = {
-    kind: opts.kind,
-    label: opts.label,
-    url: `http://127.0.0.1:${port}`,
-    port,
-    pid: child.pid!,
-    logs,
+    kind,
+    label,
+    url,
     rssMb: () => rssMbOf(child.pid!),
     cpuMs: () => cpuMsOf(child.pid!),
     stop() {
       stopping ??= (async () => {
-        if (child.exitCode === null && child.signalCode === null) {
+        if (!hasExited) {
           child.kill('SIGTERM');
           const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
           await exited;
@@ -183,63 +169,23 @@ async function spawnServer(opts: SpawnOptions): Promise<ServerProcess> {
   return proc;
 }
 
-export type OurServerOptions = {
-  label?: string;
-  /** PostgreSQL; absent means the embedded PGlite database in `dataDir`. */
-  databaseUrl?: string;
-  dataDir: string;
-  jwtSecret: string;
-  poolMax: number;
-  nodeArgs?: string[];
-  env?: Record<string, string>;
-};
-
 /** apps/server as `node --import tsx src/main.ts`, logging only warnings so logging stays out of the figures. */
-export function startOurServer(opts: OurServerOptions): Promise<ServerProcess> {
-  return spawnServer({
-    kind: 'ours',
-    label: opts.label ?? 'ours',
-    cwd: serverDir,
-    script: 'src/main.ts',
-    nodeArgs: opts.nodeArgs,
-    env: {
-      NODE_ENV: 'production',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      JUDGE_WORKERS: '1',
-      JWT_SECRET: opts.jwtSecret,
-      // The bench signs in once per dataset and then runs for many minutes on those tokens.
-      ACCESS_TOKEN_TTL_SEC: '3600',
-      SEED_STARTER_POOL: 'false',
-      DATA_DIR: opts.dataDir,
-      DATABASE_POOL_MAX: String(opts.poolMax),
-      ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl } : { DATABASE_URL: '' }),
-      ...opts.env,
-    },
+export function startOurServer(
+  opts: ServerOptions & { dataDir: string; env?: Record<string, string> },
+): Promise<ServerProcess> {
+  return spawnServer('ours', opts, 'src/main.ts', {
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    JUDGE_WORKERS: '1',
+    // The bench signs in once per dataset and then runs for many minutes on those tokens.
+    ACCESS_TOKEN_TTL_SEC: '3600',
+    SEED_STARTER_POOL: 'false',
+    DATA_DIR: opts.dataDir,
+    ...opts.env,
   });
 }
 
-export type FloorOptions = {
-  label?: string;
-  databaseUrl: string;
-  jwtSecret: string;
-  poolMax: number;
-  nodeArgs?: string[];
-};
-
 /** bench/src/floor.ts, started the same way as our server (node + tsx, own process). */
-export function startFloorServer(opts: FloorOptions): Promise<ServerProcess> {
-  return spawnServer({
-    kind: 'floor',
-    label: opts.label ?? 'floor',
-    cwd: benchDir,
-    script: 'src/floor.ts',
-    nodeArgs: opts.nodeArgs,
-    env: {
-      NODE_ENV: 'production',
-      DATABASE_URL: opts.databaseUrl,
-      JWT_SECRET: opts.jwtSecret,
-      DATABASE_POOL_MAX: String(opts.poolMax),
-    },
-  });
+export function startFloorServer(opts: ServerOptions & { databaseUrl: string }): Promise<ServerProcess> {
+  return spawnServer('floor', opts, 'src/floor.ts', {});
 }

@@ -1,5 +1,13 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+/**
+ * Where the CPU goes: ours and the floor under `node --cpu-prof` on the worst ratio, summarised by
+ * package and function, and the probes that split the cost by layer.
+ */
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import type { Workload } from './load.ts';
+import { startFloorServer, startOurServer } from './processes.ts';
+import { fmt, log, type Run, type SizeRun, warmThenMeasure } from './run-context.ts';
+import { readWorkload } from './scenarios.ts';
 
 type ProfileNode = {
   id: number;
@@ -13,8 +21,6 @@ export type ProfileSummary = {
   totalMs: number;
   /** Self time by package (node_modules name, `node:` internals, our workspace packages, gc, idle). */
   byPackage: { name: string; ms: number; share: number }[];
-  /** Heaviest functions by self time. */
-  topFunctions: { name: string; ms: number; share: number }[];
   /** Heaviest functions by total time (self + callees; each sample counted once per function). */
   topInclusive: { name: string; ms: number; share: number }[];
 };
@@ -32,14 +38,13 @@ export function packageOf(url: string): string {
   return url;
 }
 
-/** Summarises a V8 .cpuprofile (as written by `node --cpu-prof`) by self time. */
-export function summarizeProfile(file: string, top = 15): ProfileSummary {
+/** Summarises a V8 .cpuprofile (as written by `node --cpu-prof`): self time by package, total time by function. */
+function summarizeProfile(file: string): ProfileSummary {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const totalSamples = profile.nodes.reduce((s, n) => s + (n.hitCount ?? 0), 0) || 1;
   const totalMs = (profile.endTime - profile.startTime) / 1000;
   const msPerSample = totalMs / totalSamples;
   const byPackage = new Map<string, number>();
-  const byFunction = new Map<string, number>();
   const inclusive = new Map<string, number>();
   const parent = new Map<number, number>();
   const byId = new Map<number, ProfileNode>();
@@ -59,9 +64,8 @@ export function summarizeProfile(file: string, top = 15): ProfileSummary {
   for (const node of profile.nodes) {
     const hits = node.hitCount ?? 0;
     if (!hits) continue;
-    const { pkg, fn } = keyOf(node);
+    const { pkg } = keyOf(node);
     byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + hits);
-    byFunction.set(fn, (byFunction.get(fn) ?? 0) + hits);
     const seen = new Set<string>();
     for (let id: number | undefined = node.id; id !== undefined; id = parent.get(id)) {
       const k = keyOf(byId.get(id)!).fn;
@@ -79,8 +83,7 @@ export function summarizeProfile(file: string, top = 15): ProfileSummary {
   return {
     totalMs,
     byPackage: rank(byPackage, 25),
-    topFunctions: rank(byFunction, top),
-    topInclusive: rank(inclusive, top * 2),
+    topInclusive: rank(inclusive, 40),
   };
 }
 
@@ -88,7 +91,7 @@ export function summarizeProfile(file: string, top = 15): ProfileSummary {
  * The main thread's profile in a directory written by `node --cpu-prof` (worker threads, such as the
  * judge's or tsx's loader, write their own files: the main thread's is the largest).
  */
-export function mainThreadProfile(dir: string): string | undefined {
+function mainThreadProfile(dir: string): string | undefined {
   const files = readdirSync(dir)
     .filter((f) => f.endsWith('.cpuprofile'))
     .map((f) => path.join(dir, f))
@@ -96,13 +99,66 @@ export function mainThreadProfile(dir: string): string | undefined {
   return files[0];
 }
 
-export function formatProfile(s: ProfileSummary): string {
-  const pct = (x: number) => `${(x * 100).toFixed(1)}%`.padStart(6);
-  const lines = ['  self time by package:'];
-  for (const p of s.byPackage.slice(0, 14)) lines.push(`    ${pct(p.share)}  ${p.name}`);
-  lines.push('  heaviest functions (self):');
-  for (const f of s.topFunctions) lines.push(`    ${pct(f.share)}  ${f.name}`);
-  lines.push('  heaviest functions (total, with callees):');
-  for (const f of s.topInclusive) lines.push(`    ${pct(f.share)}  ${f.name}`);
-  return lines.join('\n');
+/** Where the CPU goes: ours and the floor under `node --cpu-prof` on the worst ratio above 1.3, if any. */
+export async function profileWorstRatio(run: Run, sr: SizeRun) {
+  const { s, tmp, jwtSecret } = run;
+  const worstOf = (c: { ratioP99: number; ratioThroughput: number }) =>
+    Math.max(c.ratioP99, c.ratioThroughput);
+  const worst = run.results.floor
+    .filter((c) => c.size === sr.label)
+    .sort((a, b) => worstOf(b) - worstOf(a))[0];
+  if (!worst || worstOf(worst) <= 1.3) return;
+  log(`  profiling ${worst.scenario} (ratio ${worstOf(worst)})`);
+  for (const kind of ['ours', 'floor'] as const) {
+    const profDir = mkdtempSync(path.join(tmp, `prof-${kind}-`));
+    const options = {
+      databaseUrl: sr.url,
+      jwtSecret,
+      poolMax: s.poolMax,
+      nodeArgs: ['--cpu-prof', '--cpu-prof-dir', profDir],
+    };
+    const srv =
+      kind === 'ours'
+        ? await startOurServer({
+            ...options,
+            label: 'ours+prof',
+            dataDir: mkdtempSync(path.join(tmp, 'prof-data-')),
+          })
+        : await startFloorServer({ ...options, label: 'floor+prof' });
+    const workload = readWorkload(worst.scenario, sr.fixture, s.connections);
+    const m = await warmThenMeasure(run, srv, workload, Math.max(3, s.durationSec));
+    await srv.stop();
+    const file = mainThreadProfile(profDir);
+    if (file) {
+      const summary = summarizeProfile(file);
+      run.results.profiles.push({
+        scenario: worst.scenario,
+        target: kind,
+        rps: m.rps,
+        cpuMsPerRequest: m.cpuMsPerRequest,
+        summary,
+      });
+    }
+  }
+}
+
+/**
+ * The framework's share, without our procedures or the database: plain /ping (HTTP layer only) and
+ * health.ping through tRPC, on ours; /ping on the floor.
+ */
+export async function probeLayers(run: Run, sr: SizeRun) {
+  for (const [target, name, p] of [
+    [sr.ours, 'GET /ping (ours, no tRPC)', '/ping'],
+    [sr.ours, 'health.ping (ours, tRPC, no db)', '/trpc/health.ping'],
+    [sr.floor, 'GET /ping (floor)', '/ping'],
+  ] as const) {
+    const probe: Workload = {
+      name,
+      connections: run.s.connections,
+      plan: () => ({ method: 'GET', path: p, headers: {} }),
+    };
+    const m = await warmThenMeasure(run, target, probe);
+    run.results.scenarios.push({ ...m, size: sr.label });
+    log(`    ${name.padEnd(34)} ${fmt(m)}`);
+  }
 }

@@ -1,7 +1,6 @@
-import { loadEventSource } from './borrowed.ts';
 import { trpc } from './load.ts';
 import type { ServerProcess } from './processes.ts';
-import { median } from './results.ts';
+import { median, percentile, round } from './results.ts';
 
 export type DeliveryResult = {
   /** Where the subscriber listened and where the message was sent. */
@@ -13,10 +12,28 @@ export type DeliveryResult = {
   latencyMs: { p50: number; p99: number; max: number };
 };
 
+/** The server-sent events of a response, read with fetch (Node 20 has no EventSource). */
+async function* serverSentEvents(res: Response): AsyncGenerator<{ event: string; data: string }> {
+  let buffer = '';
+  for await (const chunk of res.body!.pipeThrough(new TextDecoderStream())) {
+    const blocks = (buffer + chunk).split('\n\n');
+    buffer = blocks.pop() ?? '';
+    for (const block of blocks) {
+      const lines = block.split('\n');
+      const field = (name: string) =>
+        lines
+          .find((l) => l.startsWith(`${name}:`))
+          ?.slice(name.length + 1)
+          .trim();
+      yield { event: field('event') ?? 'message', data: field('data') ?? '' };
+    }
+  }
+}
+
 /**
- * Opens `inbox.onMessage` over SSE on `subscriberOn` as `subscriber` (Bearer header through the
- * EventSource ponyfill's fetch), sends `count` direct messages to that user through `sender` with an
- * admin token, one after another, and times each delivery. Each wait is bounded (5 s).
+ * Opens `inbox.onMessage` over SSE on `subscriberOn` as `subscriber` (Bearer header), sends `count`
+ * direct messages to that user through `sender` with an admin token, one after another, and times
+ * each delivery. Each wait is bounded (5 s).
  */
 export async function measureDelivery(opts: {
   subscriberOn: ServerProcess;
@@ -25,36 +42,29 @@ export async function measureDelivery(opts: {
   adminToken: string;
   count: number;
 }): Promise<DeliveryResult> {
-  const EventSource = await loadEventSource();
   const waiting = new Map<string, (at: number) => void>();
-  const token = opts.subscriber.token;
-  const url = `${opts.subscriberOn.url}/trpc/inbox.onMessage`;
-  const source = new EventSource(url, {
-    fetch: (input, init) =>
-      fetch(input, {
-        ...init,
-        headers: { ...(init?.headers as Record<string, string>), authorization: `Bearer ${token}` },
-      }),
-  });
-  const opened = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('SSE subscription did not open within 10 s')), 10_000);
-    // tRPC sends a `connected` event once the subscription is set up on the server.
-    source.addEventListener('connected', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-  source.onmessage = (event) => {
-    const at = performance.now();
-    try {
-      const item = (JSON.parse(event.data) as { json?: { content?: string } }).json;
-      const done = item?.content ? waiting.get(item.content) : undefined;
-      done?.(at);
-    } catch {}
-  };
+  const done = new AbortController();
   const latencies: number[] = [];
   try {
-    await opened;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('SSE subscription did not open within 10 s')), 10_000);
+      (async () => {
+        const res = await fetch(`${opts.subscriberOn.url}/trpc/inbox.onMessage`, {
+          headers: { authorization: `Bearer ${opts.subscriber.token}`, accept: 'text/event-stream' },
+          signal: done.signal,
+        });
+        for await (const { event, data } of serverSentEvents(res)) {
+          const at = performance.now();
+          // tRPC sends `connected` once the subscription is set up on the server.
+          if (event === 'connected') {
+            clearTimeout(timer);
+            resolve();
+          }
+          const content = event === 'message' ? JSON.parse(data)?.json?.content : undefined;
+          if (typeof content === 'string') waiting.get(content)?.(at);
+        }
+      })().catch(() => {}); // ends with an AbortError once `done` aborts
+    });
     for (let k = 0; k < opts.count; k++) {
       const content = `bench delivery ${process.pid}-${Date.now()}-${k}`;
       const arrived = new Promise<number | null>((resolve) => {
@@ -77,7 +87,7 @@ export async function measureDelivery(opts: {
       if (at !== null) latencies.push(at - started);
     }
   } finally {
-    source.close();
+    done.abort();
   }
   const sorted = [...latencies].sort((a, b) => a - b);
   return {
@@ -86,11 +96,9 @@ export async function measureDelivery(opts: {
     sent: opts.count,
     delivered: latencies.length,
     latencyMs: {
-      p50: round2(median(latencies)),
-      p99: round2(sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.99) - 1)] ?? Number.NaN),
-      max: round2(sorted.at(-1) ?? Number.NaN),
+      p50: round(median(latencies), 2),
+      p99: round(percentile(sorted, 99), 2),
+      max: round(sorted.at(-1) ?? Number.NaN, 2),
     },
   };
 }
-
-const round2 = (n: number) => Math.round(n * 100) / 100;

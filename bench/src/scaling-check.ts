@@ -9,12 +9,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { formatCount, generateDataset, parseCount } from './dataset.ts';
+import { formatCount, loadDatabase, parseCount } from './dataset.ts';
 import { type Measurement, measure } from './load.ts';
 import { databaseCpuMeter, type ServerProcess, startOurServer, stopAllServers } from './processes.ts';
 import { summarize } from './results.ts';
 import { type Fixture, READ_SCENARIOS, readWorkload, sampleUsers, signIn } from './scenarios.ts';
-import { adminQuery, migrate, pgClient, withDatabase } from './sql-client.ts';
+import { adminQuery, withDatabase } from './sql-client.ts';
 
 async function main() {
   const { values } = parseArgs({
@@ -45,14 +45,8 @@ async function main() {
       await adminQuery(adminUrl, `create database "${name}"`);
       databases.push(name);
       const url = withDatabase(adminUrl, name);
-      await migrate({ url });
-      const client = await pgClient(url);
-      try {
-        const report = await generateDataset(client, { users: size, seed: 1 });
-        console.log(`${label}: loaded in ${report.totalSeconds.toFixed(0)} s`);
-      } finally {
-        await client.close();
-      }
+      const report = await loadDatabase({ url }, { users: size, seed: 1 });
+      console.log(`${label}: loaded in ${report.totalSeconds.toFixed(0)} s`);
       const server = await startOurServer({
         label,
         databaseUrl: url,
@@ -61,12 +55,7 @@ async function main() {
         poolMax: 10,
       });
       const users = await signIn(server.url, sampleUsers(size, Math.min(1000, size)), 4);
-      targets.push({
-        label,
-        server,
-        url,
-        fixture: { users: users.map((u) => ({ ...u, daily: null })), loginEmails: [] },
-      });
+      targets.push({ label, server, url, fixture: { users, loginEmails: [] } });
     }
     for (const t of targets)
       await measure(t.server, readWorkload(scenario, t.fixture, connections), { durationSec: 2 });

@@ -1,11 +1,10 @@
 import pg from 'pg';
 import { BENCH_PASSWORD, isDeletedUser, userEmail } from './dataset.ts';
-import { type RequestPlan, trpc, type Workload } from './load.ts';
+import { type RequestPlan, trpc, trpcPath, type Workload } from './load.ts';
 
 /** A seeded user signed in for the run, with what the submit scenario needs to know about them. */
-export type BenchUser = {
+type BenchUser = {
   i: number;
-  email: string;
   userId: string;
   token: string;
   /** Today's challenge: its id, the reference solution (accepted) and the starter code (wrong answer). */
@@ -34,13 +33,12 @@ export function sampleUsers(size: number, count: number, offset = 0): number[] {
   return [...taken];
 }
 
-/** Signs in real seeded users through auth.login (Bearer tokens in the body), `concurrency` at a time. */
-export async function signIn(
-  baseUrl: string,
-  indexes: number[],
-  concurrency = 4,
-): Promise<{ i: number; email: string; userId: string; token: string }[]> {
-  const out: { i: number; email: string; userId: string; token: string }[] = [];
+/**
+ * Signs in real seeded users through auth.login (Bearer tokens in the body), `concurrency` at a time;
+ * `daily` is left for the caller to fill (only the submit scenarios need it).
+ */
+export async function signIn(baseUrl: string, indexes: number[], concurrency = 4): Promise<BenchUser[]> {
+  const out: BenchUser[] = [];
   let next = 0;
   const worker = async () => {
     while (next < indexes.length) {
@@ -54,7 +52,7 @@ export async function signIn(
       if (r.status !== 200 || !data?.accessToken || !data.user) {
         throw new Error(`login of ${email} failed: ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`);
       }
-      out.push({ i, email, userId: data.user.id, token: data.accessToken });
+      out.push({ i, userId: data.user.id, token: data.accessToken, daily: null });
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
@@ -96,11 +94,6 @@ export async function loadDailies(
   }
 }
 
-const getPath = (procedure: string, input?: unknown) =>
-  input === undefined
-    ? `/trpc/${procedure}`
-    : `/trpc/${procedure}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`;
-
 /** The users connection `slot` acts for: slot, slot + C, slot + 2C, ... (disjoint between connections). */
 function userFor<T>(list: T[], connections: number, slot: number, n: number): T {
   const perConnection = Math.max(1, Math.floor(list.length / connections));
@@ -109,7 +102,8 @@ function userFor<T>(list: T[], connections: number, slot: number, n: number): T 
 
 const auth = (token: string) => ({ authorization: `Bearer ${token}` });
 
-type ReadRequest = { procedure: string; input?: unknown };
+/** A read procedure and the input a scenario sends it. */
+export type ReadRequest = { procedure: string; input?: unknown };
 
 /** The read scenarios (served by our server and by the floor alike). */
 export const READ_SCENARIOS: Record<string, ReadRequest> = {
@@ -126,7 +120,7 @@ export const READ_SCENARIOS: Record<string, ReadRequest> = {
 export function readWorkload(name: string, fixture: Fixture, connections: number): Workload {
   const r = READ_SCENARIOS[name];
   if (!r) throw new Error(`unknown read scenario ${name}`);
-  const path = getPath(r.procedure, r.input);
+  const path = trpcPath(r.procedure, r.input);
   return {
     name,
     connections,
@@ -212,7 +206,7 @@ function mixedSequence(): string[] {
 export function mixedWorkload(fixture: Fixture, connections: number, name = 'mixed'): Workload {
   const seq = mixedSequence();
   const paths = Object.fromEntries(
-    Object.entries(READ_SCENARIOS).map(([k, r]) => [k, getPath(r.procedure, r.input)]),
+    Object.entries(READ_SCENARIOS).map(([k, r]) => [k, trpcPath(r.procedure, r.input)]),
   );
   return {
     name,

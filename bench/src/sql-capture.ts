@@ -6,6 +6,7 @@
  *
  *   node --import tsx src/sql-capture.ts --url postgres://.../sb_bench_x [--explain]
  */
+import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import {
   type ApiConfig,
@@ -18,8 +19,9 @@ import {
 import { createDatabase } from '@skillbytes/db';
 import pg from 'pg';
 import { ADMIN_EMAIL, BENCH_PASSWORD, userEmail } from './dataset.ts';
+import { READ_SCENARIOS, type ReadRequest } from './scenarios.ts';
 
-export type CapturedQuery = { text: string; values: unknown[] };
+type CapturedQuery = { text: string; values: unknown[] };
 
 type QueryFn = (this: pg.Client, ...args: unknown[]) => unknown;
 const clientProto = pg.Client.prototype as unknown as { query: QueryFn };
@@ -56,15 +58,13 @@ export async function captureQueries<T>(
   }
 }
 
-/** A procedure call to capture: `path` as on the wire (`leaderboard.top`), its input. */
-export type ProcedureCall = { path: string; input?: unknown };
-
-export type ProcedureCapture = ProcedureCall & { queries: CapturedQuery[]; output: unknown };
+type ProcedureCapture = ReadRequest & { queries: CapturedQuery[]; output: unknown };
 
 export type SqlCapturer = {
   /** Signs in (auth.login, body tokens) as the user with this email; later calls carry the token. */
   signIn(email: string): Promise<{ userId: string; accessToken: string }>;
-  capture(call: ProcedureCall): Promise<ProcedureCapture>;
+  /** Calls a procedure (`leaderboard.top`, as on the wire) and returns the statements it sent. */
+  capture(call: ReadRequest): Promise<ProcedureCapture>;
   close(): Promise<void>;
 };
 
@@ -72,7 +72,9 @@ export type SqlCapturer = {
 export async function createSqlCapturer(url: string, config: Partial<ApiConfig> = {}): Promise<SqlCapturer> {
   observeQueries();
   const database = createDatabase({ url, poolMax: 1 });
-  const services = await createServices({ database, config: defaultApiConfig(config) });
+  // Tokens it signs are only ever verified by this process: a throwaway key unless the caller names one.
+  const jwtKeys = [{ kid: 'capture', secret: randomBytes(32) }];
+  const services = await createServices({ database, config: defaultApiConfig({ jwtKeys, ...config }) });
   const createCaller = createCallerFactory(appRouter);
   let bearer: string | undefined;
   const callerNow = () =>
@@ -98,13 +100,8 @@ export async function createSqlCapturer(url: string, config: Partial<ApiConfig> 
       return { userId: out.user.id, accessToken: out.accessToken };
     },
     async capture(call) {
-      sink = [];
-      try {
-        const output = await invoke(call.path, call.input);
-        return { ...call, queries: sink, output };
-      } finally {
-        sink = null;
-      }
+      const { result, queries } = await captureQueries(() => invoke(call.procedure, call.input));
+      return { ...call, queries, output: result };
     },
     async close() {
       await services.close();
@@ -113,20 +110,8 @@ export async function createSqlCapturer(url: string, config: Partial<ApiConfig> 
   };
 }
 
-/** The read procedures the load scenarios and the floor serve, with the inputs the scenarios send. */
-export const READ_CALLS: ProcedureCall[] = [
-  { path: 'auth.me' },
-  { path: 'challenges.daily' },
-  { path: 'leaderboard.top', input: { window: 'all', limit: 20 } },
-  { path: 'leaderboard.top', input: { window: 'week', limit: 20 } },
-  { path: 'leaderboard.me', input: { window: 'all' } },
-  { path: 'leaderboard.me', input: { window: 'week' } },
-  { path: 'inbox.list', input: { limit: 20 } },
-  { path: 'inbox.unreadCount' },
-];
-
 /** A statement with its parameters inlined as literals (for EXPLAIN, which takes no bind parameters here). */
-export function inlineParams(q: CapturedQuery): string {
+function inlineParams(q: CapturedQuery): string {
   return q.text.replace(/\$(\d+)/g, (_, n: string) => literal(q.values[Number(n) - 1]));
 }
 
@@ -139,14 +124,11 @@ function literal(v: unknown): string {
   return `'${String(v).replaceAll("'", "''")}'`;
 }
 
-export type ExplainedQuery = {
+type ExplainedQuery = {
   text: string;
   executionMs: number;
-  planningMs: number;
   /** Plan node types with their relation, e.g. "Index Scan on users", "Seq Scan on completions". */
   nodes: string[];
-  sharedHit: number;
-  sharedRead: number;
   plan: string;
 };
 
@@ -166,20 +148,15 @@ export async function explainCapture(url: string, capture: ProcedureCapture): Pr
         `explain (analyze, buffers) ${inlineParams(q)}`,
       );
       const lines = rows.map((r) => r['QUERY PLAN']);
-      const number = (re: RegExp) =>
-        Number(lines.map((l) => re.exec(l)?.[1]).find((v) => v !== undefined) ?? 0);
+      const executionMs = lines.map((l) => /^Execution Time: ([0-9.]+) ms/.exec(l)?.[1]).find(Boolean);
       out.push({
         text: q.text,
-        executionMs: number(/^Execution Time: ([0-9.]+) ms/),
-        planningMs: number(/^Planning Time: ([0-9.]+) ms/),
+        executionMs: Number(executionMs ?? 0),
         nodes: lines.flatMap((l) => {
           // "Index Scan using users_pkey on users u  (cost=...": the node as PostgreSQL names it.
           const m = /^\s*(?:->\s+)?([A-Z].*?)\s+\(cost=/.exec(l);
           return m ? [m[1]!] : [];
         }),
-        // The first Buffers line is the root node's, which includes its children's.
-        sharedHit: number(/Buffers: shared hit=(\d+)/),
-        sharedRead: number(/Buffers: shared (?:hit=\d+ )?read=(\d+)/),
         plan: lines.join('\n'),
       });
     }
@@ -202,9 +179,11 @@ async function main() {
   try {
     const email = values.user === 'admin' ? ADMIN_EMAIL : userEmail(Number(values.user));
     await capturer.signIn(email);
-    for (const call of READ_CALLS) {
+    for (const call of Object.values(READ_SCENARIOS)) {
       const cap = await capturer.capture(call);
-      console.log(`\n=== ${call.path} ${JSON.stringify(call.input ?? {})}: ${cap.queries.length} statements`);
+      console.log(
+        `\n=== ${call.procedure} ${JSON.stringify(call.input ?? {})}: ${cap.queries.length} statements`,
+      );
       for (const q of cap.queries) console.log(`  ${q.text}\n    -- ${JSON.stringify(q.values)}`);
       if (values.explain) {
         for (const e of await explainCapture(values.url, cap)) {

@@ -1,4 +1,4 @@
-import { createDatabase, type DatabaseHandle } from '@skillbytes/db';
+import type { DatabaseHandle } from '@skillbytes/db';
 import pg from 'pg';
 
 /** The one thing the dataset generator needs from a database: run a statement, get rows back. */
@@ -22,7 +22,7 @@ export async function pgClient(url: string): Promise<SqlClient> {
   };
 }
 
-/** The embedded database in `dataDir`, through the app's own factory (so the same migrations apply). */
+/** The embedded database, through the app's own factory (so the same migrations apply). */
 export function pgliteClient(handle: DatabaseHandle): SqlClient {
   return {
     kind: 'pglite',
@@ -34,18 +34,6 @@ export function pgliteClient(handle: DatabaseHandle): SqlClient {
   };
 }
 
-/** Applies the app's committed migrations to the database at `url` (or the PGlite dir). */
-export async function migrate(target: { url: string } | { dataDir: string }): Promise<void> {
-  const handle = createDatabase(
-    'url' in target ? { url: target.url, poolMax: 1 } : { dataDir: target.dataDir },
-  );
-  try {
-    await handle.migrate();
-  } finally {
-    await handle.close();
-  }
-}
-
 /** A connection string with another database name. */
 export function withDatabase(url: string, name: string): string {
   const u = new URL(url);
@@ -53,11 +41,12 @@ export function withDatabase(url: string, name: string): string {
   return u.toString();
 }
 
-export async function adminQuery(adminUrl: string, text: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl });
+/** One statement on a connection of its own (creating and dropping databases, server settings). */
+export async function adminQuery<T = Record<string, unknown>>(url: string, text: string): Promise<T[]> {
+  const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    await client.query(text);
+    return (await client.query(text)).rows as T[];
   } finally {
     await client.end();
   }

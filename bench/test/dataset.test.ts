@@ -1,7 +1,7 @@
+import { verifyPassword } from '@skillbytes/api/passwords';
 import { createDatabase, type DatabaseHandle } from '@skillbytes/db';
 import { createTestDatabase } from '@skillbytes/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { argon2Verify } from '../src/borrowed.ts';
 import {
   ADMIN_EMAIL,
   BENCH_PASSWORD,
@@ -160,8 +160,8 @@ describe('the benchmark dataset', () => {
     );
     expect(admin.role).toBe('admin');
     expect(admin.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
-    expect(await argon2Verify(admin.password_hash, BENCH_PASSWORD)).toBe(true);
-    expect(await argon2Verify(admin.password_hash, `${BENCH_PASSWORD}x`)).toBe(false);
+    expect(await verifyPassword(admin.password_hash, BENCH_PASSWORD)).toBe(true);
+    expect(await verifyPassword(admin.password_hash, `${BENCH_PASSWORD}x`)).toBe(false);
   });
 
   it('soft-deletes exactly the accounts the load scenarios stay away from', async () => {

@@ -10,13 +10,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createEmptyPgDatabase } from '@skillbytes/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateDataset } from '../src/dataset.ts';
+import { loadDatabase } from '../src/dataset.ts';
 import { startFloor } from '../src/floor.ts';
 import { trpc } from '../src/load.ts';
 import { type ServerProcess, startOurServer } from '../src/processes.ts';
 import { READ_SCENARIOS, signIn } from '../src/scenarios.ts';
 import { captureQueries, createSqlCapturer, type SqlCapturer } from '../src/sql-capture.ts';
-import { migrate, pgClient } from '../src/sql-client.ts';
+import { pgClient } from '../src/sql-client.ts';
 
 const adminUrl = process.env.TEST_DATABASE_URL;
 const normalise = (sql: string) => sql.replace(/\s+/g, ' ').trim();
@@ -33,12 +33,11 @@ describe.skipIf(!adminUrl)('the floor', () => {
 
   beforeAll(async () => {
     db = await createEmptyPgDatabase(adminUrl!);
-    await migrate({ url: db.url });
+    await loadDatabase({ url: db.url }, { users: 200, seed: 3, challenges: 40, broadcasts: 25 });
     const client = await pgClient(db.url);
     // The ranking has branches: the top of the board, someone in the middle, someone without points this week.
     const picks: number[] = [];
     try {
-      await generateDataset(client, { users: 200, seed: 3, challenges: 40, broadcasts: 25 });
       const thisWeek = `exists (select 1 from weekly_points w where w.user_id = u.id
         and w.week_start = date_trunc('week', now() at time zone 'UTC')::date)`;
       for (const where of [
@@ -92,7 +91,7 @@ describe.skipIf(!adminUrl)('the floor', () => {
 
     it(`sends PostgreSQL the same statements as our ${name}`, async () => {
       const signed = await capturer.signIn('user100@bench.local');
-      const theirs = await capturer.capture({ path: request.procedure, input: request.input });
+      const theirs = await capturer.capture(request);
       const mine = await captureQueries(() =>
         trpc(floorUrl, request.procedure, { input: request.input, token: signed.accessToken }),
       );

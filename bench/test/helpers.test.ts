@@ -27,13 +27,7 @@ describe('bench helpers', () => {
   });
 
   it('gives each connection its own users, so no user has two requests in flight', () => {
-    const users = Array.from({ length: 20 }, (_, i) => ({
-      i,
-      email: '',
-      userId: `u${i}`,
-      token: `t${i}`,
-      daily: null,
-    }));
+    const users = Array.from({ length: 20 }, (_, i) => ({ i, userId: `u${i}`, token: `t${i}`, daily: null }));
     const fixture: Fixture = { users, loginEmails: [] };
     const w = readWorkload('auth.me', fixture, 5);
     const owners = new Map<string, number>();
@@ -49,9 +43,7 @@ describe('bench helpers', () => {
 
   it('weighs the mixed profile to 100 requests, mostly reads, and sends each path its input', () => {
     expect(MIXED_WEIGHTS.reduce((s, [, w]) => s + w, 0)).toBe(100);
-    const users = [
-      { i: 1, email: '', userId: 'u', token: 't', daily: { challengeId: 'c', solution: 's', wrong: 'w' } },
-    ];
+    const users = [{ i: 1, userId: 'u', token: 't', daily: { challengeId: 'c', solution: 's', wrong: 'w' } }];
     const w = mixedWorkload({ users, loginEmails: [] }, 1);
     const seen = new Map<string, number>();
     for (let n = 0; n < 100; n++) {
