@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import { type ApiConfig, DEFAULT_RATE_LIMITS } from '@skillbytes/api';
+import { API_DEFAULTS, type ApiConfig, defaultJudgeWorkers } from '@skillbytes/api';
 import { z } from 'zod';
 
 const csv = z
@@ -21,6 +21,9 @@ const bool = z
   .transform((v) => (v === undefined ? undefined : ['true', '1', 'yes'].includes(v)));
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const defaults = API_DEFAULTS;
+const limits = API_DEFAULTS.rateLimits;
 
 const Origin = z.string().transform((value, ctx) => {
   try {
@@ -67,42 +70,42 @@ const Env = z.object({
   ADMIN_EMAIL: z.email().optional(),
   ADMIN_PASSWORD: z.string().min(8).max(256).optional(),
   ALLOWED_EMAIL_DOMAINS: csv,
-  ACCOUNT_DELETION_GRACE_DAYS: int(0, 3650).default(30),
+  ACCOUNT_DELETION_GRACE_DAYS: int(0, 3650).default(defaults.deletionGraceDays),
   /** Login attempts per account and device (or per account and IP) before the backoff starts (1 s, doubling, at most 5 min). */
-  LOGIN_MAX_FAILURES_PER_ACCOUNT: int(1, 100).default(5),
+  LOGIN_MAX_FAILURES_PER_ACCOUNT: int(1, 100).default(limits.loginPerAccount.limit),
   /** Login attempts per account from clients without its device token, together, before the same backoff. */
-  LOGIN_MAX_UNTRUSTED_FAILURES_PER_ACCOUNT: int(1, 1000).default(50),
-  DEVICE_TOKEN_TTL_DAYS: int(1, 400).default(365),
+  LOGIN_MAX_UNTRUSTED_FAILURES_PER_ACCOUNT: int(1, 1000).default(limits.loginUntrustedPerAccount.limit),
+  DEVICE_TOKEN_TTL_DAYS: int(1, 400).default(defaults.deviceTokenTtlSec / 86_400),
   /** Failed logins per client IP per 15 minutes. */
-  LOGIN_MAX_FAILURES_PER_IP: int(1, 100_000).default(30),
-  SIGNUPS_PER_IP_PER_HOUR: int(1, 100_000).default(10),
-  MAX_SESSIONS_PER_USER: int(1, 1000).default(50),
-  ACCESS_TOKEN_TTL_SEC: int(30, 3600).default(900),
-  SESSION_IDLE_TTL_SEC: int(300, 365 * 86400).default(14 * 86400),
-  SESSION_ABSOLUTE_TTL_SEC: int(3600, 400 * 86400).default(30 * 86400),
+  LOGIN_MAX_FAILURES_PER_IP: int(1, 100_000).default(limits.loginPerIp.limit),
+  SIGNUPS_PER_IP_PER_HOUR: int(1, 100_000).default(limits.signupPerIp.limit),
+  MAX_SESSIONS_PER_USER: int(1, 1000).default(defaults.maxSessionsPerUser),
+  ACCESS_TOKEN_TTL_SEC: int(30, 3600).default(defaults.accessTokenTtlSec),
+  SESSION_IDLE_TTL_SEC: int(300, 365 * 86400).default(defaults.sessionIdleTtlSec),
+  SESSION_ABSOLUTE_TTL_SEC: int(3600, 400 * 86400).default(defaults.sessionAbsoluteTtlSec),
   BODY_LIMIT_KB: int(1, 10_240).default(256),
   /** Open subscriptions (SSE streams) per user, and in all, in one process. */
-  STREAMS_PER_USER: int(1, 1000).default(8),
-  STREAMS_PER_PROCESS: int(1, 1_000_000).default(2000),
+  STREAMS_PER_USER: int(1, 1000).default(defaults.streams.perUser),
+  STREAMS_PER_PROCESS: int(1, 1_000_000).default(defaults.streams.perProcess),
   /** Sockets one process accepts at once (node's server.maxConnections); 0 = no limit. */
   HTTP_MAX_CONNECTIONS: int(0, 1_000_000).default(4096),
   /** How long a client may take to send its request headers (at most the 60 s request timeout). */
   HTTP_HEADERS_TIMEOUT_MS: int(1000, 60_000).default(10_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SEED_STARTER_POOL: bool,
-  JUDGE_TIMEOUT_MS: int(100, 60_000).default(3000),
-  JUDGE_TEST_TIMEOUT_MS: int(50, 60_000).default(1000),
+  JUDGE_TIMEOUT_MS: int(100, 60_000).default(defaults.judge.timeoutMs),
+  JUDGE_TEST_TIMEOUT_MS: int(50, 60_000).default(defaults.judge.testTimeoutMs),
   /** Submits per user and challenge before the growing backoff starts (DEFAULT_RATE_LIMITS). */
-  JUDGE_SUBMITS_PER_CHALLENGE: int(1, 10_000).default(5),
-  JUDGE_RUNS_PER_MINUTE: int(1, 10_000).default(30),
-  JUDGE_MEMORY_MB: int(8, 1024).default(64),
-  JUDGE_CODE_MAX_KB: int(1, 1024).default(64),
-  JUDGE_MAX_CASES: int(1, 10_000).default(200),
+  JUDGE_SUBMITS_PER_CHALLENGE: int(1, 10_000).default(limits.submitPerChallenge.limit),
+  JUDGE_RUNS_PER_MINUTE: int(1, 10_000).default(limits.runPerUser.limit),
+  JUDGE_MEMORY_MB: int(8, 1024).default(defaults.judge.memoryMb),
+  JUDGE_CODE_MAX_KB: int(1, 1024).default(defaults.judge.codeMaxBytes / 1024),
+  JUDGE_MAX_CASES: int(1, 10_000).default(defaults.judge.maxCases),
   JUDGE_WORKERS: int(1, 64).optional(),
-  JUDGE_QUEUE_MAX: int(1, 10_000).default(64),
+  JUDGE_QUEUE_MAX: int(1, 10_000).default(defaults.judge.queueMax),
 });
 
-export type Env = z.infer<typeof Env>;
+type Env = z.infer<typeof Env>;
 
 export type ServerConfig = {
   env: Env;
@@ -121,8 +124,10 @@ export type ServerConfig = {
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
-  constructor(readonly problems: string[]) {
+  readonly problems: string[];
+  constructor(problems: string[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.problems = problems;
   }
 }
 
@@ -181,8 +186,8 @@ export function loadConfig(source: Record<string, string | undefined>, cwd = pro
       isProduction,
       corsOrigins: env.CORS_ORIGINS,
       jwtKeys,
-      jwtIssuer: 'skillbytes',
-      jwtAudience: 'skillbytes-api',
+      jwtIssuer: defaults.jwtIssuer,
+      jwtAudience: defaults.jwtAudience,
       accessTokenTtlSec: env.ACCESS_TOKEN_TTL_SEC,
       sessionIdleTtlSec: env.SESSION_IDLE_TTL_SEC,
       sessionAbsoluteTtlSec: env.SESSION_ABSOLUTE_TTL_SEC,
@@ -192,23 +197,15 @@ export function loadConfig(source: Record<string, string | undefined>, cwd = pro
       deviceTokenTtlSec: env.DEVICE_TOKEN_TTL_DAYS * 86_400,
       streams: { perUser: env.STREAMS_PER_USER, perProcess: env.STREAMS_PER_PROCESS },
       rateLimits: {
-        loginPerAccount: {
-          limit: env.LOGIN_MAX_FAILURES_PER_ACCOUNT,
-          windowSec: 3600,
-          backoff: { baseSec: 1, maxSec: 300 },
-        },
+        loginPerAccount: { ...limits.loginPerAccount, limit: env.LOGIN_MAX_FAILURES_PER_ACCOUNT },
         loginUntrustedPerAccount: {
+          ...limits.loginUntrustedPerAccount,
           limit: env.LOGIN_MAX_UNTRUSTED_FAILURES_PER_ACCOUNT,
-          windowSec: 3600,
-          backoff: { baseSec: 1, maxSec: 300 },
         },
-        loginPerIp: { limit: env.LOGIN_MAX_FAILURES_PER_IP, windowSec: 900 },
-        signupPerIp: { limit: env.SIGNUPS_PER_IP_PER_HOUR, windowSec: 3600 },
-        submitPerChallenge: {
-          ...DEFAULT_RATE_LIMITS.submitPerChallenge,
-          limit: env.JUDGE_SUBMITS_PER_CHALLENGE,
-        },
-        runPerUser: { limit: env.JUDGE_RUNS_PER_MINUTE, windowSec: 60 },
+        loginPerIp: { ...limits.loginPerIp, limit: env.LOGIN_MAX_FAILURES_PER_IP },
+        signupPerIp: { ...limits.signupPerIp, limit: env.SIGNUPS_PER_IP_PER_HOUR },
+        submitPerChallenge: { ...limits.submitPerChallenge, limit: env.JUDGE_SUBMITS_PER_CHALLENGE },
+        runPerUser: { ...limits.runPerUser, limit: env.JUDGE_RUNS_PER_MINUTE },
       },
       judge: {
         timeoutMs: env.JUDGE_TIMEOUT_MS,
@@ -216,9 +213,7 @@ export function loadConfig(source: Record<string, string | undefined>, cwd = pro
         memoryMb: env.JUDGE_MEMORY_MB,
         codeMaxBytes: env.JUDGE_CODE_MAX_KB * 1024,
         maxCases: env.JUDGE_MAX_CASES,
-        // More workers than cores: the OS then time-slices a short run next to a long one, so a spin
-        // loop on every core still leaves a worker for everyone else (see judge/pool.ts on fairness).
-        workers: env.JUDGE_WORKERS ?? Math.min(8, Math.max(4, availableParallelism() * 2)),
+        workers: env.JUDGE_WORKERS ?? defaultJudgeWorkers(availableParallelism()),
         queueMax: env.JUDGE_QUEUE_MAX,
       },
     },

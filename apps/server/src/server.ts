@@ -4,7 +4,7 @@ import { type Clock, createServices, ensureAdmin, type Services, systemClock } f
 import { createDatabase, seedStarterPool } from '@skillbytes/db';
 import pino, { type Logger } from 'pino';
 import type { ServerConfig } from './config.ts';
-import { createHttpApp } from './http.ts';
+import { createHttpApp } from './http/app.ts';
 import { createMetrics } from './metrics.ts';
 
 export type RunningServer = {
@@ -32,7 +32,8 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
       logger.info({ seeded }, seeded ? 'starter challenge pool seeded' : 'challenge pool already present');
     }
     if (config.admin) {
-      const outcome = await ensureAdmin(database.db, logger, config.admin, (opts.clock ?? systemClock).now());
+      const now = (opts.clock ?? systemClock).now();
+      const outcome = await ensureAdmin({ db: database.db, logger, now }, config.admin);
       logger.info({ outcome }, 'admin account from ADMIN_EMAIL checked');
     }
   } catch (error) {

@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
+import { API_DEFAULTS, defaultJudgeWorkers } from '@skillbytes/api';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.ts';
 
@@ -28,6 +29,13 @@ describe('configuration', () => {
     expect(config.http).toEqual({ maxConnections: 4096, headersTimeoutMs: 10_000 });
     expect(config.api.rateLimits.loginUntrustedPerAccount.limit).toBe(50);
     expect(config.api.deviceTokenTtlSec).toBe(365 * 86_400);
+  });
+
+  it('takes every default from the API defaults, so the two cannot drift apart', () => {
+    const { jwtKeys: _keys, judge, ...api } = loadConfig({ DATA_DIR: tmp() }).api;
+    const { judge: judgeDefaults, ...apiDefaults } = API_DEFAULTS;
+    expect(api).toEqual(apiDefaults);
+    expect(judge).toEqual({ ...judgeDefaults, workers: defaultJudgeWorkers(availableParallelism()) });
   });
 
   it.each([

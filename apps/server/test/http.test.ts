@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer, trpcGet, trpcPost } from './harness.ts';
+import { startTestServer, type TestServer, type TrpcBody, trpcGet, trpcPost } from './harness.ts';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -107,6 +107,40 @@ describe('tRPC over HTTP', () => {
     expect(res.status).toBe(413);
     const body = (await res.json()) as { error: { json: { data: { appCode: string } } } };
     expect(body.error.json.data.appCode).toBe('PAYLOAD_TOO_LARGE');
+  });
+
+  it('an error the server writes itself reads like one tRPC wrote', async () => {
+    const big = JSON.stringify({ json: { big: 'x'.repeat(8 * 1024) } });
+    // With a content-length the server refuses before tRPC runs; chunked, tRPC's body limit does.
+    const own = await fetch(`${server.url}/trpc/auth.login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: big,
+    });
+    const body = new TextEncoder().encode(big);
+    const trpcs = await fetch(`${server.url}/trpc/auth.login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(body);
+          controller.close();
+        },
+      }),
+      duplex: 'half',
+    } as RequestInit);
+    expect(own.status).toBe(trpcs.status);
+    for (const res of [own, trpcs]) expect(res.headers.get('content-type')).toMatch(/^application\/json\b/);
+    // tRPC names the one call it refused (data.path); the server refuses a whole request, which tRPC
+    // itself answers without a path. Everything else, key order included, must be the same bytes.
+    const comparable = async (res: Response) => {
+      const parsed = JSON.parse(await res.text()) as TrpcBody;
+      const error = parsed.error!.json as { message: string; data: Record<string, unknown> };
+      error.message = '…';
+      delete error.data.path;
+      return JSON.stringify(parsed);
+    };
+    expect(await comparable(own)).toBe(await comparable(trpcs));
   });
 
   it('refuses non-JSON POSTs (form posts cannot reach mutations)', async () => {

@@ -1,6 +1,6 @@
 /**
  * What the API needs to know about its deployment. The server builds this from its validated
- * environment; tests build it with `testApiConfig()`.
+ * environment; tests build it with `defaultApiConfig()` and a test signing key.
  */
 export type ApiConfig = {
   isProduction: boolean;
@@ -73,31 +73,55 @@ export const DEFAULT_RATE_LIMITS: ApiConfig['rateLimits'] = {
   runPerUser: { limit: 30, windowSec: 60 },
 };
 
-export function defaultApiConfig(overrides: Partial<ApiConfig> = {}): ApiConfig {
-  return {
-    isProduction: false,
-    corsOrigins: [],
-    jwtKeys: [{ kid: 'k1', secret: new TextEncoder().encode('test-secret-that-is-at-least-32-bytes-long!') }],
-    jwtIssuer: 'skillbytes',
-    jwtAudience: 'skillbytes-api',
-    accessTokenTtlSec: 15 * 60,
-    sessionIdleTtlSec: 14 * 24 * 3600,
-    sessionAbsoluteTtlSec: 30 * 24 * 3600,
-    allowedEmailDomains: [],
-    deletionGraceDays: 30,
-    maxSessionsPerUser: 50,
-    deviceTokenTtlSec: 365 * 86_400,
-    streams: { perUser: 8, perProcess: 2000 },
-    rateLimits: DEFAULT_RATE_LIMITS,
-    judge: {
-      timeoutMs: 3000,
-      testTimeoutMs: 1000,
-      memoryMb: 64,
-      codeMaxBytes: 64 * 1024,
-      maxCases: 200,
-      workers: 1,
-      queueMax: 64,
-    },
-    ...overrides,
-  };
+/** The API settings every deployment starts from; only the signing keys and the judge's worker count have none. */
+export type ApiDefaults = Omit<ApiConfig, 'jwtKeys' | 'judge'> & {
+  judge: Omit<ApiConfig['judge'], 'workers'>;
+};
+
+/**
+ * The one place default values live: the server's environment schema takes its defaults from here
+ * (converted to the variables' units), and `defaultApiConfig` builds on it.
+ */
+export const API_DEFAULTS: ApiDefaults = {
+  isProduction: false,
+  corsOrigins: [],
+  jwtIssuer: 'skillbytes',
+  jwtAudience: 'skillbytes-api',
+  accessTokenTtlSec: 15 * 60,
+  sessionIdleTtlSec: 14 * 86_400,
+  sessionAbsoluteTtlSec: 30 * 86_400,
+  allowedEmailDomains: [],
+  deletionGraceDays: 30,
+  maxSessionsPerUser: 50,
+  deviceTokenTtlSec: 365 * 86_400,
+  streams: { perUser: 8, perProcess: 2000 },
+  rateLimits: DEFAULT_RATE_LIMITS,
+  judge: {
+    timeoutMs: 3000,
+    testTimeoutMs: 1000,
+    memoryMb: 64,
+    codeMaxBytes: 64 * 1024,
+    maxCases: 200,
+    queueMax: 64,
+  },
+};
+
+/**
+ * Judge workers for a machine with `cores` cores. More workers than cores: the OS then time-slices a
+ * short run next to a long one, so a spin loop on every core still leaves a worker for everyone else
+ * (see judge/pool.ts on fairness).
+ */
+export function defaultJudgeWorkers(cores: number) {
+  return Math.min(8, Math.max(4, cores * 2));
+}
+
+/**
+ * `API_DEFAULTS` with one judge worker, for tests and tools. It holds no signing key: a config that
+ * issues tokens names its own `jwtKeys` (tests take theirs from test/helpers.ts).
+ */
+export function defaultApiConfig(): Omit<ApiConfig, 'jwtKeys'>;
+export function defaultApiConfig(overrides: Partial<ApiConfig> & Pick<ApiConfig, 'jwtKeys'>): ApiConfig;
+export function defaultApiConfig(overrides: Partial<ApiConfig> = {}): Omit<ApiConfig, 'jwtKeys'> {
+  const defaults = structuredClone(API_DEFAULTS);
+  return { ...defaults, judge: { ...defaults.judge, workers: 1 }, ...overrides };
 }

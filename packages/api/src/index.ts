@@ -15,7 +15,15 @@ export {
   type ResponseControl,
   type Services,
 } from './context.ts';
-export { defaultApiConfig, DEFAULT_RATE_LIMITS, type ApiConfig, type RateLimitPolicy } from './config.ts';
+export {
+  API_DEFAULTS,
+  defaultApiConfig,
+  defaultJudgeWorkers,
+  DEFAULT_RATE_LIMITS,
+  type ApiConfig,
+  type ApiDefaults,
+  type RateLimitPolicy,
+} from './config.ts';
 export { ensureAdmin, type EnsureAdminResult } from './auth/admins.ts';
 export { isCallerActive } from './auth/authenticate.ts';
 export { isSessionActive, SESSION_REVOKED_EVENT } from './auth/sessions.ts';

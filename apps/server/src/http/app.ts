@@ -1,0 +1,113 @@
+import http from 'node:http';
+import { appRouter, type Services } from '@skillbytes/api';
+import { cookieNames } from '@skillbytes/api/cookies';
+import { createHTTPHandler } from '@trpc/server/adapters/standalone';
+import type { Logger } from 'pino';
+import type { ServerConfig } from '../config.ts';
+import type { Metrics } from '../metrics.ts';
+import { answerPreflight, applyCors } from './cors.ts';
+import { checkMutationRequest } from './csrf.ts';
+import { sendTrpcError } from './error-envelope.ts';
+import { isPlainPath, servePlainEndpoint } from './plain-endpoints.ts';
+import { logWhenClosed } from './request-log.ts';
+import { type RequestMeta, readRequestMeta } from './request-meta.ts';
+import { setSecurityHeaders } from './security-headers.ts';
+import { sendJson } from './send-json.ts';
+import { createShutdown } from './shutdown.ts';
+import { createTrpcContext } from './trpc-context.ts';
+
+export type HttpAppOptions = {
+  services: Services;
+  config: Pick<ServerConfig, 'bodyLimitBytes' | 'http' | 'trustProxy' | 'publicOrigin' | 'api'>;
+  metrics: Metrics;
+  logger: Logger;
+};
+
+/**
+ * How often node looks for connections past `headersTimeout`/`requestTimeout`. Node's default (30 s)
+ * lets a client that trickles its headers hold a socket for ~3x a 10 s headers timeout.
+ */
+const CONNECTIONS_CHECK_MS = 1000;
+
+/**
+ * The HTTP adapter: plain endpoints (/ping, /health, /ready, /metrics) and tRPC under /trpc, with
+ * CORS, CSRF and content-type guards, a body limit, security headers, request ids, one log line and
+ * metrics per request, and a graceful shutdown.
+ */
+export function createHttpApp({ services, config, metrics, logger }: HttpAppOptions) {
+  const names = cookieNames(config.api.isProduction);
+  const { corsOrigins } = config.api;
+  const drain = createShutdown();
+
+  const trpcHandler = createHTTPHandler({
+    router: appRouter,
+    basePath: '/trpc/',
+    maxBodySize: config.bodyLimitBytes,
+    allowBatching: true,
+    maxBatchSize: 20,
+    ...createTrpcContext(services, names),
+    onError({ error, path }) {
+      if (error.code === 'INTERNAL_SERVER_ERROR')
+        logger.error({ err: error.cause ?? error, path }, 'trpc error');
+    },
+  });
+
+  const handle = async (req: http.IncomingMessage, res: http.ServerResponse, meta: RequestMeta) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    setSecurityHeaders(res, config.api.isProduction);
+    res.setHeader('x-request-id', meta.id);
+    applyCors(req, res, corsOrigins);
+
+    if (drain.refuseWhileShuttingDown(res)) return;
+    if (req.method === 'OPTIONS') return answerPreflight(req, res, corsOrigins);
+    if (req.method === 'GET' && isPlainPath(path))
+      return servePlainEndpoint(path, res, { services, metrics });
+    if (!path.startsWith('/trpc/')) return sendJson(res, 404, { error: 'not found' });
+
+    res.setHeader('cache-control', 'no-store');
+    if (req.method === 'POST') {
+      const refusal = checkMutationRequest(req, meta, {
+        publicOrigin: config.publicOrigin,
+        corsOrigins,
+        cookieNames: names,
+      });
+      if (refusal) {
+        if (refusal.appCode === 'CSRF_REJECTED') {
+          logger.warn({ reqId: meta.id, origin: req.headers.origin }, 'malicious_csrf');
+        }
+        return sendTrpcError(res, refusal.appCode, refusal.message);
+      }
+      const length = Number(req.headers['content-length'] ?? 0);
+      if (length > config.bodyLimitBytes) {
+        res.setHeader('connection', 'close');
+        return sendTrpcError(res, 'PAYLOAD_TOO_LARGE', `Request body over ${config.bodyLimitBytes} bytes`);
+      }
+    } else if (req.method !== 'GET') {
+      res.setHeader('allow', 'GET, POST');
+      return sendJson(res, 405, { error: 'method not allowed' });
+    }
+    return trpcHandler(req, res);
+  };
+
+  const server = http.createServer({ connectionsCheckingInterval: CONNECTIONS_CHECK_MS }, (req, res) => {
+    const start = performance.now();
+    const meta = readRequestMeta(req, config.trustProxy);
+    drain.track(req, res);
+    logWhenClosed(req, res, { start, meta, metrics, logger });
+    handle(req, res, meta).catch((err) => {
+      logger.error({ err, reqId: meta.id }, 'unhandled request error');
+      if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+      else res.destroy();
+    });
+  });
+  server.keepAliveTimeout = 5_000;
+  server.headersTimeout = config.http.headersTimeoutMs;
+  server.requestTimeout = 60_000;
+  if (config.http.maxConnections > 0) server.maxConnections = config.http.maxConnections;
+
+  return {
+    server,
+    /** Stop accepting, end event streams, let in-flight requests finish (bounded), then return. */
+    shutdown: (graceMs?: number) => drain.shutdown(server, graceMs),
+  };
+}

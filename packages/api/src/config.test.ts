@@ -1,0 +1,18 @@
+import { describe, expect, it } from 'vitest';
+import { API_DEFAULTS, defaultApiConfig } from './config.ts';
+
+describe('defaultApiConfig', () => {
+  it('holds no signing key unless the caller names one', () => {
+    expect(defaultApiConfig()).not.toHaveProperty('jwtKeys');
+    expect(API_DEFAULTS).not.toHaveProperty('jwtKeys');
+    const jwtKeys = [{ kid: 'k', secret: new Uint8Array(32) }];
+    expect(defaultApiConfig({ jwtKeys }).jwtKeys).toBe(jwtKeys);
+  });
+
+  it('is the API defaults with one judge worker, a fresh copy each time', () => {
+    const config = defaultApiConfig();
+    expect(config).toEqual({ ...API_DEFAULTS, judge: { ...API_DEFAULTS.judge, workers: 1 } });
+    config.corsOrigins.push('https://changed.example');
+    expect(API_DEFAULTS.corsOrigins).toEqual([]);
+  });
+});
