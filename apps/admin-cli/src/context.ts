@@ -3,7 +3,7 @@ import { type AdminClient, createAdminClient } from './client.ts';
 import { createOutput, type Output } from './output.ts';
 import { loadSession } from './session-store.ts';
 
-export type GlobalOptions = { url: string; apiKey?: string; json?: boolean };
+type GlobalOptions = { url: string; apiKey?: string; json?: boolean };
 
 export type CommandContext = { client: AdminClient; out: Output; url: string; options: GlobalOptions };
 

@@ -39,6 +39,30 @@ export interface ResponseControl {
 
 export type ProcedureObserver = (path: string, type: string, durationMs: number, ok: boolean) => void;
 
+/**
+ * What every domain function takes first, its input second: the services, this request's instant
+ * (one clock reading, so a call sees one "now"), who is calling and from where. Procedures build it
+ * once (`ctx.service`); tests build it with `serviceContext()`. `Service` has a signed-in caller.
+ * Inside a transaction, pass `{ ...svc, db: tx }`; helpers that also run outside a request (start-up,
+ * long-lived subscriptions) take a `Pick<ServiceContext, ...>` of what they use.
+ */
+export type ServiceContext<C extends Caller | null = Caller | null> = {
+  db: Database;
+  config: ApiConfig;
+  logger: Logger;
+  events: EventBus;
+  judge: Judge;
+  streams: StreamSlots;
+  clock: Clock;
+  now: Date;
+  caller: C;
+  ip: string | null;
+  userAgent: string | null;
+  /** The device token the request carried as a cookie, if any (auth/throttle.ts). */
+  deviceToken: string | null;
+};
+export type Service = ServiceContext<Caller>;
+
 /** Long-lived services: built once per process (or per test file) and shared by every request. */
 export type Services = {
   db: Database;
@@ -93,3 +117,21 @@ export function createContextInner(opts: CreateContextInnerOptions): ContextInne
 }
 
 export type Context = ContextInner;
+
+/** The service context of a request, for `caller` (none until the auth middleware resolves one). */
+export function serviceContext<C extends Caller | null>(ctx: ContextInner, caller: C): ServiceContext<C> {
+  return {
+    db: ctx.db,
+    config: ctx.config,
+    logger: ctx.logger,
+    events: ctx.events,
+    judge: ctx.judge,
+    streams: ctx.streams,
+    clock: ctx.clock,
+    now: ctx.now(),
+    caller,
+    ip: ctx.req.ip,
+    userAgent: ctx.req.userAgent,
+    deviceToken: ctx.credentials.deviceCookie ?? null,
+  };
+}

@@ -8,12 +8,13 @@ import { TRPCError } from '@trpc/server';
  */
 export class DomainError extends Error {
   override readonly name = 'DomainError';
-  constructor(
-    readonly appCode: AppCode,
-    message: string,
-    readonly details?: Record<string, unknown>,
-  ) {
+  readonly appCode: AppCode;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(appCode: AppCode, message: string, details?: Record<string, unknown>) {
     super(message);
+    this.appCode = appCode;
+    this.details = details;
   }
 }
 

@@ -7,10 +7,8 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import superjson from 'superjson';
 import { z } from 'zod';
-import { audit } from './auth/audit.ts';
 import { resolveCaller } from './auth/authenticate.ts';
-import { actorOf } from './auth/env.ts';
-import type { Caller, Context } from './context.ts';
+import { type Caller, type Context, serviceContext } from './context.ts';
 import { DomainError, defaultAppCode, toTRPCError } from './errors.ts';
 
 // 1. initialisation ----------------------------------------------------------------------------
@@ -44,7 +42,6 @@ const t = initTRPC.context<Context>().create({
 
 export const createTRPCRouter = t.router;
 export const createCallerFactory = t.createCallerFactory;
-export const mergeRouters = t.mergeRouters;
 
 // 2. middleware ------------------------------------------------------------------------------------
 
@@ -54,7 +51,7 @@ export const mergeRouters = t.mergeRouters;
  */
 const observed = t.middleware(async ({ ctx, path, type, next }) => {
   const start = performance.now();
-  const result = await next();
+  const result = await next({ ctx: { service: serviceContext(ctx, ctx.caller) } });
   const durationMs = performance.now() - start;
   ctx.onProcedure?.(path, type, durationMs, result.ok);
   if (result.ok) return result;
@@ -67,10 +64,14 @@ const observed = t.middleware(async ({ ctx, path, type, next }) => {
 
 const authenticated = t.middleware(async ({ ctx, next }) => {
   const caller = await resolveCaller(ctx);
-  return next({ ctx: { ...ctx, caller } });
+  return next({ ctx: { caller, service: serviceContext(ctx, caller) } });
 });
 
-const adminOnly = t.middleware(async ({ ctx, next, path, type }) => {
+/**
+ * Admins only. Each admin mutation writes its own audit row inside its own transaction (authoring,
+ * inbox.send, roles, sessions, keys): one row per action, committed with it or not at all.
+ */
+const adminOnly = t.middleware(async ({ ctx, next, path }) => {
   const caller = ctx.caller as Caller;
   const isAdmin = caller.role === 'admin' && (caller.kind === 'session' || caller.scopes.includes('admin'));
   if (!isAdmin) {
@@ -84,16 +85,7 @@ const adminOnly = t.middleware(async ({ ctx, next, path, type }) => {
       cause: new DomainError('FORBIDDEN', 'Admins only'),
     });
   }
-  const result = await next({ ctx: { ...ctx, caller } });
-  // Every admin mutation that succeeded leaves an `authz_admin` row, whichever router it is in.
-  if (type === 'mutation' && result.ok) {
-    await audit(
-      ctx.db,
-      { ip: ctx.req.ip, userAgent: ctx.req.userAgent, logger: ctx.logger },
-      { action: 'authz_admin', at: ctx.now(), ...actorOf(caller), metadata: { procedure: path } },
-    ).catch((err: unknown) => ctx.logger.error({ err, path }, 'audit write failed'));
-  }
-  return result;
+  return next({ ctx: { caller } });
 });
 
 // 3. procedures ----------------------------------------------------------------------------------------

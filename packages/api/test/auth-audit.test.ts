@@ -96,7 +96,6 @@ describe('audit trail', () => {
       'authn_token_created',
       'authn_token_revoked',
       'authz_change',
-      'authz_admin',
       'user_deleted',
     ]) {
       expect(actions, action).toContain(action);

@@ -13,14 +13,16 @@ beforeAll(async () => {
 afterAll(() => api?.close());
 
 const logger = pino({ level: 'silent' });
+/** What a server start passes: the database, its logger and the time. */
+const startup = () => ({ db: api.database.db, logger, now: api.clock.now() });
 const usersWithEmail = (email: string) =>
   api.database.db.select().from(schema.users).where(eq(schema.users.email, email));
 
 describe('ADMIN_EMAIL / ADMIN_PASSWORD bootstrap', () => {
   it('creates the admin once; later starts change nothing, and it can log in', async () => {
     const admin = { email: ' Root@Example.com ', password: PASSWORD };
-    expect(await ensureAdmin(api.database.db, logger, admin, api.clock.now())).toBe('created');
-    expect(await ensureAdmin(api.database.db, logger, admin, api.clock.now())).toBe('unchanged');
+    expect(await ensureAdmin(startup(), admin)).toBe('created');
+    expect(await ensureAdmin(startup(), admin)).toBe('unchanged');
     const rows = await usersWithEmail('root@example.com');
     expect(rows).toHaveLength(1);
     expect(rows[0]!.role).toBe('admin');
@@ -30,10 +32,7 @@ describe('ADMIN_EMAIL / ADMIN_PASSWORD bootstrap', () => {
 
   it('two processes starting at once do not fail and leave one account', async () => {
     const admin = { email: 'twins@example.com', password: PASSWORD };
-    const results = await Promise.all([
-      ensureAdmin(api.database.db, logger, admin, api.clock.now()),
-      ensureAdmin(api.database.db, logger, admin, api.clock.now()),
-    ]);
+    const results = await Promise.all([ensureAdmin(startup(), admin), ensureAdmin(startup(), admin)]);
     expect(results.sort()).toEqual(['created', 'unchanged']);
     expect(await usersWithEmail('twins@example.com')).toHaveLength(1);
   });
@@ -44,12 +43,10 @@ describe('ADMIN_EMAIL / ADMIN_PASSWORD bootstrap', () => {
       .update(schema.users)
       .set({ deletedAt: api.clock.now() })
       .where(eq(schema.users.id, existing.user.id));
-    const outcome = await ensureAdmin(
-      api.database.db,
-      logger,
-      { email: existing.user.email, password: 'a completely different long passphrase' },
-      api.clock.now(),
-    );
+    const outcome = await ensureAdmin(startup(), {
+      email: existing.user.email,
+      password: 'a completely different long passphrase',
+    });
     expect(outcome).toBe('promoted');
     const [row] = await usersWithEmail(existing.user.email);
     expect(row).toMatchObject({ role: 'admin', deletedAt: null });
@@ -58,12 +55,7 @@ describe('ADMIN_EMAIL / ADMIN_PASSWORD bootstrap', () => {
 
   it('refuses a weak ADMIN_PASSWORD like any other password', async () => {
     await expect(
-      ensureAdmin(
-        api.database.db,
-        logger,
-        { email: 'weak@example.com', password: 'admin1234' },
-        api.clock.now(),
-      ),
+      ensureAdmin(startup(), { email: 'weak@example.com', password: 'admin1234' }),
     ).rejects.toThrow(/ADMIN_PASSWORD/);
     expect(await usersWithEmail('weak@example.com')).toHaveLength(0);
   });

@@ -1,9 +1,6 @@
 import type { SignupInput } from '@skillbytes/shared';
-import { TRPCError } from '@trpc/server';
-import { expect } from 'vitest';
 import { DEFAULT_RATE_LIMITS } from '../src/config.ts';
 import type { CreateContextInnerOptions, ResponseControl } from '../src/context.ts';
-import { DomainError, defaultAppCode } from '../src/errors.ts';
 import type { TestApi } from './helpers.ts';
 
 /** Strong enough for the estimator, distinct from each other. */
@@ -67,23 +64,7 @@ export function withBearer(
   return api.anonymous({ ...ctx, credentials: { bearer: token } });
 }
 
-/** Asserts a rejection with this tRPC code and appCode; returns the error for more checks. */
-export async function expectError(promise: Promise<unknown>, code: TRPCError['code'], appCode?: string) {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error, `expected ${code}${appCode ? `/${appCode}` : ''}`).toBeInstanceOf(TRPCError);
-  const trpc = error as TRPCError;
-  expect(trpc.code).toBe(code);
-  if (appCode) expect(appCodeOf(trpc)).toBe(appCode);
-  return trpc;
-}
-
-/** The `data.appCode` the error formatter would send. */
-export function appCodeOf(error: TRPCError) {
-  return error.cause instanceof DomainError ? error.cause.appCode : defaultAppCode(error.code);
-}
+export { appCodeOf, expectTrpcError as expectError } from './trpc-errors.ts';
 
 /** Parses one Set-Cookie value into its name, value and attributes (lower-cased keys). */
 export function parseSetCookie(header: string) {

@@ -294,9 +294,14 @@ describe('device tokens (OWASP device cookies): strangers cannot lock the owner 
     const { user, deviceToken } = await ownerWithDevices();
     const { accessToken } = await attempt(user.email, PASSWORD, { ip: freshIp() });
     const otherKey = await signDeviceToken(
-      { ...api.services.config, jwtKeys: [{ kid: 'k1', secret: new TextEncoder().encode('x'.repeat(48)) }] },
+      {
+        config: {
+          ...api.services.config,
+          jwtKeys: [{ kid: 'k1', secret: new TextEncoder().encode('x'.repeat(48)) }],
+        },
+        now: api.clock.now(),
+      },
       user.id,
-      api.clock.now(),
     );
     const [, payload] = deviceToken.split('.');
     const unsigned = `${Buffer.from('{"alg":"none","typ":"device+jwt"}').toString('base64url')}.${payload}.`;

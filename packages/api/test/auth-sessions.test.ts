@@ -94,7 +94,9 @@ describe('refresh rotation', () => {
     );
     const winner = (won[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof refresh>>>).value;
     await expectError(refresh(winner.refreshToken!), 'UNAUTHORIZED', 'SESSION_REVOKED');
-    expect(await isSessionActive(api.database.db, sessionIdOf(refreshToken), api.clock.now())).toBe(false);
+    expect(
+      await isSessionActive({ db: api.database.db, now: api.clock.now() }, sessionIdOf(refreshToken)),
+    ).toBe(false);
     expect(await auditActions(sessionIdOf(refreshToken))).toContain('authn_token_reuse');
     expect(user.id).toBeTruthy();
   });
@@ -347,12 +349,14 @@ describe('revocation and devices', () => {
     const a = await signUp(api);
     const id = sessionIdOf(a.refreshToken);
     const db = api.database.db;
-    expect(await isSessionActive(db, id, api.clock.now())).toBe(true);
-    expect(await isSessionActive(db, '00000000-0000-4000-8000-000000000000', api.clock.now())).toBe(false);
+    expect(await isSessionActive({ db, now: api.clock.now() }, id)).toBe(true);
+    expect(await isSessionActive({ db, now: api.clock.now() }, '00000000-0000-4000-8000-000000000000')).toBe(
+      false,
+    );
     await db
       .update(schema.sessions)
       .set({ revokedAt: api.clock.now() })
       .where(and(eq(schema.sessions.id, id)));
-    expect(await isSessionActive(db, id, api.clock.now())).toBe(false);
+    expect(await isSessionActive({ db, now: api.clock.now() }, id)).toBe(false);
   });
 });

@@ -1,8 +1,5 @@
 import { type Database, schema } from '@skillbytes/db';
 import type { ChallengeCore } from '@skillbytes/shared';
-import { TRPCError } from '@trpc/server';
-import { expect } from 'vitest';
-import { DomainError, defaultAppCode } from '../src/errors.ts';
 
 let counter = 0;
 
@@ -67,16 +64,4 @@ export async function insertChallenge(
   return row!;
 }
 
-/** Asserts that `promise` rejects with this tRPC code and appCode (as a client would see them). */
-export async function expectTrpcError(promise: Promise<unknown>, code: TRPCError['code'], appCode: string) {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error, `expected ${code}/${appCode}, got success`).toBeInstanceOf(TRPCError);
-  const e = error as TRPCError;
-  // The same appCode the error formatter puts in `error.data.appCode`.
-  const actual = e.cause instanceof DomainError ? e.cause.appCode : defaultAppCode(e.code);
-  expect({ code: e.code, appCode: actual, message: e.message }).toMatchObject({ code, appCode });
-  return e;
-}
+export { expectTrpcError } from './trpc-errors.ts';

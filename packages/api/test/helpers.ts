@@ -9,7 +9,10 @@ import {
   type Clock,
   type CreateContextInnerOptions,
   createContextInner,
+  type Service,
+  type ServiceContext,
   type Services,
+  serviceContext,
 } from '../src/context.ts';
 import { createServices } from '../src/services.ts';
 import { appRouter } from '../src/root.ts';
@@ -37,12 +40,20 @@ export type TestApi = {
   clock: ReturnType<typeof testClock>;
   /** A caller with no credentials. */
   anonymous(opts?: Omit<CreateContextInnerOptions, 'services'>): ReturnType<typeof createCaller>;
+  /** The service context a domain function gets, for this user (or nobody), as a procedure builds it. */
+  service(): ServiceContext;
+  service(user: { id: string; role: Role }): Service;
   /** A caller acting as this user (session pre-resolved, as the auth middleware would). */
   as(user: { id: string; role: Role }, extra?: Partial<Caller>): ReturnType<typeof createCaller>;
   /** Inserts a user directly (no password flow) and returns the row. */
   createUser(values?: Partial<typeof schema.users.$inferInsert>): Promise<typeof schema.users.$inferSelect>;
   close(): Promise<void>;
 };
+
+/** The signing key of every test config; not a default of the API, so no deployment can end up with it. */
+const TEST_JWT_KEYS: ApiConfig['jwtKeys'] = [
+  { kid: 'k1', secret: new TextEncoder().encode('test-secret-that-is-at-least-32-bytes-long!') },
+];
 
 /** For tests that never run code: any use of the judge is a bug in the test. */
 export const unusedJudge: Services['judge'] = {
@@ -52,13 +63,18 @@ export const unusedJudge: Services['judge'] = {
   close: async () => {},
 };
 
+/** A signed-in session of this user, as the auth middleware resolves it. */
+function sessionCaller(user: { id: string; role: Role }): Caller {
+  return { kind: 'session', userId: user.id, role: user.role, sessionId: randomUUID() };
+}
+
 /** A fresh migrated database, the real services on it, and ways to call the router. One per test file. */
 export async function createTestApi(
   opts: { config?: Partial<ApiConfig>; clock?: ReturnType<typeof testClock>; judge?: Services['judge'] } = {},
 ): Promise<TestApi> {
   const database = await createTestDatabase();
   const clock = opts.clock ?? testClock();
-  const config = defaultApiConfig(opts.config);
+  const config = defaultApiConfig({ jwtKeys: TEST_JWT_KEYS, ...opts.config });
   const services = await createServices({ database, config, clock, judge: opts.judge });
   let counter = 0;
   return {
@@ -66,19 +82,12 @@ export async function createTestApi(
     services,
     clock,
     anonymous: (ctxOpts = {}) => createCaller(createContextInner({ services, ...ctxOpts })),
+    service: ((user?: { id: string; role: Role }) => {
+      const caller = user ? sessionCaller(user) : null;
+      return serviceContext(createContextInner({ services, caller }), caller);
+    }) as TestApi['service'],
     as: (user, extra = {}) =>
-      createCaller(
-        createContextInner({
-          services,
-          caller: {
-            kind: 'session',
-            userId: user.id,
-            role: user.role,
-            sessionId: randomUUID(),
-            ...extra,
-          } as Caller,
-        }),
-      ),
+      createCaller(createContextInner({ services, caller: { ...sessionCaller(user), ...extra } as Caller })),
     async createUser(values = {}) {
       counter += 1;
       const suffix = `${Date.now().toString(36)}${counter}`;

@@ -1,12 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { schema } from '@skillbytes/db';
 import type { Role } from '@skillbytes/shared';
-import { TRPCError } from '@trpc/server';
 import { sql } from 'drizzle-orm';
-import { expect } from 'vitest';
 import { recordSubmission } from '../src/challenges/submit.ts';
 import { type Caller, createContextInner } from '../src/context.ts';
-import { DomainError, defaultAppCode } from '../src/errors.ts';
 import { appRouter } from '../src/root.ts';
 import { createCallerFactory } from '../src/trpc.ts';
 import type { TestApi } from './helpers.ts';
@@ -53,17 +50,7 @@ export async function awardPoints(
   });
 }
 
-/** Asserts the rejection a client would see: tRPC code and `data.appCode`. */
-export async function expectTrpcError(promise: Promise<unknown>, code: TRPCError['code'], appCode: string) {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error, `expected ${code}/${appCode}, got success`).toBeInstanceOf(TRPCError);
-  const e = error as TRPCError;
-  const actual = e.cause instanceof DomainError ? e.cause.appCode : defaultAppCode(e.code);
-  expect({ code: e.code, appCode: actual }).toEqual({ code, appCode });
-}
+export { expectTrpcError } from './trpc-errors.ts';
 
 /** A caller for `user` whose subscriptions stop when `signal` aborts (what closing an SSE stream does). */
 export function callerWithSignal(

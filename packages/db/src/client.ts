@@ -14,7 +14,7 @@ export type Schema = typeof schema;
 type RowsOf<T> = { rows: T[] };
 
 /** Both drivers return `{ rows }` from `execute`; this tells the type system so. */
-export interface RowsResultHKT extends PgQueryResultHKT {
+interface RowsResultHKT extends PgQueryResultHKT {
   type: RowsOf<this['row']>;
 }
 

@@ -1,3 +1,5 @@
+// Just over ~300 lines: the challenge commands (create, import, list, show, publish, archive) share
+// their file reading and validation helpers.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { RouterOutputs } from '@skillbytes/api';
@@ -45,7 +47,7 @@ function issuesText(issues: z.core.$ZodIssue[], prefix: string[]): string {
  * A file holds either a `challenges.create` input (`{challenge, publish?}`) or a bare challenge, in the
  * current shape or the legacy send-challenge one. Errors name the paths within the file.
  */
-export function readChallengeFile(file: string): LocalChallenge {
+function readChallengeFile(file: string): LocalChallenge {
   const data = parseFile(file);
   const isCreateInput = typeof data === 'object' && data !== null && Object.hasOwn(data, 'challenge');
   const wrapper = (isCreateInput ? data : { challenge: data }) as { challenge: unknown; publish?: unknown };

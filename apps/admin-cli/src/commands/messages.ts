@@ -8,7 +8,7 @@ import { keyValues } from '../output.ts';
 type SendOptions = { content?: string; icon?: string; color?: string; everyone?: boolean; user?: string };
 
 /** The `inbox.send` input the flags describe, checked with the shared schema before anything is sent. */
-export function sendInput(opts: SendOptions): SendMessageInput {
+function sendInput(opts: SendOptions): SendMessageInput {
   if (Boolean(opts.everyone) === Boolean(opts.user)) {
     throw new UsageError('choose the audience: either --everyone or --user USERNAME');
   }

@@ -7,7 +7,7 @@ type Stats = RouterOutputs['admin']['stats'];
 
 const percent = (rate: number | null) => (rate === null ? '-' : `${(rate * 100).toFixed(1)}%`);
 
-export function statsText(s: Stats): string {
+function statsText(s: Stats): string {
   const totals = keyValues([
     ['users', s.users.total],
     ['admins', s.users.admins],

@@ -7,7 +7,7 @@ import { UsageError } from '../errors.ts';
 import { keyValues, table } from '../output.ts';
 
 /** `ID_OR_USERNAME` → the admin.users.get input; anything else is a usage error (exit 2). */
-export function userRef(value: string): { id: string } | { username: string } {
+function userRef(value: string): { id: string } | { username: string } {
   const v = value.trim();
   if (z.uuid().safeParse(v).success) return { id: v.toLowerCase() };
   if (Username.safeParse(v).success) return { username: v };

@@ -1,11 +1,11 @@
-import { type Database, schema } from '@skillbytes/db';
-import type { CreateApiKeyInput } from '@skillbytes/shared';
+import { schema } from '@skillbytes/db';
+import type { ApiKeyIdInput, CreateApiKeyInput } from '@skillbytes/shared';
 import { and, desc, eq, isNull } from 'drizzle-orm';
 import type { z } from 'zod';
 import { generateApiKey } from '../auth/api-keys.ts';
-import { audit } from '../auth/audit.ts';
-import { type AuthEnv, actorOf, requireSession } from '../auth/env.ts';
-import type { Caller } from '../context.ts';
+import { actorOf, audit } from '../auth/audit.ts';
+import { requireSession } from '../auth/require-session.ts';
+import type { Service } from '../context.ts';
 import { DomainError } from '../errors.ts';
 
 const k = schema.apiKeys;
@@ -27,13 +27,12 @@ const keyColumns = {
  * Creates a key owned by the calling admin. The full key is in this response only; the database keeps
  * its SHA-256. Only a password session can mint keys: a leaked key cannot make itself permanent.
  */
-export async function createApiKey(env: AuthEnv, caller: Caller, input: z.output<typeof CreateApiKeyInput>) {
-  const me = requireSession(caller);
+export async function createApiKey(svc: Service, input: z.output<typeof CreateApiKeyInput>) {
+  const { now } = svc;
+  const me = requireSession(svc.caller);
   const generated = generateApiKey();
-  const expiresAt = input.expiresInDays
-    ? new Date(env.now.getTime() + input.expiresInDays * 86_400_000)
-    : null;
-  return env.db.transaction(async (tx) => {
+  const expiresAt = input.expiresInDays ? new Date(now.getTime() + input.expiresInDays * 86_400_000) : null;
+  return svc.db.transaction(async (tx) => {
     const [row] = await tx
       .insert(k)
       .values({
@@ -43,14 +42,15 @@ export async function createApiKey(env: AuthEnv, caller: Caller, input: z.output
         secretHash: generated.secretHash,
         start: generated.start,
         scopes: [...new Set(input.scopes)],
-        createdAt: env.now,
+        createdAt: now,
         expiresAt,
       })
       .returning(keyColumns);
     if (!row) throw new Error('api key insert returned nothing');
-    await audit(tx, env, {
+    const inTx = { ...svc, db: tx };
+    await audit(inTx, {
       action: 'authn_token_created',
-      at: env.now,
+      at: now,
       ...actorOf(me),
       target: row.id,
       metadata: { name: row.name, scopes: row.scopes, expiresAt: row.expiresAt?.toISOString() ?? null },
@@ -60,8 +60,8 @@ export async function createApiKey(env: AuthEnv, caller: Caller, input: z.output
 }
 
 /** Every key, newest first, with its owner. */
-export async function listApiKeys(db: Database) {
-  return db
+export async function listApiKeys(svc: Service) {
+  return svc.db
     .select({ ...keyColumns, owner: { id: u.id, email: u.email, username: u.username } })
     .from(k)
     .innerJoin(u, eq(u.id, k.userId))
@@ -69,15 +69,17 @@ export async function listApiKeys(db: Database) {
 }
 
 /** Revokes a key (any admin may: incident response). Revoking a revoked key changes nothing. */
-export async function revokeApiKey(env: AuthEnv, caller: Caller, id: string) {
-  return env.db.transaction(async (tx) => {
+export async function revokeApiKey(svc: Service, { id }: z.output<typeof ApiKeyIdInput>) {
+  const { now } = svc;
+  return svc.db.transaction(async (tx) => {
     const [revoked] = await tx
       .update(k)
-      .set({ revokedAt: env.now })
+      .set({ revokedAt: now })
       .where(and(eq(k.id, id), isNull(k.revokedAt)))
       .returning(keyColumns);
     if (revoked) {
-      await audit(tx, env, { action: 'authn_token_revoked', at: env.now, ...actorOf(caller), target: id });
+      const inTx = { ...svc, db: tx };
+      await audit(inTx, { action: 'authn_token_revoked', at: now, ...actorOf(svc.caller), target: id });
       return revoked;
     }
     const [existing] = await tx.select(keyColumns).from(k).where(eq(k.id, id));

@@ -1,8 +1,8 @@
-import type { Database } from '@skillbytes/db';
 import { schema } from '@skillbytes/db';
 import { sql } from 'drizzle-orm';
+import type { Service } from '../context.ts';
 
-export type TopChallenge = {
+type TopChallenge = {
   id: string;
   slug: string;
   title: string;
@@ -31,7 +31,8 @@ const TOP_CHALLENGES = 5;
 const rate = (accepted: number, total: number) => (total > 0 ? accepted / total : null);
 
 /** Figures for `admin.stats` (and the CLI's `stats`). Deleted accounts are not counted as users. */
-export async function adminStats(db: Database, now: Date): Promise<AdminStats> {
+export async function adminStats(svc: Service): Promise<AdminStats> {
+  const { db, now } = svc;
   const day = now.toISOString().slice(0, 10);
   const dayStart = `${day}T00:00:00.000Z`;
   const u = schema.users;

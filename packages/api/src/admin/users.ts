@@ -1,12 +1,18 @@
-import { type Database, schema } from '@skillbytes/db';
-import type { AdminUserRef, AdminUsersListInput, Page, Role, SetRoleInput } from '@skillbytes/shared';
+import { schema } from '@skillbytes/db';
+import type {
+  AdminUserRef,
+  AdminUsersListInput,
+  IdInput,
+  Page,
+  Role,
+  SetRoleInput,
+} from '@skillbytes/shared';
 import { and, count, desc, eq, gt, ilike, isNull, or, sql } from 'drizzle-orm';
 import type { z } from 'zod';
 import { assertKeepsAnAdmin, lockAdminRoles } from '../auth/admins.ts';
-import { audit } from '../auth/audit.ts';
-import { type AuthEnv, actorOf } from '../auth/env.ts';
+import { actorOf, audit } from '../auth/audit.ts';
 import { revokeSessions } from '../auth/sessions.ts';
-import type { Caller } from '../context.ts';
+import type { Service } from '../context.ts';
 import { DomainError } from '../errors.ts';
 import { timeCursor } from '../lib/cursor.ts';
 import { isUuid } from '../lib/uuid.ts';
@@ -47,13 +53,13 @@ export type AdminUser = {
 const userNotFound = () => new DomainError('USER_NOT_FOUND', 'No such user');
 /** Newest accounts first; `query` matches email, username or name (substring, any case) or an exact id. */
 export async function listUsers(
-  db: Database,
+  svc: Service,
   input: z.output<typeof AdminUsersListInput>,
 ): Promise<Page<AdminUser>> {
   const q = input.query?.trim();
   const pattern = q ? `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : undefined;
   const after = timeCursor.decode(input.cursor);
-  const rows = await db
+  const rows = await svc.db
     .select({ ...adminColumns, cursorAt: sql<string>`${u.createdAt}::text` })
     .from(u)
     .where(
@@ -76,7 +82,8 @@ export async function listUsers(
 }
 
 /** One account by id or username (deleted ones too, marked), with its active sessions and keys. */
-export async function getUser(db: Database, ref: z.output<typeof AdminUserRef>, now: Date) {
+export async function getUser(svc: Service, ref: z.output<typeof AdminUserRef>) {
+  const { db, now } = svc;
   const [user] = await db
     .select(adminColumns)
     .from(u)
@@ -99,12 +106,13 @@ export async function getUser(db: Database, ref: z.output<typeof AdminUserRef>, 
  * role; privileges change ⇒ new session). The last admin cannot be demoted (LAST_ADMIN).
  */
 export async function setRole(
-  env: AuthEnv,
-  caller: Caller,
+  svc: Service,
   input: z.output<typeof SetRoleInput>,
 ): Promise<AdminUser & { changed: boolean }> {
-  return env.db.transaction(async (tx) => {
-    await lockAdminRoles(tx);
+  const { now } = svc;
+  return svc.db.transaction(async (tx) => {
+    const inTx = { ...svc, db: tx };
+    await lockAdminRoles(inTx);
     const [target] = await tx
       .select({ role: u.role, deletedAt: u.deletedAt })
       .from(u)
@@ -113,13 +121,13 @@ export async function setRole(
     if (!target || target.deletedAt) throw userNotFound();
     let changed = false;
     if (target.role !== input.role) {
-      if (target.role === 'admin') await assertKeepsAnAdmin(tx, input.id);
-      await tx.update(u).set({ role: input.role, updatedAt: env.now }).where(eq(u.id, input.id));
-      const revoked = await revokeSessions(tx, env, input.id, { reason: 'role_change' });
-      await audit(tx, env, {
+      if (target.role === 'admin') await assertKeepsAnAdmin(inTx, input.id);
+      await tx.update(u).set({ role: input.role, updatedAt: now }).where(eq(u.id, input.id));
+      const revoked = await revokeSessions(inTx, { userId: input.id, reason: 'role_change' });
+      await audit(inTx, {
         action: 'authz_change',
-        at: env.now,
-        ...actorOf(caller),
+        at: now,
+        ...actorOf(svc.caller),
         target: input.id,
         metadata: { from: target.role, to: input.role, revokedSessions: revoked.length },
       });
@@ -132,15 +140,16 @@ export async function setRole(
 }
 
 /** Signs a user out of every device (ASVS 7.4.5). */
-export async function revokeUserSessions(env: AuthEnv, caller: Caller, userId: string) {
-  return env.db.transaction(async (tx) => {
+export async function revokeUserSessions(svc: Service, { id: userId }: z.output<typeof IdInput>) {
+  return svc.db.transaction(async (tx) => {
+    const inTx = { ...svc, db: tx };
     const [target] = await tx.select({ id: u.id }).from(u).where(eq(u.id, userId));
     if (!target) throw userNotFound();
-    const revoked = await revokeSessions(tx, env, userId, { reason: 'admin_revoke' });
-    await audit(tx, env, {
+    const revoked = await revokeSessions(inTx, { userId, reason: 'admin_revoke' });
+    await audit(inTx, {
       action: 'session_revoked',
-      at: env.now,
-      ...actorOf(caller),
+      at: svc.now,
+      ...actorOf(svc.caller),
       target: userId,
       metadata: { revokedSessions: revoked.length, byAdmin: true },
     });

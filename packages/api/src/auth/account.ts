@@ -1,20 +1,22 @@
-import { type Database, schema } from '@skillbytes/db';
+import { schema } from '@skillbytes/db';
 import type {
   ChangePasswordInput,
   DeleteAccountInput,
+  IdInput,
   Profile,
   UpdateProfileInput,
 } from '@skillbytes/shared';
 import { and, eq, isNull } from 'drizzle-orm';
 import type { z } from 'zod';
-import type { Caller } from '../context.ts';
+import type { Service } from '../context.ts';
 import { DomainError } from '../errors.ts';
 import { assertKeepsAnAdmin } from './admins.ts';
-import { audit } from './audit.ts';
-import { type AuthEnv, actorOf, requireSession } from './env.ts';
-import { invalidCredentials, purgeGoneAccounts } from './login.ts';
+import { actorOf, audit } from './audit.ts';
+import { purgeGoneAccounts } from './gone-accounts.ts';
+import { invalidCredentials } from './login.ts';
 import { assertStrongPassword, hashPassword, verifyPassword } from './passwords.ts';
 import { profileColumns, toProfile } from './profile.ts';
+import { requireSession } from './require-session.ts';
 import { type IssuedTokens, openSession, revokeSessions } from './sessions.ts';
 import { passwordThrottle } from './throttle.ts';
 
@@ -23,36 +25,38 @@ const k = schema.apiKeys;
 
 const userNotFound = () => new DomainError('USER_NOT_FOUND', 'No such user');
 
-export async function getProfile(db: Database, userId: string): Promise<Profile> {
-  const [row] = await db
+/** The caller's own account (`auth.me`). */
+export async function getProfile(svc: Service): Promise<Profile> {
+  const [row] = await svc.db
     .select(profileColumns)
     .from(u)
-    .where(and(eq(u.id, userId), isNull(u.deletedAt)));
+    .where(and(eq(u.id, svc.caller.userId), isNull(u.deletedAt)));
   if (!row) throw userNotFound();
   return toProfile(row);
 }
 
 /** The legacy onboarding steps in one call. Only these fields: role, points, email are not reachable. */
 export async function updateProfile(
-  env: AuthEnv,
-  caller: Caller,
+  svc: Service,
   input: z.output<typeof UpdateProfileInput>,
 ): Promise<Profile> {
+  const { caller, now } = svc;
   const changes = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
   const fields = Object.keys(changes);
-  if (fields.length === 0) return getProfile(env.db, caller.userId);
-  return env.db.transaction(async (tx) => {
-    await purgeGoneAccounts(tx, env, { username: input.username });
+  if (fields.length === 0) return getProfile(svc);
+  return svc.db.transaction(async (tx) => {
+    const inTx = { ...svc, db: tx };
+    await purgeGoneAccounts(inTx, { username: input.username });
     const [row] = await tx
       .update(u)
-      .set({ ...changes, updatedAt: env.now })
+      .set({ ...changes, updatedAt: now })
       .where(and(eq(u.id, caller.userId), isNull(u.deletedAt)))
       .returning(profileColumns);
     if (!row) throw userNotFound();
     // Field names only: values (a name, a username) are personal data the audit trail does not need.
-    await audit(tx, env, {
+    await audit(inTx, {
       action: 'user_updated',
-      at: env.now,
+      at: now,
       ...actorOf(caller),
       target: caller.userId,
       metadata: { fields },
@@ -62,12 +66,13 @@ export async function updateProfile(
 }
 
 /**
- * Checks a password a signed-in user re-enters (change password, delete account): it shares the
+ * Checks a password the signed-in caller re-enters (change password, delete account): it shares the
  * account's login throttle (the browser's device cookie picks its bucket as for a login), so these
  * forms are no way around it.
  */
-async function confirmPassword(env: AuthEnv, userId: string, password: string) {
-  const [user] = await env.db
+async function confirmPassword(svc: Service, password: string) {
+  const userId = svc.caller.userId;
+  const [user] = await svc.db
     .select({
       passwordHash: u.passwordHash,
       email: u.email,
@@ -78,7 +83,7 @@ async function confirmPassword(env: AuthEnv, userId: string, password: string) {
     .from(u)
     .where(and(eq(u.id, userId), isNull(u.deletedAt)));
   if (!user) throw userNotFound();
-  const throttle = await passwordThrottle(env, userId, env.deviceToken);
+  const throttle = await passwordThrottle(svc, { subject: userId, deviceToken: svc.deviceToken });
   return {
     user,
     async verify() {
@@ -94,17 +99,17 @@ async function confirmPassword(env: AuthEnv, userId: string, password: string) {
  * brand-new session (new id and tokens) in their place (ASVS 7.4.3).
  */
 export async function changePassword(
-  env: AuthEnv,
-  caller: Caller,
+  svc: Service,
   input: z.output<typeof ChangePasswordInput>,
 ): Promise<IssuedTokens> {
-  const me = requireSession(caller);
-  const { user, verify, succeeded } = await confirmPassword(env, me.userId, input.currentPassword);
+  const { now } = svc;
+  const me = requireSession(svc.caller);
+  const { user, verify, succeeded } = await confirmPassword(svc, input.currentPassword);
   assertStrongPassword(input.newPassword, user);
   if (!(await verify())) {
-    await audit(env.db, env, {
+    await audit(svc, {
       action: 'authn_password_change_fail',
-      at: env.now,
+      at: now,
       outcome: 'failure',
       ...actorOf(me),
       target: me.userId,
@@ -112,16 +117,21 @@ export async function changePassword(
     throw invalidCredentials();
   }
   const passwordHash = await hashPassword(input.newPassword);
-  const tokens = await env.db.transaction(async (tx) => {
-    await tx.update(u).set({ passwordHash, updatedAt: env.now }).where(eq(u.id, me.userId));
-    const issued = await openSession(tx, env, { id: me.userId, role: user.role }, 'password_change');
-    const revoked = await revokeSessions(tx, env, me.userId, {
+  const tokens = await svc.db.transaction(async (tx) => {
+    const inTx = { ...svc, db: tx };
+    await tx.update(u).set({ passwordHash, updatedAt: now }).where(eq(u.id, me.userId));
+    const issued = await openSession(inTx, {
+      user: { id: me.userId, role: user.role },
+      reason: 'password_change',
+    });
+    const revoked = await revokeSessions(inTx, {
+      userId: me.userId,
       except: issued.sessionId,
       reason: 'password_change',
     });
-    await audit(tx, env, {
+    await audit(inTx, {
       action: 'authn_password_change',
-      at: env.now,
+      at: now,
       ...actorOf(me),
       target: me.userId,
       metadata: { revokedSessions: revoked.length, newSession: issued.sessionId },
@@ -136,17 +146,14 @@ export async function changePassword(
  * Deletes the account (soft): hidden from leaderboards at once, every session and API key revoked in
  * the same transaction. A login within the grace period restores it; after that it is gone.
  */
-export async function deleteAccount(
-  env: AuthEnv,
-  caller: Caller,
-  input: z.output<typeof DeleteAccountInput>,
-): Promise<void> {
-  const me = requireSession(caller);
-  const { user, verify, succeeded } = await confirmPassword(env, me.userId, input.password);
+export async function deleteAccount(svc: Service, input: z.output<typeof DeleteAccountInput>): Promise<void> {
+  const { now } = svc;
+  const me = requireSession(svc.caller);
+  const { user, verify, succeeded } = await confirmPassword(svc, input.password);
   if (!(await verify())) {
-    await audit(env.db, env, {
+    await audit(svc, {
       action: 'user_deleted',
-      at: env.now,
+      at: now,
       outcome: 'failure',
       ...actorOf(me),
       target: me.userId,
@@ -154,48 +161,65 @@ export async function deleteAccount(
     });
     throw invalidCredentials();
   }
-  await env.db.transaction(async (tx) => {
-    if (user.role === 'admin') await assertKeepsAnAdmin(tx, me.userId);
+  await svc.db.transaction(async (tx) => {
+    const inTx = { ...svc, db: tx };
+    if (user.role === 'admin') await assertKeepsAnAdmin(inTx, me.userId);
     const [deleted] = await tx
       .update(u)
-      .set({ deletedAt: env.now, updatedAt: env.now })
+      .set({ deletedAt: now, updatedAt: now })
       .where(and(eq(u.id, me.userId), isNull(u.deletedAt)))
       .returning({ id: u.id });
     if (!deleted) throw userNotFound();
-    const sessions = await revokeSessions(tx, env, me.userId, { reason: 'account_deleted' });
+    const sessions = await revokeSessions(inTx, { userId: me.userId, reason: 'account_deleted' });
     const keys = await tx
       .update(k)
-      .set({ revokedAt: env.now })
+      .set({ revokedAt: now })
       .where(and(eq(k.userId, me.userId), isNull(k.revokedAt)))
       .returning({ id: k.id });
-    await audit(tx, env, {
+    await audit(inTx, {
       action: 'user_deleted',
-      at: env.now,
+      at: now,
       ...actorOf(me),
       target: me.userId,
       metadata: {
         revokedSessions: sessions.length,
         revokedKeys: keys.length,
-        graceDays: env.config.deletionGraceDays,
+        graceDays: svc.config.deletionGraceDays,
       },
     });
   });
   await succeeded();
 }
 
+/** Signs this session out (every process refuses it from the next request on). */
+export async function logout(svc: Service): Promise<void> {
+  const me = requireSession(svc.caller);
+  await svc.db.transaction(async (tx) => {
+    const inTx = { ...svc, db: tx };
+    await revokeSessions(inTx, { userId: me.userId, only: [me.sessionId], reason: 'logout' });
+    await audit(inTx, {
+      action: 'session_logout',
+      at: svc.now,
+      actorUserId: me.userId,
+      target: me.sessionId,
+      sessionId: me.sessionId,
+    });
+  });
+}
+
 /** Signs out one of the caller's devices. Someone else's (or an unknown) session id is NOT_FOUND. */
 export async function revokeOwnSession(
-  env: AuthEnv,
-  caller: Caller,
-  sessionId: string,
+  svc: Service,
+  { id: sessionId }: z.output<typeof IdInput>,
 ): Promise<{ current: boolean }> {
-  const me = requireSession(caller);
-  const revoked = await env.db.transaction(async (tx) => {
-    const ids = await revokeSessions(tx, env, me.userId, { only: [sessionId], reason: 'user_revoke' });
+  const me = requireSession(svc.caller);
+  const revoked = await svc.db.transaction(async (tx) => {
+    const inTx = { ...svc, db: tx };
+    const ids = await revokeSessions(inTx, { userId: me.userId, only: [sessionId], reason: 'user_revoke' });
     if (ids.length) {
-      await audit(tx, env, {
+      await audit(inTx, {
         action: 'session_revoked',
-        at: env.now,
+        at: svc.now,
         ...actorOf(me),
         target: sessionId,
       });
@@ -207,16 +231,18 @@ export async function revokeOwnSession(
 }
 
 /** Signs out every other device of the caller. */
-export async function revokeOtherSessions(env: AuthEnv, caller: Caller): Promise<{ revoked: number }> {
-  const me = requireSession(caller);
-  return env.db.transaction(async (tx) => {
-    const ids = await revokeSessions(tx, env, me.userId, {
+export async function revokeOtherSessions(svc: Service): Promise<{ revoked: number }> {
+  const me = requireSession(svc.caller);
+  return svc.db.transaction(async (tx) => {
+    const inTx = { ...svc, db: tx };
+    const ids = await revokeSessions(inTx, {
+      userId: me.userId,
       except: me.sessionId,
       reason: 'user_revoke_others',
     });
-    await audit(tx, env, {
+    await audit(inTx, {
       action: 'session_revoked',
-      at: env.now,
+      at: svc.now,
       ...actorOf(me),
       target: me.userId,
       metadata: { revokedSessions: ids.length, others: true },

@@ -1,8 +1,7 @@
-import type { Database, Executor } from '@skillbytes/db';
 import { schema } from '@skillbytes/db';
 import { Email } from '@skillbytes/shared';
 import { and, count, eq, isNull, ne, or, isNotNull, sql } from 'drizzle-orm';
-import type { Logger } from 'pino';
+import type { ServiceContext } from '../context.ts';
 import { DomainError } from '../errors.ts';
 import { audit } from './audit.ts';
 import { assertStrongPassword, hashPassword } from './passwords.ts';
@@ -13,20 +12,24 @@ const u = schema.users;
 const ADMIN_ROLES_LOCK = 727_164_101;
 
 /**
- * Takes the transaction-scoped lock that orders role changes and admin deletions. Take it before any
- * user row lock (setRole does it first thing) so lock order is always the same.
+ * Takes the transaction-scoped lock (`svc.db`: the transaction) that orders role changes and admin
+ * deletions. Take it before any user row lock (setRole does it first thing) so lock order is always
+ * the same.
  */
-export async function lockAdminRoles(tx: Executor): Promise<void> {
-  await tx.execute(sql`select pg_advisory_xact_lock(${ADMIN_ROLES_LOCK})`);
+export async function lockAdminRoles(svc: Pick<ServiceContext, 'db'>): Promise<void> {
+  await svc.db.execute(sql`select pg_advisory_xact_lock(${ADMIN_ROLES_LOCK})`);
 }
 
 /**
  * Refuses to take away the last active admin. Under the admin-roles lock, so two admins demoting each
  * other at once cannot both succeed: the second one counts after the first committed.
  */
-export async function assertKeepsAnAdmin(tx: Executor, leavingUserId: string): Promise<void> {
-  await lockAdminRoles(tx);
-  const [row] = await tx
+export async function assertKeepsAnAdmin(
+  svc: Pick<ServiceContext, 'db'>,
+  leavingUserId: string,
+): Promise<void> {
+  await lockAdminRoles(svc);
+  const [row] = await svc.db
     .select({ others: count() })
     .from(u)
     .where(and(eq(u.role, 'admin'), isNull(u.deletedAt), ne(u.id, leavingUserId)));
@@ -43,11 +46,10 @@ export type EnsureAdminResult = 'created' | 'promoted' | 'unchanged';
  * account keeps its password (it may have been changed since); it is made admin and undeleted.
  */
 export async function ensureAdmin(
-  db: Database,
-  logger: Logger,
+  svc: Pick<ServiceContext, 'db' | 'logger' | 'now'>,
   admin: { email: string; password: string },
-  now: Date,
 ): Promise<EnsureAdminResult> {
+  const { now } = svc;
   const email = Email.parse(admin.email);
   try {
     assertStrongPassword(admin.password, { email });
@@ -56,15 +58,16 @@ export async function ensureAdmin(
     throw new Error(`ADMIN_PASSWORD is refused: ${reason}`);
   }
   const passwordHash = await hashPassword(admin.password);
-  const source = { ip: null, userAgent: null, logger };
-  return db.transaction(async (tx) => {
+  return svc.db.transaction(async (tx) => {
+    // Start-up, not a request: no address or user agent to record.
+    const inTx = { db: tx, ip: null, userAgent: null, logger: svc.logger };
     const [created] = await tx
       .insert(u)
       .values({ email, passwordHash, role: 'admin', createdAt: now, updatedAt: now })
       .onConflictDoNothing({ target: u.email })
       .returning({ id: u.id });
     if (created) {
-      await audit(tx, source, {
+      await audit(inTx, {
         action: 'user_created',
         at: now,
         target: created.id,
@@ -78,7 +81,7 @@ export async function ensureAdmin(
       .where(and(eq(u.email, email), or(ne(u.role, 'admin'), isNotNull(u.deletedAt))))
       .returning({ id: u.id });
     if (promoted) {
-      await audit(tx, source, {
+      await audit(inTx, {
         action: 'authz_change',
         at: now,
         target: promoted.id,

@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { type Database, schema } from '@skillbytes/db';
+import { schema } from '@skillbytes/db';
 import { and, eq, gt, isNull, lt, or } from 'drizzle-orm';
-import type { Caller } from '../context.ts';
+import type { Caller, ServiceContext } from '../context.ts';
 import { DomainError } from '../errors.ts';
 import { hashesEqual, newSecret, sha256 } from './tokens.ts';
 
 const k = schema.apiKeys;
 const u = schema.users;
 
-export const API_KEY_PREFIX = 'sbk_';
+const API_KEY_PREFIX = 'sbk_';
 /** `sbk_<16 hex id>_<43 base64url secret>`: the id is public (lookup), the secret 256 random bits. */
 const API_KEY = /^sbk_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
 /** How much of a key listings show: the prefix and id, enough to recognise it, nothing of the secret. */
@@ -36,7 +36,8 @@ const refused = () => new DomainError('INVALID_TOKEN', 'Invalid, expired or revo
  * and its owner must still exist. The key acts with the owner's *current* role, so a demoted owner's
  * keys lose admin rights at once.
  */
-export async function apiKeyCaller(db: Database, token: string, now: Date): Promise<Caller> {
+export async function apiKeyCaller(svc: Pick<ServiceContext, 'db' | 'now'>, token: string): Promise<Caller> {
+  const { db, now } = svc;
   const match = API_KEY.exec(token);
   if (!match) throw refused();
   const [id, secret] = [match[1]!, match[2]!];
@@ -70,7 +71,11 @@ export async function apiKeyCaller(db: Database, token: string, now: Date): Prom
 }
 
 /** Whether a key may still be used (not revoked or expired, owner not deleted): one primary-key lookup. */
-export async function isApiKeyActive(db: Database, keyId: string, now: Date): Promise<boolean> {
+export async function isApiKeyActive(
+  svc: Pick<ServiceContext, 'db' | 'now'>,
+  keyId: string,
+): Promise<boolean> {
+  const { db, now } = svc;
   const [row] = await db
     .select({ id: k.id })
     .from(k)

@@ -1,9 +1,9 @@
-import { type Executor, schema } from '@skillbytes/db';
-import type { Logger } from 'pino';
+import { schema } from '@skillbytes/db';
+import type { Caller, ServiceContext } from '../context.ts';
 import { sha256 } from './tokens.ts';
 
 /** OWASP Logging Vocabulary names (plus `user_restored` for a login inside the deletion grace period). */
-export type AuditAction =
+type AuditAction =
   | 'user_created'
   | 'user_restored'
   | 'user_updated'
@@ -23,8 +23,8 @@ export type AuditAction =
   | 'authz_change'
   | 'authz_admin';
 
-/** Who and where: taken from the request, never from the input. */
-export type AuditSource = { ip: string | null; userAgent: string | null; logger: Logger };
+/** Where the row goes (`db`: the action's transaction) and who and where from: the request, never the input. */
+export type AuditContext = Pick<ServiceContext, 'db' | 'ip' | 'userAgent' | 'logger'>;
 
 export type AuditEntry = {
   action: AuditAction;
@@ -41,7 +41,7 @@ export type AuditEntry = {
 };
 
 /** One audit_log row, in the caller's transaction, and one structured log line with the same facts. */
-export async function audit(exec: Executor, source: AuditSource, entry: AuditEntry): Promise<void> {
+export async function audit(svc: AuditContext, entry: AuditEntry): Promise<void> {
   const row = {
     at: entry.at,
     action: entry.action,
@@ -49,13 +49,13 @@ export async function audit(exec: Executor, source: AuditSource, entry: AuditEnt
     actorUserId: entry.actorUserId ?? null,
     actorKeyId: entry.actorKeyId ?? null,
     target: entry.target ?? null,
-    ip: source.ip,
-    userAgent: source.userAgent,
+    ip: svc.ip,
+    userAgent: svc.userAgent,
     sessionHash: entry.sessionId ? sessionHash(entry.sessionId) : null,
     metadata: entry.metadata ?? {},
   };
-  await exec.insert(schema.auditLog).values(row);
-  source.logger.info(
+  await svc.db.insert(schema.auditLog).values(row);
+  svc.logger.info(
     {
       audit: row.action,
       outcome: row.outcome,
@@ -68,6 +68,13 @@ export async function audit(exec: Executor, source: AuditSource, entry: AuditEnt
     },
     row.action,
   );
+}
+
+/** Audit actor fields for a caller. */
+export function actorOf(caller: Caller) {
+  return caller.kind === 'session'
+    ? { actorUserId: caller.userId, sessionId: caller.sessionId }
+    : { actorUserId: caller.userId, actorKeyId: caller.keyId };
 }
 
 export function sessionHash(sessionId: string) {

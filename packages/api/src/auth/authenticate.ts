@@ -1,6 +1,5 @@
-import type { Caller, Context, RequestInfo } from '../context.ts';
+import type { Caller, Context, RequestInfo, Service } from '../context.ts';
 import { DomainError } from '../errors.ts';
-import type { Database } from '@skillbytes/db';
 import { apiKeyCaller, isApiKeyActive, isApiKeyShaped } from './api-keys.ts';
 import { isSessionActive, sessionCaller } from './sessions.ts';
 import { verifyAccessToken } from './tokens.ts';
@@ -26,20 +25,21 @@ export function resolveCaller(ctx: Context): Promise<Caller> {
 
 async function authenticate(ctx: Context): Promise<Caller> {
   const { bearer, accessCookie } = ctx.credentials;
-  const now = ctx.now();
-  if (bearer && isApiKeyShaped(bearer)) return apiKeyCaller(ctx.db, bearer, now);
+  const svc = { db: ctx.db, config: ctx.config, now: ctx.now() };
+  if (bearer && isApiKeyShaped(bearer)) return apiKeyCaller(svc, bearer);
   const token = bearer ?? accessCookie;
   if (!token) throw new DomainError('UNAUTHENTICATED', 'Sign in first');
-  const claims = await verifyAccessToken(ctx.config, token, now);
-  return sessionCaller(ctx.db, ctx.config.sessionIdleTtlSec, claims, now);
+  const claims = await verifyAccessToken(svc, token);
+  return sessionCaller(svc, claims);
 }
 
 /**
  * For long-lived work started by a caller (subscriptions): is its session or API key still good? The
  * same facts the per-request check uses, without the idle-time bump.
  */
-export function isCallerActive(db: Database, caller: Caller, now: Date): Promise<boolean> {
+export function isCallerActive(svc: Pick<Service, 'db' | 'now' | 'caller'>): Promise<boolean> {
+  const { caller } = svc;
   return caller.kind === 'session'
-    ? isSessionActive(db, caller.sessionId, now)
-    : isApiKeyActive(db, caller.keyId, now);
+    ? isSessionActive(svc, caller.sessionId)
+    : isApiKeyActive(svc, caller.keyId);
 }

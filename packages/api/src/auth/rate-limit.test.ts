@@ -14,7 +14,8 @@ beforeAll(async () => {
 afterAll(() => database?.close());
 
 const T0 = new Date('2026-03-02T12:00:00Z').getTime();
-const at = (sec: number) => new Date(T0 + sec * 1000);
+/** The service context of a call made `sec` seconds in. */
+const at = (sec: number) => ({ db: database.db, now: new Date(T0 + sec * 1000) });
 let n = 0;
 const bucket = () => `test:${++n}`;
 
@@ -25,40 +26,47 @@ describe('consume', () => {
   it('admits `limit` attempts in a window, then refuses until the window ends, then resets', async () => {
     const b = bucket();
     for (let i = 0; i < 3; i++)
-      expect(await consume(database.db, b, windowed, at(i))).toMatchObject({ allowed: true });
-    expect(await consume(database.db, b, windowed, at(10))).toEqual({ allowed: false, retryAfterSec: 50 });
-    expect(await consume(database.db, b, windowed, at(59))).toEqual({ allowed: false, retryAfterSec: 1 });
-    expect(await consume(database.db, b, windowed, at(60))).toEqual({ allowed: true, hits: 1 });
+      expect(await consume(at(i), { bucket: b, policy: windowed })).toMatchObject({ allowed: true });
+    expect(await consume(at(10), { bucket: b, policy: windowed })).toEqual({
+      allowed: false,
+      retryAfterSec: 50,
+    });
+    expect(await consume(at(59), { bucket: b, policy: windowed })).toEqual({
+      allowed: false,
+      retryAfterSec: 1,
+    });
+    expect(await consume(at(60), { bucket: b, policy: windowed })).toEqual({ allowed: true, hits: 1 });
   });
 
   it('with backoff, waits 1, 2, 4 ... seconds (capped) between attempts past the limit', async () => {
     const b = bucket();
     let t = 0;
-    for (let i = 0; i < 3; i++) expect((await consume(database.db, b, backoff, at(t))).allowed).toBe(true);
+    for (let i = 0; i < 3; i++)
+      expect((await consume(at(t), { bucket: b, policy: backoff })).allowed).toBe(true);
     const waits: number[] = [];
     for (let i = 0; i < 6; i++) {
-      const refused = await consume(database.db, b, backoff, at(t));
+      const refused = await consume(at(t), { bucket: b, policy: backoff });
       expect(refused.allowed).toBe(false);
       const wait = (refused as { retryAfterSec: number }).retryAfterSec;
       waits.push(wait);
       t += wait;
-      expect((await consume(database.db, b, backoff, at(t))).allowed).toBe(true);
+      expect((await consume(at(t), { bucket: b, policy: backoff })).allowed).toBe(true);
     }
     expect(waits).toEqual([1, 2, 4, 8, 8, 8]);
   });
 
   it('a refused attempt does not extend the block', async () => {
     const b = bucket();
-    for (let i = 0; i < 3; i++) await consume(database.db, b, windowed, at(0));
-    for (let i = 0; i < 20; i++) await consume(database.db, b, windowed, at(30));
-    expect((await consume(database.db, b, windowed, at(60))).allowed).toBe(true);
+    for (let i = 0; i < 3; i++) await consume(at(0), { bucket: b, policy: windowed });
+    for (let i = 0; i < 20; i++) await consume(at(30), { bucket: b, policy: windowed });
+    expect((await consume(at(60), { bucket: b, policy: windowed })).allowed).toBe(true);
   });
 
   it('N + 5 concurrent attempts admit exactly N', async () => {
     const b = bucket();
     const policy: RateLimitPolicy = { limit: 7, windowSec: 60 };
     const results = await Promise.all(
-      Array.from({ length: 12 }, () => consume(database.db, b, policy, at(0))),
+      Array.from({ length: 12 }, () => consume(at(0), { bucket: b, policy })),
     );
     expect(results.filter((r) => r.allowed)).toHaveLength(7);
     const [row] = await database.db.select().from(schema.rateLimits).where(eq(schema.rateLimits.bucket, b));
@@ -67,19 +75,22 @@ describe('consume', () => {
 
   it('reset forgets a bucket; refund gives one attempt back and lifts a block it caused', async () => {
     const b = bucket();
-    for (let i = 0; i < 3; i++) await consume(database.db, b, windowed, at(0));
-    expect((await consume(database.db, b, windowed, at(1))).allowed).toBe(false);
-    await refund(database.db, b, windowed);
-    expect((await consume(database.db, b, windowed, at(1))).allowed).toBe(true);
-    await reset(database.db, b);
-    for (let i = 0; i < 3; i++) expect((await consume(database.db, b, windowed, at(2))).allowed).toBe(true);
+    for (let i = 0; i < 3; i++) await consume(at(0), { bucket: b, policy: windowed });
+    expect((await consume(at(1), { bucket: b, policy: windowed })).allowed).toBe(false);
+    await refund(at(1), { bucket: b, policy: windowed });
+    expect((await consume(at(1), { bucket: b, policy: windowed })).allowed).toBe(true);
+    await reset(at(1), b);
+    for (let i = 0; i < 3; i++)
+      expect((await consume(at(2), { bucket: b, policy: windowed })).allowed).toBe(true);
   });
 
   it('enforce throws TOO_MANY_REQUESTS with the seconds to wait', async () => {
     const b = bucket();
     const logger = pino({ level: 'silent' });
-    for (let i = 0; i < 3; i++) await enforce(database.db, b, windowed, at(0), logger);
-    const error = await enforce(database.db, b, windowed, at(15), logger).catch((e: unknown) => e);
+    for (let i = 0; i < 3; i++) await enforce({ ...at(0), logger }, { bucket: b, policy: windowed });
+    const error = await enforce({ ...at(15), logger }, { bucket: b, policy: windowed }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(DomainError);
     expect(error).toMatchObject({ appCode: 'RATE_LIMITED', details: { retryAfter: 45 } });
   });
@@ -87,9 +98,9 @@ describe('consume', () => {
   it('pruning removes only counters that can no longer matter', async () => {
     const stale = bucket();
     const live = bucket();
-    await consume(database.db, stale, windowed, at(0));
-    await consume(database.db, live, windowed, at(86_400));
-    await pruneRateLimits(database.db, at(86_401 + 60));
+    await consume(at(0), { bucket: stale, policy: windowed });
+    await consume(at(86_400), { bucket: live, policy: windowed });
+    await pruneRateLimits(at(86_401 + 60));
     const left = await database.db.select({ b: schema.rateLimits.bucket }).from(schema.rateLimits);
     expect(left.map((r) => r.b)).toContain(live);
     expect(left.map((r) => r.b)).not.toContain(stale);

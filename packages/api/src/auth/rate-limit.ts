@@ -1,10 +1,13 @@
-import { type Executor, schema } from '@skillbytes/db';
+import { schema } from '@skillbytes/db';
 import { and, eq, isNull, lt, or, sql } from 'drizzle-orm';
-import type { Logger } from 'pino';
 import type { RateLimitPolicy } from '../config.ts';
+import type { ServiceContext } from '../context.ts';
 import { DomainError } from '../errors.ts';
 
 const rl = schema.rateLimits;
+
+/** A counter (`bucket`) and the policy it is held to. */
+export type Limit = { bucket: string; policy: RateLimitPolicy };
 
 export type Admission = { allowed: true; hits: number } | { allowed: false; retryAfterSec: number };
 
@@ -16,11 +19,10 @@ export type Admission = { allowed: true; hits: number } | { allowed: false; retr
  * callers `reset` or `refund` on success.
  */
 export async function consume(
-  db: Executor,
-  bucket: string,
-  policy: RateLimitPolicy,
-  now: Date,
+  svc: Pick<ServiceContext, 'db' | 'now'>,
+  { bucket, policy }: Limit,
 ): Promise<Admission> {
+  const { db, now } = svc;
   const nowTs = sql`${now.toISOString()}::timestamptz`;
   const windowExpired = sql`${rl.windowStart} <= ${nowTs} - make_interval(secs => ${policy.windowSec})`;
   const hits = sql`(case when ${windowExpired} then 1 else ${rl.hits} + 1 end)`;
@@ -61,17 +63,14 @@ function blockAfter(
 
 /** Like `consume`, but a refusal is a TOO_MANY_REQUESTS error carrying the seconds to wait. */
 export async function enforce(
-  db: Executor,
-  bucket: string,
-  policy: RateLimitPolicy,
-  now: Date,
-  logger: Logger,
+  svc: Pick<ServiceContext, 'db' | 'now' | 'logger'>,
+  limit: Limit,
 ): Promise<void> {
-  const admission = await consume(db, bucket, policy, now);
+  const admission = await consume(svc, limit);
   if (admission.allowed) return;
   // A log line, not an audit row: refusals are attacker-driven volume, so they must stay cheap.
-  logger.warn(
-    { bucket: bucket.split(':').slice(0, 2).join(':'), retryAfter: admission.retryAfterSec },
+  svc.logger.warn(
+    { bucket: limit.bucket.split(':').slice(0, 2).join(':'), retryAfter: admission.retryAfterSec },
     'excess_rate_limit_exceeded',
   );
   throw new DomainError('RATE_LIMITED', `Too many attempts; try again in ${admission.retryAfterSec} s`, {
@@ -80,13 +79,13 @@ export async function enforce(
 }
 
 /** Forget a bucket (a successful login resets its account's counter). */
-export async function reset(db: Executor, bucket: string): Promise<void> {
-  await db.delete(rl).where(eq(rl.bucket, bucket));
+export async function reset(svc: Pick<ServiceContext, 'db'>, bucket: string): Promise<void> {
+  await svc.db.delete(rl).where(eq(rl.bucket, bucket));
 }
 
 /** Give back one attempt that turned out fine (a successful login from a shared address). */
-export async function refund(db: Executor, bucket: string, policy: RateLimitPolicy): Promise<void> {
-  await db
+export async function refund(svc: Pick<ServiceContext, 'db'>, { bucket, policy }: Limit): Promise<void> {
+  await svc.db
     .update(rl)
     .set({
       hits: sql`greatest(${rl.hits} - 1, 0)`,
@@ -96,7 +95,8 @@ export async function refund(db: Executor, bucket: string, policy: RateLimitPoli
 }
 
 /** Drops counters that can no longer affect anything (every window is at most a day long). */
-export async function pruneRateLimits(db: Executor, now: Date): Promise<void> {
+export async function pruneRateLimits(svc: Pick<ServiceContext, 'db' | 'now'>): Promise<void> {
+  const { db, now } = svc;
   const dayAgo = new Date(now.getTime() - 86_400_000);
   await db
     .delete(rl)

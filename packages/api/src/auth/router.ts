@@ -7,21 +7,23 @@ import {
   SignupInput,
   UpdateProfileInput,
 } from '@skillbytes/shared';
-import type { Context } from '../context.ts';
+import type { Context, ServiceContext } from '../context.ts';
 import { DomainError } from '../errors.ts';
 import { authedProcedure, createTRPCRouter, publicProcedure } from '../trpc.ts';
 import {
   changePassword,
   deleteAccount,
   getProfile,
+  logout,
   revokeOtherSessions,
   revokeOwnSession,
   updateProfile,
 } from './account.ts';
 import { clearAuthCookies, deliverDeviceToken, deliverTokens } from './cookies.ts';
-import { type AuthEnv, authEnv } from './env.ts';
-import { login, logout, type SignedIn, signup } from './login.ts';
-import { listSessions, rotateRefresh } from './sessions.ts';
+import { login, type SignedIn } from './login.ts';
+import { rotateRefresh } from './refresh.ts';
+import { listSessions } from './sessions.ts';
+import { signup } from './signup.ts';
 
 /**
  * Auth responses are never cached, and a throttled call says when to come back (`Retry-After`, also
@@ -50,56 +52,54 @@ const isDeadSession = (error: unknown) =>
   ['INVALID_TOKEN', 'SESSION_REVOKED', 'SESSION_EXPIRED'].includes(error.appCode);
 
 /** A sign-in's answer: the profile, the session tokens and the device token, each as the client asked. */
-function signedInResponse(ctx: Context, env: AuthEnv, signedIn: SignedIn, mode: 'cookie' | 'body') {
+function signedInResponse(
+  ctx: Context & { service: ServiceContext },
+  signedIn: SignedIn,
+  mode: 'cookie' | 'body',
+) {
   const { isProduction } = ctx.config;
+  const { now } = ctx.service;
   return {
     user: signedIn.user,
-    ...deliverTokens(ctx.res, isProduction, signedIn.tokens, mode, env.now),
-    ...deliverDeviceToken(ctx.res, isProduction, signedIn.device, mode, env.now),
+    ...deliverTokens(ctx.res, isProduction, signedIn.tokens, mode, now),
+    ...deliverDeviceToken(ctx.res, isProduction, signedIn.device, mode, now),
   };
 }
 
 const sessionsRouter = createTRPCRouter({
-  list: authUser.query(({ ctx }) =>
-    listSessions(
-      ctx.db,
-      ctx.caller.userId,
-      ctx.caller.kind === 'session' ? ctx.caller.sessionId : null,
-      ctx.now(),
-      ctx.config.sessionIdleTtlSec,
-    ),
-  ),
+  list: authUser.query(({ ctx }) => listSessions(ctx.service)),
 
   revoke: authUser.input(IdInput).mutation(async ({ ctx, input }) => {
-    const { current } = await revokeOwnSession(authEnv(ctx), ctx.caller, input.id);
+    const { current } = await revokeOwnSession(ctx.service, input);
     if (current) clearAuthCookies(ctx.res, ctx.config.isProduction);
     return { revoked: 1, current };
   }),
 
-  revokeOthers: authUser.mutation(({ ctx }) => revokeOtherSessions(authEnv(ctx), ctx.caller)),
+  revokeOthers: authUser.mutation(({ ctx }) => revokeOtherSessions(ctx.service)),
 });
 
 export const authRouter = createTRPCRouter({
-  signup: authPublic.input(SignupInput).mutation(async ({ ctx, input }) => {
-    const env = authEnv(ctx);
-    return signedInResponse(ctx, env, await signup(env, input), input.tokenDelivery);
-  }),
+  signup: authPublic
+    .input(SignupInput)
+    .mutation(async ({ ctx, input }) =>
+      signedInResponse(ctx, await signup(ctx.service, input), input.tokenDelivery),
+    ),
 
-  login: authPublic.input(LoginInput).mutation(async ({ ctx, input }) => {
-    const env = authEnv(ctx);
-    return signedInResponse(ctx, env, await login(env, input), input.tokenDelivery);
-  }),
+  login: authPublic
+    .input(LoginInput)
+    .mutation(async ({ ctx, input }) =>
+      signedInResponse(ctx, await login(ctx.service, input), input.tokenDelivery),
+    ),
 
   refresh: authPublic.input(RefreshInput).mutation(async ({ ctx, input }) => {
-    const env = authEnv(ctx);
     const fromBody = input?.refreshToken;
     const token = fromBody ?? ctx.credentials.refreshCookie;
     if (!token) throw new DomainError('UNAUTHENTICATED', 'No refresh token: sign in again');
     try {
-      const tokens = await rotateRefresh(env, token);
+      const tokens = await rotateRefresh(ctx.service, token);
       // A token that came from the cookie goes back as a cookie: script never gets to read it.
       const mode = fromBody && input?.tokenDelivery === 'body' ? 'body' : 'cookie';
-      return deliverTokens(ctx.res, ctx.config.isProduction, tokens, mode, env.now);
+      return deliverTokens(ctx.res, ctx.config.isProduction, tokens, mode, ctx.service.now);
     } catch (error) {
       if (!fromBody && isDeadSession(error)) clearAuthCookies(ctx.res, ctx.config.isProduction);
       throw error;
@@ -107,29 +107,28 @@ export const authRouter = createTRPCRouter({
   }),
 
   logout: authUser.mutation(async ({ ctx }) => {
-    await logout(authEnv(ctx), ctx.caller);
+    await logout(ctx.service);
     clearAuthCookies(ctx.res, ctx.config.isProduction);
     return { ok: true as const };
   }),
 
-  me: authUser.query(({ ctx }) => getProfile(ctx.db, ctx.caller.userId)),
+  me: authUser.query(({ ctx }) => getProfile(ctx.service)),
 
   updateProfile: authUser
     .input(UpdateProfileInput)
-    .mutation(({ ctx, input }) => updateProfile(authEnv(ctx), ctx.caller, input)),
+    .mutation(({ ctx, input }) => updateProfile(ctx.service, input)),
 
   changePassword: authUser.input(ChangePasswordInput).mutation(async ({ ctx, input }) => {
-    const env = authEnv(ctx);
-    const tokens = await changePassword(env, ctx.caller, input);
+    const tokens = await changePassword(ctx.service, input);
     // Tokens in the body only for a Bearer (native) client that asked; a cookie session stays cookies.
     const mode = input.tokenDelivery === 'body' && ctx.credentials.bearer ? 'body' : 'cookie';
-    return deliverTokens(ctx.res, ctx.config.isProduction, tokens, mode, env.now);
+    return deliverTokens(ctx.res, ctx.config.isProduction, tokens, mode, ctx.service.now);
   }),
 
   sessions: sessionsRouter,
 
   deleteAccount: authUser.input(DeleteAccountInput).mutation(async ({ ctx, input }) => {
-    await deleteAccount(authEnv(ctx), ctx.caller, input);
+    await deleteAccount(ctx.service, input);
     clearAuthCookies(ctx.res, ctx.config.isProduction);
     return { ok: true as const, restorableForDays: ctx.config.deletionGraceDays };
   }),

@@ -1,21 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { type Database, type Executor, schema } from '@skillbytes/db';
+import { schema } from '@skillbytes/db';
 import type { Role, SessionInfo } from '@skillbytes/shared';
-import { and, desc, eq, exists, gt, inArray, isNull, lt, ne, notInArray, or, sql } from 'drizzle-orm';
-import type { Caller } from '../context.ts';
+import { and, desc, eq, gt, inArray, isNull, lt, ne, notInArray, or } from 'drizzle-orm';
+import type { Caller, Service, ServiceContext } from '../context.ts';
 import { DomainError } from '../errors.ts';
 import { audit } from './audit.ts';
-import type { AuthEnv } from './env.ts';
 import { coarseIp } from './ip.ts';
-import {
-  type AccessClaims,
-  formatRefreshToken,
-  hashesEqual,
-  newSecret,
-  parseRefreshToken,
-  sha256,
-  signAccessToken,
-} from './tokens.ts';
+import { type AccessClaims, formatRefreshToken, newSecret, sha256, signAccessToken } from './tokens.ts';
 
 const s = schema.sessions;
 const u = schema.users;
@@ -40,69 +31,58 @@ export const SESSION_REVOKED_EVENT = 'session.revoked';
 /**
  * Creates a session (a device) for a user who just proved who they are: always a new id and a new
  * secret, whatever the request carried (no fixation). Beyond `maxSessionsPerUser` the oldest are
- * revoked. Runs in the caller's transaction.
+ * revoked. Runs in the caller's transaction (`svc.db`).
  */
 export async function openSession(
-  tx: Executor,
-  env: AuthEnv,
-  user: { id: string; role: Role },
-  reason: 'signup' | 'login' | 'password_change',
+  svc: ServiceContext,
+  { user, reason }: { user: { id: string; role: Role }; reason: 'signup' | 'login' | 'password_change' },
 ): Promise<IssuedTokens> {
+  const { db, now } = svc;
   const id = randomUUID();
   const secret = newSecret();
-  const expiresAt = new Date(env.now.getTime() + env.config.sessionAbsoluteTtlSec * 1000);
-  await tx.insert(s).values({
+  const expiresAt = new Date(now.getTime() + svc.config.sessionAbsoluteTtlSec * 1000);
+  await db.insert(s).values({
     id,
     userId: user.id,
     refreshHash: sha256(secret),
-    createdAt: env.now,
-    lastUsedAt: env.now,
+    createdAt: now,
+    lastUsedAt: now,
     expiresAt,
-    userAgent: env.userAgent?.slice(0, 512) ?? null,
-    ip: env.ip,
+    userAgent: svc.userAgent?.slice(0, 512) ?? null,
+    ip: svc.ip,
   });
-  await tx
+  await db
     .delete(s)
     .where(
       and(
         eq(s.userId, user.id),
         or(
-          lt(s.revokedAt, new Date(env.now.getTime() - ENDED_SESSION_RETENTION_MS)),
-          lt(s.expiresAt, new Date(env.now.getTime() - ENDED_SESSION_RETENTION_MS)),
+          lt(s.revokedAt, new Date(now.getTime() - ENDED_SESSION_RETENTION_MS)),
+          lt(s.expiresAt, new Date(now.getTime() - ENDED_SESSION_RETENTION_MS)),
         ),
       ),
     );
-  const newest = tx
+  const newest = db
     .select({ id: s.id })
     .from(s)
     .where(and(eq(s.userId, user.id), isNull(s.revokedAt)))
     .orderBy(desc(s.createdAt), desc(s.id))
-    .limit(env.config.maxSessionsPerUser);
-  const pruned = await tx
+    .limit(svc.config.maxSessionsPerUser);
+  const pruned = await db
     .update(s)
-    .set({ revokedAt: env.now, revokedReason: 'session_limit' })
+    .set({ revokedAt: now, revokedReason: 'session_limit' })
     .where(and(eq(s.userId, user.id), isNull(s.revokedAt), notInArray(s.id, newest)))
     .returning({ id: s.id });
-  if (pruned.length)
-    await publishRevoked(
-      tx,
-      env,
-      user.id,
-      pruned.map((r) => r.id),
-    );
-  await audit(tx, env, {
+  if (pruned.length) await publishRevoked(svc, { userId: user.id, sessionIds: pruned.map((r) => r.id) });
+  await audit(svc, {
     action: 'session_created',
-    at: env.now,
+    at: now,
     actorUserId: user.id,
     target: id,
     sessionId: id,
     metadata: { reason, ...(pruned.length ? { revokedOldest: pruned.length } : {}) },
   });
-  const access = await signAccessToken(
-    env.config,
-    { userId: user.id, sessionId: id, role: user.role },
-    env.now,
-  );
+  const access = await signAccessToken(svc, { userId: user.id, sessionId: id, role: user.role });
   return {
     userId: user.id,
     sessionId: id,
@@ -114,13 +94,10 @@ export async function openSession(
 }
 
 async function publishRevoked(
-  tx: Executor,
-  env: AuthEnv,
-  userId: string,
-  sessionIds: string[],
-  all = false,
+  svc: ServiceContext,
+  { userId, sessionIds, all = false }: { userId: string; sessionIds: string[]; all?: boolean },
 ): Promise<void> {
-  await env.events.publish(tx, {
+  await svc.events.publish(svc.db, {
     type: SESSION_REVOKED_EVENT,
     userId,
     payload: all ? { all: true, sessionIds } : { sessionIds },
@@ -128,18 +105,17 @@ async function publishRevoked(
 }
 
 /**
- * Revokes a user's sessions in the caller's transaction and tells every process (subscriptions end):
- * `only` some, all `except` one, or all. Returns the ids that were active.
+ * Revokes a user's sessions in the caller's transaction (`svc.db`) and tells every process
+ * (subscriptions end): `only` some, all `except` one, or all. Returns the ids that were active.
  */
 export async function revokeSessions(
-  tx: Executor,
-  env: AuthEnv,
-  userId: string,
-  opts: { only?: string[]; except?: string; reason: string },
+  svc: ServiceContext,
+  opts: { userId: string; only?: string[]; except?: string; reason: string },
 ): Promise<string[]> {
-  const rows = await tx
+  const { userId } = opts;
+  const rows = await svc.db
     .update(s)
-    .set({ revokedAt: env.now, revokedReason: opts.reason })
+    .set({ revokedAt: svc.now, revokedReason: opts.reason })
     .where(
       and(
         eq(s.userId, userId),
@@ -152,33 +128,24 @@ export async function revokeSessions(
   const ids = rows.map((r) => r.id);
   const all = !opts.only && !opts.except;
   // "All" is announced even when nothing was active: API-key streams of this user end too.
-  if (ids.length || all) await publishRevoked(tx, env, userId, ids, all);
+  if (ids.length || all) await publishRevoked(svc, { userId, sessionIds: ids, all });
   return ids;
 }
 
 /**
- * Whether a session may still be used: not revoked, within its absolute lifetime, its user not deleted,
- * and (when `idleTtlSec` is given) used recently enough. One primary-key lookup; subscriptions poll it.
+ * Whether a session may still be used: not revoked, within its absolute lifetime, its user not deleted.
+ * One primary-key lookup; subscriptions poll it.
  */
 export async function isSessionActive(
-  db: Executor,
+  svc: Pick<ServiceContext, 'db' | 'now'>,
   sessionId: string,
-  now: Date,
-  idleTtlSec?: number,
 ): Promise<boolean> {
+  const { db, now } = svc;
   const [row] = await db
     .select({ id: s.id })
     .from(s)
     .innerJoin(u, eq(u.id, s.userId))
-    .where(
-      and(
-        eq(s.id, sessionId),
-        isNull(s.revokedAt),
-        gt(s.expiresAt, now),
-        isNull(u.deletedAt),
-        idleTtlSec === undefined ? undefined : gt(s.lastUsedAt, new Date(now.getTime() - idleTtlSec * 1000)),
-      ),
-    )
+    .where(and(eq(s.id, sessionId), isNull(s.revokedAt), gt(s.expiresAt, now), isNull(u.deletedAt)))
     .limit(1);
   return Boolean(row);
 }
@@ -189,11 +156,11 @@ export async function isSessionActive(
  * not the token (a demoted admin loses admin rights at once).
  */
 export async function sessionCaller(
-  db: Database,
-  idleTtlSec: number,
+  svc: Pick<ServiceContext, 'db' | 'config' | 'now'>,
   claims: AccessClaims,
-  now: Date,
 ): Promise<Caller> {
+  const { db, now } = svc;
+  const idleTtlSec = svc.config.sessionIdleTtlSec;
   const [row] = await db
     .select({
       userId: s.userId,
@@ -226,144 +193,11 @@ export async function sessionCaller(
   return { kind: 'session', userId: row.userId, role: row.role, sessionId: claims.sessionId };
 }
 
-type RefreshOutcome =
-  | { kind: 'rotated'; tokens: IssuedTokens }
-  | { kind: 'invalid' | 'revoked' | 'expired' | 'reused' };
-
-/**
- * Rotates a refresh token. The guard is in SQL: the session row is updated only where its current hash
- * is the presented one, so of two refreshes with the same token exactly one matches. The other one
- * (or any later replay of that secret) presents the *previous* secret, which is token reuse: the
- * session is revoked, the winner's new tokens with it (RFC 9700 §4.14). Any other secret is only
- * refused, so knowing a session id is not enough to sign someone out.
- */
-export async function rotateRefresh(env: AuthEnv, token: string): Promise<IssuedTokens> {
-  const parsed = parseRefreshToken(token);
-  if (!parsed) throw new DomainError('INVALID_TOKEN', 'Invalid or expired credentials');
-  const presented = sha256(parsed.secret);
-  const secret = newSecret();
-  const idleCutoff = new Date(env.now.getTime() - env.config.sessionIdleTtlSec * 1000);
-
-  const outcome = await env.db.transaction(async (tx): Promise<RefreshOutcome> => {
-    const [rotated] = await tx
-      .update(s)
-      .set({
-        refreshHash: sha256(secret),
-        previousRefreshHash: presented,
-        rotation: sql`${s.rotation} + 1`,
-        rotatedAt: env.now,
-        lastUsedAt: env.now,
-      })
-      .where(
-        and(
-          eq(s.id, parsed.sessionId),
-          eq(s.refreshHash, presented),
-          isNull(s.revokedAt),
-          gt(s.expiresAt, env.now),
-          gt(s.lastUsedAt, idleCutoff),
-          exists(
-            tx
-              .select({ one: sql`1` })
-              .from(u)
-              .where(and(eq(u.id, s.userId), isNull(u.deletedAt))),
-          ),
-        ),
-      )
-      .returning({ userId: s.userId, expiresAt: s.expiresAt, rotation: s.rotation });
-
-    if (rotated) {
-      const [user] = await tx.select({ role: u.role }).from(u).where(eq(u.id, rotated.userId));
-      await audit(tx, env, {
-        action: 'session_renewed',
-        at: env.now,
-        actorUserId: rotated.userId,
-        target: parsed.sessionId,
-        sessionId: parsed.sessionId,
-        metadata: { rotation: rotated.rotation },
-      });
-      const access = await signAccessToken(
-        env.config,
-        { userId: rotated.userId, sessionId: parsed.sessionId, role: user?.role ?? 'user' },
-        env.now,
-      );
-      return {
-        kind: 'rotated',
-        tokens: {
-          userId: rotated.userId,
-          sessionId: parsed.sessionId,
-          accessToken: access.token,
-          accessExpiresAt: access.expiresAt,
-          refreshToken: formatRefreshToken(parsed.sessionId, secret),
-          sessionExpiresAt: rotated.expiresAt,
-        },
-      };
-    }
-
-    const [current] = await tx
-      .select({
-        userId: s.userId,
-        refreshHash: s.refreshHash,
-        previousRefreshHash: s.previousRefreshHash,
-        revokedAt: s.revokedAt,
-      })
-      .from(s)
-      .where(eq(s.id, parsed.sessionId));
-    if (!current) return { kind: 'invalid' };
-    if (current.revokedAt) return { kind: 'revoked' };
-    if (hashesEqual(current.previousRefreshHash, presented)) {
-      await revokeSessions(tx, env, current.userId, { only: [parsed.sessionId], reason: 'token_reuse' });
-      await audit(tx, env, {
-        action: 'authn_token_reuse',
-        at: env.now,
-        outcome: 'failure',
-        actorUserId: current.userId,
-        target: parsed.sessionId,
-        sessionId: parsed.sessionId,
-      });
-      return { kind: 'reused' };
-    }
-    if (hashesEqual(current.refreshHash, presented)) {
-      // The right secret, but the session timed out (idle or absolute) or its user is deleted.
-      const ended = await tx
-        .update(s)
-        .set({ revokedAt: env.now, revokedReason: 'expired' })
-        .where(and(eq(s.id, parsed.sessionId), isNull(s.revokedAt)))
-        .returning({ id: s.id });
-      if (ended.length) {
-        await audit(tx, env, {
-          action: 'session_expired',
-          at: env.now,
-          actorUserId: current.userId,
-          target: parsed.sessionId,
-          sessionId: parsed.sessionId,
-        });
-      }
-      return { kind: 'expired' };
-    }
-    return { kind: 'invalid' };
-  });
-
-  switch (outcome.kind) {
-    case 'rotated':
-      return outcome.tokens;
-    case 'expired':
-      throw new DomainError('SESSION_EXPIRED', 'This session has expired; sign in again');
-    case 'revoked':
-    case 'reused':
-      throw new DomainError('SESSION_REVOKED', 'This session was signed out; sign in again');
-    default:
-      throw new DomainError('INVALID_TOKEN', 'Invalid or expired credentials');
-  }
-}
-
-/** The user's signed-in devices (active sessions), newest first. */
-export async function listSessions(
-  db: Database,
-  userId: string,
-  currentSessionId: string | null,
-  now: Date,
-  idleTtlSec: number,
-): Promise<SessionInfo[]> {
+/** The caller's signed-in devices (active sessions), newest first. */
+export async function listSessions(svc: Service): Promise<SessionInfo[]> {
+  const { db, now, caller } = svc;
+  const idleTtlSec = svc.config.sessionIdleTtlSec;
+  const currentSessionId = caller.kind === 'session' ? caller.sessionId : null;
   const rows = await db
     .select({
       id: s.id,
@@ -376,7 +210,7 @@ export async function listSessions(
     .from(s)
     .where(
       and(
-        eq(s.userId, userId),
+        eq(s.userId, caller.userId),
         isNull(s.revokedAt),
         gt(s.expiresAt, now),
         gt(s.lastUsedAt, new Date(now.getTime() - idleTtlSec * 1000)),

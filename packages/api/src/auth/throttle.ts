@@ -1,7 +1,6 @@
-import type { RateLimitPolicy } from '../config.ts';
-import type { AuthEnv } from './env.ts';
+import type { ServiceContext } from '../context.ts';
 import { ipBucket } from './ip.ts';
-import { enforce, refund, reset } from './rate-limit.ts';
+import { enforce, type Limit, refund, reset } from './rate-limit.ts';
 import { sha256, verifyDeviceToken } from './tokens.ts';
 
 /** Rate-limit buckets. Typed identifiers are hashed: a password typed into the wrong field is never stored. */
@@ -19,7 +18,7 @@ export const buckets = {
 /** What the throttles count a typed identifier that names no account by: never a user id. */
 export const unknownSubject = (normalised: string) => `id:${sha256(normalised)}`;
 
-type Throttle = { bucket: string; policy: RateLimitPolicy; onSuccess: 'reset' | 'refund' };
+type Throttle = Limit & { onSuccess: 'reset' | 'refund' };
 
 export type PasswordThrottle = {
   isTrustedDevice: boolean;
@@ -38,28 +37,27 @@ export type PasswordThrottle = {
  * together. An unknown identifier takes the untrusted path like any account, so the 429s tell nothing.
  */
 export async function passwordThrottle(
-  env: AuthEnv,
-  subject: string,
-  deviceToken: string | null | undefined,
+  svc: ServiceContext,
+  { subject, deviceToken }: { subject: string; deviceToken: string | null | undefined },
 ): Promise<PasswordThrottle> {
-  const device = await verifyDeviceToken(env.config, deviceToken, env.now);
-  const { loginPerAccount, loginUntrustedPerAccount } = env.config.rateLimits;
+  const device = await verifyDeviceToken(svc, deviceToken);
+  const { loginPerAccount, loginUntrustedPerAccount } = svc.config.rateLimits;
   const isTrustedDevice = device !== null && device.userId === subject;
   const throttles: Throttle[] = isTrustedDevice
     ? [{ bucket: buckets.device(subject, device.nonce), policy: loginPerAccount, onSuccess: 'reset' }]
     : [
-        { bucket: buckets.accountIp(subject, env.ip), policy: loginPerAccount, onSuccess: 'reset' },
+        { bucket: buckets.accountIp(subject, svc.ip), policy: loginPerAccount, onSuccess: 'reset' },
         { bucket: buckets.account(subject), policy: loginUntrustedPerAccount, onSuccess: 'refund' },
       ];
   return {
     isTrustedDevice,
     async take() {
-      for (const t of throttles) await enforce(env.db, t.bucket, t.policy, env.now, env.logger);
+      for (const t of throttles) await enforce(svc, t);
     },
     async succeeded() {
       for (const t of throttles) {
-        if (t.onSuccess === 'reset') await reset(env.db, t.bucket);
-        else await refund(env.db, t.bucket, t.policy);
+        if (t.onSuccess === 'reset') await reset(svc, t.bucket);
+        else await refund(svc, t);
       }
     },
   };

@@ -51,7 +51,7 @@ function craft(
 }
 
 async function refused(token: string | Promise<string>, at = now) {
-  const error = await verifyAccessToken(config, await token, at).then(
+  const error = await verifyAccessToken({ config, now: at }, await token).then(
     () => undefined,
     (e: unknown) => e,
   );
@@ -61,7 +61,7 @@ async function refused(token: string | Promise<string>, at = now) {
 
 describe('access tokens', () => {
   it('carry sub, sid, role, jti, iat, exp, iss, aud and a kid + at+jwt header, and verify', async () => {
-    const { token, expiresAt } = await signAccessToken(config, claims, now);
+    const { token, expiresAt } = await signAccessToken({ config, now }, claims);
     const [header, payload] = token
       .split('.')
       .slice(0, 2)
@@ -70,7 +70,7 @@ describe('access tokens', () => {
     expect(Object.keys(payload).sort()).toEqual(['aud', 'exp', 'iat', 'iss', 'jti', 'role', 'sid', 'sub']);
     expect(payload.exp - payload.iat).toBe(900);
     expect(expiresAt.getTime()).toBe((iat + 900) * 1000);
-    expect(await verifyAccessToken(config, token, now)).toMatchObject(claims);
+    expect(await verifyAccessToken({ config, now }, token)).toMatchObject(claims);
   });
 
   it('refuses alg none', async () => {
@@ -114,7 +114,7 @@ describe('access tokens', () => {
   it('allows 5 seconds of clock skew and no more', async () => {
     const token = await craft();
     const expiry = (iat + 900) * 1000;
-    await expect(verifyAccessToken(config, token, new Date(expiry + 3000))).resolves.toBeTruthy();
+    await expect(verifyAccessToken({ config, now: new Date(expiry + 3000) }, token)).resolves.toBeTruthy();
     await refused(token, new Date(expiry + 6000));
   });
 
@@ -124,14 +124,14 @@ describe('access tokens', () => {
 
   it('picks the key by kid from configuration: the previous key still verifies, an unknown kid does not', async () => {
     await expect(
-      verifyAccessToken(config, await craft({ header: { kid: 'k1' }, key: previous.secret }), now),
+      verifyAccessToken({ config, now }, await craft({ header: { kid: 'k1' }, key: previous.secret })),
     ).resolves.toBeTruthy();
     await refused(craft({ header: { kid: 'k9' } }));
     await refused(craft({ header: { kid: 'k1' } })); // current key under the old kid
     // After the old key is removed, its tokens fail.
     const rotated = defaultApiConfig({ jwtKeys: [current] });
     const old = await craft({ header: { kid: 'k1' }, key: previous.secret });
-    await expect(verifyAccessToken(rotated, old, now)).rejects.toBeInstanceOf(DomainError);
+    await expect(verifyAccessToken({ config: rotated, now }, old)).rejects.toBeInstanceOf(DomainError);
   });
 
   it('ignores key material named in the header (jwk, jku)', async () => {

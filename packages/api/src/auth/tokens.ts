@@ -2,10 +2,11 @@ import { createHash, randomBytes, randomUUID, timingSafeEqual, webcrypto } from 
 import { Role } from '@skillbytes/shared';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import type { ApiConfig } from '../config.ts';
+import type { ServiceContext } from '../context.ts';
 import { DomainError } from '../errors.ts';
 
 /** RFC 9068 media type: a token of another kind (an ID token, some other JWT) cannot be replayed here. */
-export const ACCESS_TOKEN_TYP = 'at+jwt';
+const ACCESS_TOKEN_TYP = 'at+jwt';
 const ALGORITHM = 'HS256';
 /** RFC 7519 allows "a few minutes"; we allow a few seconds of clock skew between processes. */
 const CLOCK_TOLERANCE_SEC = 5;
@@ -13,10 +14,12 @@ const ACCESS_TOKEN_MAX_CHARS = 2048;
 
 export type AccessClaims = { userId: string; sessionId: string; role: Role };
 
+/** What signing and verifying take: the keys and lifetimes, and the instant to sign or verify at. */
+export type TokenContext = Pick<ServiceContext, 'config' | 'now'>;
+
 export async function signAccessToken(
-  config: Pick<ApiConfig, 'jwtKeys' | 'jwtIssuer' | 'jwtAudience' | 'accessTokenTtlSec'>,
+  { config, now }: TokenContext,
   claims: AccessClaims,
-  now: Date,
 ): Promise<{ token: string; expiresAt: Date }> {
   const key = config.jwtKeys[0];
   if (!key) throw new Error('no JWT signing key configured');
@@ -67,9 +70,8 @@ function keyByKid(keys: ApiConfig['jwtKeys']) {
  * rely on required (`exp` is only checked by jose when present). Any failure is one INVALID_TOKEN.
  */
 export async function verifyAccessToken(
-  config: Pick<ApiConfig, 'jwtKeys' | 'jwtIssuer' | 'jwtAudience' | 'accessTokenTtlSec'>,
+  { config, now }: TokenContext,
   token: string,
-  now: Date,
 ): Promise<AccessClaims & { expiresAt: Date }> {
   if (token.length > ACCESS_TOKEN_MAX_CHARS) throw invalidToken();
   try {
@@ -98,7 +100,7 @@ function invalidToken() {
 }
 
 /** A device token is no access token (and the other way round): each verifier pins its own `typ`. */
-export const DEVICE_TOKEN_TYP = 'device+jwt';
+const DEVICE_TOKEN_TYP = 'device+jwt';
 const DEVICE_TOKEN_MAX_CHARS = 1024;
 const DEVICE_NONCE = /^[A-Za-z0-9_-]{22}$/;
 
@@ -109,9 +111,8 @@ export type DeviceClaims = { userId: string; nonce: string };
  * random nonce (128 bits). It authenticates nothing; it only picks the login throttle (auth/throttle.ts).
  */
 export async function signDeviceToken(
-  config: Pick<ApiConfig, 'jwtKeys' | 'jwtIssuer' | 'jwtAudience' | 'deviceTokenTtlSec'>,
+  { config, now }: TokenContext,
   userId: string,
-  now: Date,
 ): Promise<{ token: string; expiresAt: Date }> {
   const key = config.jwtKeys[0];
   if (!key) throw new Error('no JWT signing key configured');
@@ -131,9 +132,8 @@ export async function signDeviceToken(
 
 /** The claims of a valid device token; null for a missing, forged, expired or malformed one (never throws). */
 export async function verifyDeviceToken(
-  config: Pick<ApiConfig, 'jwtKeys' | 'jwtIssuer' | 'jwtAudience' | 'deviceTokenTtlSec'>,
+  { config, now }: TokenContext,
   token: string | null | undefined,
-  now: Date,
 ): Promise<DeviceClaims | null> {
   if (!token || token.length > DEVICE_TOKEN_MAX_CHARS) return null;
   try {

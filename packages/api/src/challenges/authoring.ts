@@ -1,10 +1,4 @@
-import {
-  challengeContentValues,
-  type Database,
-  type Executor,
-  isUniqueViolation,
-  schema,
-} from '@skillbytes/db';
+import { challengeContentValues, type Executor, isUniqueViolation, schema } from '@skillbytes/db';
 import type {
   ChallengeCore,
   ChallengeCreateInput,
@@ -14,10 +8,9 @@ import type {
   Page,
 } from '@skillbytes/shared';
 import { and, desc, eq, ilike, or, sql } from 'drizzle-orm';
-import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { audit } from '../auth/audit.ts';
-import type { Caller, RequestInfo } from '../context.ts';
+import type { Service } from '../context.ts';
 import { DomainError } from '../errors.ts';
 import type { Judge, JudgeSpec } from '../judge/types.ts';
 import { timeCursor } from '../lib/cursor.ts';
@@ -26,12 +19,9 @@ import { freeSlug, slugify } from './slug.ts';
 
 const c = schema.challenges;
 
-export type ChallengeRow = typeof c.$inferSelect;
+type ChallengeRow = typeof c.$inferSelect;
 /** Admins see the whole challenge, hidden tests, generator and reference solution included. */
 export type AdminChallenge = ChallengeRow;
-
-/** Who is authoring, for the audit log. */
-export type AuthoringActor = { caller: Caller; req: RequestInfo; logger: Logger };
 
 type CreateInput = z.output<typeof ChallengeCreateInput>;
 type UpdateInput = z.output<typeof ChallengeUpdateInput>;
@@ -41,7 +31,7 @@ type ListInput = z.output<typeof ChallengeListInput>;
 const SLUG_ATTEMPTS = 5;
 
 /** Refuses a challenge whose own data cannot pass: the judge runs every test against the checker and the solution. */
-export async function assertChallengePasses(
+async function assertChallengePasses(
   judge: Judge,
   spec: JudgeSpec & { solution: string | null },
 ): Promise<void> {
@@ -65,14 +55,14 @@ function specOf(
   };
 }
 
-function recordAdminAction(tx: Executor, actor: AuthoringActor, op: string, id: string, now: Date) {
-  const { caller, req, logger } = actor;
+/** The one audit row of an admin's change to a challenge, written in the change's transaction. */
+function recordAdminAction(tx: Executor, svc: Service, op: string, id: string) {
+  const { caller } = svc;
   return audit(
-    tx,
-    { ip: req.ip, userAgent: req.userAgent, logger },
+    { ...svc, db: tx },
     {
       action: 'authz_admin',
-      at: now,
+      at: svc.now,
       actorUserId: caller.userId,
       actorKeyId: caller.kind === 'apiKey' ? caller.keyId : null,
       sessionId: caller.kind === 'session' ? caller.sessionId : null,
@@ -82,20 +72,15 @@ function recordAdminAction(tx: Executor, actor: AuthoringActor, op: string, id: 
   );
 }
 
-export async function createChallenge(
-  db: Database,
-  judge: Judge,
-  actor: AuthoringActor,
-  input: CreateInput,
-  now: Date,
-): Promise<AdminChallenge> {
+export async function createChallenge(svc: Service, input: CreateInput): Promise<AdminChallenge> {
+  const { db, now } = svc;
   const ch = input.challenge;
-  await assertChallengePasses(judge, specOf(ch));
+  await assertChallengePasses(svc.judge, specOf(ch));
   const values = {
     ...challengeContentValues(ch),
     status: (input.publish ? 'published' : 'draft') as ChallengeStatus,
     publishedAt: input.publish ? now : null,
-    createdBy: actor.caller.userId,
+    createdBy: svc.caller.userId,
     createdAt: now,
     updatedAt: now,
   };
@@ -108,15 +93,14 @@ export async function createChallenge(
           .insert(c)
           .values({ ...values, slug })
           .returning();
-        await recordAdminAction(tx, actor, 'challenge.create', row!.id, now);
+        await recordAdminAction(tx, svc, 'challenge.create', row!.id);
         return row!;
       });
     } catch (error) {
-      if (!isUniqueViolation(error, 'challenges_slug_key')) throw error;
-      // An explicit slug is the admin's choice: say it is taken. A derived one lost a race: derive again.
-      if (ch.slug || attempt >= SLUG_ATTEMPTS) {
-        throw new DomainError('SLUG_TAKEN', `A challenge with the slug "${slug}" already exists`);
-      }
+      // A derived slug that lost a race is derived again; anything else (an explicit slug that is taken
+      // becomes SLUG_TAKEN) goes to the one error mapping, errors.ts.
+      const lostRace = !ch.slug && attempt < SLUG_ATTEMPTS && isUniqueViolation(error, 'challenges_slug_key');
+      if (!lostRace) throw error;
     }
   }
 }
@@ -127,18 +111,13 @@ const JUDGED_FIELDS = ['functionName', 'tests', 'hiddenTests', 'generator', 'sol
  * Applies a partial change. When the patch touches anything the judge looks at, the merged challenge is
  * checked again; a change of title or tags alone does not need the judge.
  */
-export async function updateChallenge(
-  db: Database,
-  judge: Judge,
-  actor: AuthoringActor,
-  input: UpdateInput,
-  now: Date,
-): Promise<AdminChallenge> {
+export async function updateChallenge(svc: Service, input: UpdateInput): Promise<AdminChallenge> {
+  const { db, now } = svc;
   const { id, patch } = input;
   const [current] = await db.select().from(c).where(eq(c.id, id));
   if (!current) throw new DomainError('CHALLENGE_NOT_FOUND', 'No such challenge');
   if (JUDGED_FIELDS.some((f) => patch[f] !== undefined)) {
-    await assertChallengePasses(judge, {
+    await assertChallengePasses(svc.judge, {
       functionName: patch.functionName ?? current.functionName,
       tests: patch.tests ?? current.tests,
       hiddenTests: patch.hiddenTests ?? current.hiddenTests,
@@ -146,23 +125,17 @@ export async function updateChallenge(
       solution: patch.solution === undefined ? current.solution : patch.solution,
     });
   }
-  try {
-    return await db.transaction(async (tx) => {
-      const [row] = await tx
-        .update(c)
-        .set({ ...patch, updatedAt: now })
-        .where(eq(c.id, id))
-        .returning();
-      if (!row) throw new DomainError('CHALLENGE_NOT_FOUND', 'No such challenge');
-      await recordAdminAction(tx, actor, 'challenge.update', id, now);
-      return row;
-    });
-  } catch (error) {
-    if (isUniqueViolation(error, 'challenges_slug_key')) {
-      throw new DomainError('SLUG_TAKEN', `A challenge with the slug "${patch.slug}" already exists`);
-    }
-    throw error;
-  }
+  // A slug that is taken is a unique violation, mapped to SLUG_TAKEN in errors.ts.
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(c)
+      .set({ ...patch, updatedAt: now })
+      .where(eq(c.id, id))
+      .returning();
+    if (!row) throw new DomainError('CHALLENGE_NOT_FOUND', 'No such challenge');
+    await recordAdminAction(tx, svc, 'challenge.update', id);
+    return row;
+  });
 }
 
 /** A challenge named by its id or its slug. */
@@ -175,13 +148,11 @@ function byRef(ref: string) {
  * assigned it keep seeing it in their history). Both are idempotent.
  */
 export async function setChallengeStatus(
-  db: Database,
-  actor: AuthoringActor,
-  ref: string,
-  status: 'published' | 'archived',
-  now: Date,
+  svc: Service,
+  { id: ref, status }: { id: string; status: 'published' | 'archived' },
 ): Promise<AdminChallenge> {
-  return db.transaction(async (tx) => {
+  const { now } = svc;
+  return svc.db.transaction(async (tx) => {
     const [row] = await tx
       .update(c)
       .set({
@@ -196,17 +167,16 @@ export async function setChallengeStatus(
     if (!row) throw new DomainError('CHALLENGE_NOT_FOUND', 'No such challenge');
     await recordAdminAction(
       tx,
-      actor,
+      svc,
       status === 'published' ? 'challenge.publish' : 'challenge.archive',
       row.id,
-      now,
     );
     return row;
   });
 }
 
-export async function getChallenge(db: Database, ref: string): Promise<AdminChallenge> {
-  const [row] = await db.select().from(c).where(byRef(ref));
+export async function getChallenge(svc: Service, { id: ref }: { id: string }): Promise<AdminChallenge> {
+  const [row] = await svc.db.select().from(c).where(byRef(ref));
   if (!row) throw new DomainError('CHALLENGE_NOT_FOUND', 'No such challenge');
   return row;
 }
@@ -228,10 +198,10 @@ export type AdminChallengeListItem = Pick<
 >;
 
 /** Newest first, keyset-paginated on (created_at, id); `query` matches title, slug or summary. */
-export async function listChallenges(db: Database, input: ListInput): Promise<Page<AdminChallengeListItem>> {
+export async function listChallenges(svc: Service, input: ListInput): Promise<Page<AdminChallengeListItem>> {
   const after = timeCursor.decode(input.cursor);
   const pattern = input.query ? `%${input.query.replace(/[\\%_]/g, (m) => `\\${m}`)}%` : null;
-  const rows = await db
+  const rows = await svc.db
     .select({
       id: c.id,
       slug: c.slug,

@@ -1,7 +1,8 @@
-import { type Database, type Executor, schema } from '@skillbytes/db';
+import { type Executor, schema } from '@skillbytes/db';
 import { and, eq, isNull, sql } from 'drizzle-orm';
+import type { Service } from '../context.ts';
 import { DomainError } from '../errors.ts';
-import { localDay } from './local-day.ts';
+import { localDay } from '../lib/local-day.ts';
 import {
   type CompletionState,
   completionState,
@@ -77,7 +78,9 @@ async function assignStale(db: Executor, userId: string, day: string, now: Date)
 }
 
 /** The caller's challenge for their local today (in users.timezone at `now`), assigning one on the first call. */
-export async function dailyChallenge(db: Database, userId: string, now: Date): Promise<DailyChallenge> {
+export async function dailyChallenge(svc: Service): Promise<DailyChallenge> {
+  const { db, now } = svc;
+  const userId = svc.caller.userId;
   const u = schema.users;
   const [user] = await db
     .select({ timezone: u.timezone })

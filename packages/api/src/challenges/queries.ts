@@ -1,11 +1,12 @@
-import { type Database, schema } from '@skillbytes/db';
-import type { Page, PageInput, SubmissionsInput, Verdict, VerdictStatus } from '@skillbytes/shared';
+import { schema } from '@skillbytes/db';
+import type { IdInput, Page, PageInput, SubmissionsInput, Verdict, VerdictStatus } from '@skillbytes/shared';
 import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import type { z } from 'zod';
+import type { Service, ServiceContext } from '../context.ts';
 import { DomainError } from '../errors.ts';
 import { timeCursor } from '../lib/cursor.ts';
 import { assignedOrCompletedBy } from './access.ts';
-import { localDay } from './local-day.ts';
+import { localDay } from '../lib/local-day.ts';
 import {
   type ChallengeSummary,
   type CompletionState,
@@ -23,11 +24,11 @@ const sub = schema.submissions;
 
 /** A challenge the caller was assigned or completed (any status: it stays in their history once archived). */
 export async function challengeForUser(
-  db: Database,
-  userId: string,
-  id: string,
+  svc: Service,
+  { id }: z.output<typeof IdInput>,
 ): Promise<{ challenge: PublicChallenge } & CompletionState> {
-  const [row] = await db
+  const userId = svc.caller.userId;
+  const [row] = await svc.db
     .select({ ...publicChallengeColumns, completedAt: cp.awardedAt, pointsAwarded: cp.points })
     .from(c)
     .leftJoin(cp, and(eq(cp.challengeId, c.id), eq(cp.userId, userId)))
@@ -46,12 +47,12 @@ export type CompletedChallenge = {
 
 /** The caller's completions, newest first (completions_user_awarded_idx). */
 export async function completedChallenges(
-  db: Database,
-  userId: string,
+  svc: Service,
   input: z.output<typeof PageInput>,
 ): Promise<Page<CompletedChallenge>> {
+  const userId = svc.caller.userId;
   const after = timeCursor.decode(input.cursor);
-  const rows = await db
+  const rows = await svc.db
     .select({
       ...challengeSummaryColumns,
       pointsAwarded: cp.points,
@@ -106,12 +107,12 @@ export type SubmissionRecord = {
 
 /** The caller's own submissions, newest first, optionally for one challenge. Nobody else's, ever. */
 export async function submissionHistory(
-  db: Database,
-  userId: string,
+  svc: Service,
   input: z.output<typeof SubmissionsInput>,
 ): Promise<Page<SubmissionRecord>> {
+  const userId = svc.caller.userId;
   const after = timeCursor.decode(input.cursor);
-  const rows = await db
+  const rows = await svc.db
     .select({
       id: sub.id,
       challengeId: sub.challengeId,
@@ -150,11 +151,9 @@ export type ChallengeStatusSummary = {
 };
 
 /** Completed ids (newest first), points and streaks; the streak reads 0 once a local day was missed. */
-export async function challengeStatus(
-  db: Database,
-  userId: string,
-  now: Date,
-): Promise<ChallengeStatusSummary> {
+export async function challengeStatus(svc: Service): Promise<ChallengeStatusSummary> {
+  const { db, now } = svc;
+  const userId = svc.caller.userId;
   const u = schema.users;
   const [user] = await db
     .select({
@@ -183,8 +182,8 @@ export async function challengeStatus(
 export type Topic = { tag: string; count: number };
 
 /** Tags of published challenges with how many use each, most used first. */
-export async function topics(db: Database): Promise<Topic[]> {
-  const result = await db.execute<{ tag: string; count: number }>(sql`
+export async function topics(svc: ServiceContext): Promise<Topic[]> {
+  const result = await svc.db.execute<{ tag: string; count: number }>(sql`
     select t.tag, count(*)::int as count
     from ${c} ch cross join lateral unnest(ch.tags) as t(tag)
     where ch.status = 'published'

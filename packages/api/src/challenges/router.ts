@@ -27,49 +27,47 @@ import {
 import { runSolution, submitSolution } from './submit.ts';
 
 export const challengesRouter = createTRPCRouter({
-  daily: authedProcedure.query(({ ctx }) => dailyChallenge(ctx.db, ctx.caller.userId, ctx.now())),
+  daily: authedProcedure.query(({ ctx }) => dailyChallenge(ctx.service)),
 
-  run: authedProcedure
-    .input(SolutionInput)
-    .mutation(({ ctx, input }) => runSolution(ctx, ctx.caller.userId, input, ctx.now)),
+  run: authedProcedure.input(SolutionInput).mutation(({ ctx, input }) => runSolution(ctx.service, input)),
 
   submit: authedProcedure
     .input(SolutionInput)
-    .mutation(({ ctx, input }) => submitSolution(ctx, ctx.caller.userId, input, ctx.now)),
+    .mutation(({ ctx, input }) => submitSolution(ctx.service, input)),
 
-  byId: authedProcedure
-    .input(IdInput)
-    .query(({ ctx, input }) => challengeForUser(ctx.db, ctx.caller.userId, input.id)),
+  byId: authedProcedure.input(IdInput).query(({ ctx, input }) => challengeForUser(ctx.service, input)),
 
   completed: authedProcedure
     .input(CompletedInput)
-    .query(({ ctx, input }) => completedChallenges(ctx.db, ctx.caller.userId, input)),
+    .query(({ ctx, input }) => completedChallenges(ctx.service, input)),
 
-  status: authedProcedure.query(({ ctx }) => challengeStatus(ctx.db, ctx.caller.userId, ctx.now())),
+  status: authedProcedure.query(({ ctx }) => challengeStatus(ctx.service)),
 
   submissions: authedProcedure
     .input(SubmissionsInput)
-    .query(({ ctx, input }) => submissionHistory(ctx.db, ctx.caller.userId, input)),
+    .query(({ ctx, input }) => submissionHistory(ctx.service, input)),
 
-  topics: publicProcedure.query(({ ctx }) => topics(ctx.db)),
+  topics: publicProcedure.query(({ ctx }) => topics(ctx.service)),
 
   create: adminProcedure
     .input(ChallengeCreateInput)
-    .mutation(({ ctx, input }) => createChallenge(ctx.db, ctx.judge, ctx, input, ctx.now())),
+    .mutation(({ ctx, input }) => createChallenge(ctx.service, input)),
 
   update: adminProcedure
     .input(ChallengeUpdateInput)
-    .mutation(({ ctx, input }) => updateChallenge(ctx.db, ctx.judge, ctx, input, ctx.now())),
+    .mutation(({ ctx, input }) => updateChallenge(ctx.service, input)),
 
   publish: adminProcedure
     .input(ChallengeRef)
-    .mutation(({ ctx, input }) => setChallengeStatus(ctx.db, ctx, input.id, 'published', ctx.now())),
+    .mutation(({ ctx, input }) => setChallengeStatus(ctx.service, { id: input.id, status: 'published' })),
 
   archive: adminProcedure
     .input(ChallengeRef)
-    .mutation(({ ctx, input }) => setChallengeStatus(ctx.db, ctx, input.id, 'archived', ctx.now())),
+    .mutation(({ ctx, input }) => setChallengeStatus(ctx.service, { id: input.id, status: 'archived' })),
 
-  list: adminProcedure.input(ChallengeListInput).query(({ ctx, input }) => listChallenges(ctx.db, input)),
+  list: adminProcedure
+    .input(ChallengeListInput)
+    .query(({ ctx, input }) => listChallenges(ctx.service, input)),
 
-  get: adminProcedure.input(ChallengeRef).query(({ ctx, input }) => getChallenge(ctx.db, input.id)),
+  get: adminProcedure.input(ChallengeRef).query(({ ctx, input }) => getChallenge(ctx.service, input)),
 });

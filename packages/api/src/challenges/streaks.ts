@@ -1,6 +1,6 @@
 import { schema } from '@skillbytes/db';
 import { type SQL, sql } from 'drizzle-orm';
-import { addDays } from './local-day.ts';
+import { addDays } from '../lib/local-day.ts';
 
 const u = schema.users;
 

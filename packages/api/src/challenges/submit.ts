@@ -2,25 +2,15 @@ import { type Database, schema } from '@skillbytes/db';
 import type { SolutionInput, Verdict } from '@skillbytes/shared';
 import { and, eq, sql } from 'drizzle-orm';
 import type { z } from 'zod';
-import type { Logger } from 'pino';
 import { enforce } from '../auth/rate-limit.ts';
-import type { ApiConfig } from '../config.ts';
+import type { Service, ServiceContext } from '../context.ts';
 import { DomainError } from '../errors.ts';
-import type { EventBus } from '../events/bus.ts';
-import type { Judge, JudgeSpec } from '../judge/types.ts';
+import type { JudgeSpec } from '../judge/types.ts';
 import { assignedOrCompletedBy } from './access.ts';
-import { localDay, weekStartUtc } from './local-day.ts';
+import { localDay, weekStartUtc } from '../lib/local-day.ts';
 import { advanceStreak, effectiveStreak } from './streaks.ts';
 
 type Solution = z.output<typeof SolutionInput>;
-
-export type JudgeServices = {
-  db: Database;
-  judge: Judge;
-  events: EventBus;
-  config: ApiConfig;
-  logger: Logger;
-};
 
 /** Judge budgets, in PostgreSQL so every process shares them (see DEFAULT_RATE_LIMITS). */
 const budgets = {
@@ -28,7 +18,7 @@ const budgets = {
   run: (userId: string) => `judge:run:${userId}`,
 };
 
-export type Streak = { current: number; best: number };
+type Streak = { current: number; best: number };
 
 export type SubmitResult = {
   verdict: Verdict;
@@ -65,17 +55,13 @@ async function judgeableChallenge(
 }
 
 /** Judges the visible tests only and records nothing; console output comes back in `verdict.logs`. */
-export async function runSolution(
-  services: Omit<JudgeServices, 'events'>,
-  userId: string,
-  input: Solution,
-  now: () => Date,
-): Promise<{ verdict: Verdict }> {
-  const ch = await judgeableChallenge(services.db, userId, input.challengeId);
-  const { db, config, logger } = services;
-  await enforce(db, budgets.run(userId), config.rateLimits.runPerUser, now(), logger);
+export async function runSolution(svc: Service, input: Solution): Promise<{ verdict: Verdict }> {
+  const { db, config } = svc;
+  const userId = svc.caller.userId;
+  const ch = await judgeableChallenge(db, userId, input.challengeId);
+  await enforce(svc, { bucket: budgets.run(userId), policy: config.rateLimits.runPerUser });
   // Hidden tests and the generator never travel with a run, whatever the judge would do with them.
-  const { verdict } = await services.judge.judge(
+  const { verdict } = await svc.judge.judge(
     { functionName: ch.functionName, tests: ch.tests, hiddenTests: [], generator: null },
     input.code,
     'run',
@@ -90,19 +76,13 @@ export async function runSolution(
  * Each submit spends one of the user's budget for this challenge (TOO_MANY_REQUESTS with `retryAfter`
  * when it is spent): a verdict is one bit about the hidden tests, and the budget keeps those bits slow.
  */
-export async function submitSolution(
-  services: JudgeServices,
-  userId: string,
-  input: Solution,
-  now: () => Date,
-): Promise<SubmitResult> {
-  const ch = await judgeableChallenge(services.db, userId, input.challengeId);
-  const { db, config, logger } = services;
-  await enforce(db, budgets.submit(userId, ch.id), config.rateLimits.submitPerChallenge, now(), logger);
-  const { verdict, seed, durationMs } = await services.judge.judge(ch, input.code, 'submit', {
-    owner: userId,
-  });
-  return recordSubmission(services, {
+export async function submitSolution(svc: Service, input: Solution): Promise<SubmitResult> {
+  const { db, config } = svc;
+  const userId = svc.caller.userId;
+  const ch = await judgeableChallenge(db, userId, input.challengeId);
+  await enforce(svc, { bucket: budgets.submit(userId, ch.id), policy: config.rateLimits.submitPerChallenge });
+  const { verdict, seed, durationMs } = await svc.judge.judge(ch, input.code, 'submit', { owner: userId });
+  return recordSubmission(svc, {
     userId,
     challengeId: ch.id,
     points: ch.points,
@@ -110,9 +90,9 @@ export async function submitSolution(
     verdict,
     durationMs,
     seed,
-    judgeVersion: services.judge.version,
-    // Taken after judging: the completion belongs to the moment the verdict came back.
-    at: now(),
+    judgeVersion: svc.judge.version,
+    // Read after judging: the completion belongs to the moment the verdict came back.
+    at: svc.clock.now(),
   });
 }
 
@@ -136,12 +116,12 @@ export type JudgedSubmission = {
  * advances the streak, adds to the week's points and publishes `points.changed`.
  */
 export async function recordSubmission(
-  services: Pick<JudgeServices, 'db' | 'events'>,
+  svc: Pick<ServiceContext, 'db' | 'events'>,
   s: JudgedSubmission,
 ): Promise<SubmitResult> {
   const u = schema.users;
   type Recorded = { submissionId: string; paid: { awarded: number; streak: Streak } | null };
-  const result = await services.db.transaction(async (tx): Promise<Recorded> => {
+  const result = await svc.db.transaction(async (tx): Promise<Recorded> => {
     const [submission] = await tx
       .insert(schema.submissions)
       .values({
@@ -190,7 +170,7 @@ export async function recordSubmission(
         target: [wp.weekStart, wp.userId],
         set: { points: sql`${wp.points} + excluded.points` },
       });
-    await services.events.publish(tx, {
+    await svc.events.publish(tx, {
       type: 'points.changed',
       userId: s.userId,
       payload: { points: paid!.points, delta: completion.points },
@@ -215,7 +195,7 @@ export async function recordSubmission(
     submissionId: result.submissionId,
     awarded: 0,
     firstCompletion: false,
-    streak: await currentStreak(services.db, s.userId, s.at),
+    streak: await currentStreak(svc.db, s.userId, s.at),
   };
 }
 

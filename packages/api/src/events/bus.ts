@@ -3,17 +3,40 @@ import { type DatabaseHandle, type Executor, schema } from '@skillbytes/db';
 import { and, asc, desc, eq, gt, inArray, isNull, or } from 'drizzle-orm';
 import type { Logger } from 'pino';
 
-export type BusEvent = {
-  id: number;
-  type: string;
-  /** null: meant for everyone. */
-  userId: string | null;
-  payload: Record<string, unknown>;
-  createdAt: Date;
+/**
+ * Every event the bus carries, by name, with its payload. Publishers and subscribers both go through
+ * this map, so they cannot disagree about a name or a payload's shape.
+ */
+export type EventMap = {
+  /** A user was paid points (challenges/submit.ts): their new total and what was added. */
+  'points.changed': { points: number; delta: number };
+  /** An admin message was sent (inbox/messages.ts): the message itself, so subscribers need no query. */
+  'message.created': {
+    messageId: string;
+    content: string;
+    icon: string;
+    bannerColor: string;
+    /** ISO instant. */
+    createdAt: string;
+  };
+  /** Sessions were revoked (auth/sessions.ts): these, or all of the user's (API keys too). */
+  'session.revoked': { sessionIds: string[]; all?: true };
 };
 
-export type NewEvent = Pick<BusEvent, 'type' | 'userId' | 'payload'>;
+type EventType = keyof EventMap;
 
+/** Any map from event name to payload (the bus itself does not care which; the product uses EventMap). */
+export type EventPayloads = { [type: string]: object };
+
+/** A new event: its name picks its payload type. `userId` null means meant for everyone. */
+export type NewEvent<M extends EventPayloads = EventMap> = {
+  [K in keyof M & string]: { type: K; userId: string | null; payload: M[K] };
+}[keyof M & string];
+
+/** A committed event, numbered in commit order. */
+export type BusEvent<M extends EventPayloads = EventMap> = NewEvent<M> & { id: number; createdAt: Date };
+
+type EventRow = typeof schema.events.$inferSelect;
 /**
  * publish/subscribe across server processes. An event is a row in `events` (its id is the SSE
  * `tracked()` id); a deferred trigger (migration `events_commit_order`) numbers it and NOTIFYs it as
@@ -22,15 +45,20 @@ export type NewEvent = Pick<BusEvent, 'type' | 'userId' | 'payload'>;
  * process delivers events in id order. NOTIFY has no replay and an 8000-byte payload limit: large
  * events travel as their id and are read back; missed events are replayed from the table.
  */
-export interface EventBus {
+export interface EventBus<M extends EventPayloads = EventMap> {
   /** Adds the event to the transaction; it is numbered and delivered when the transaction commits. */
-  publish(tx: Executor, event: NewEvent): Promise<void>;
+  publish(tx: Executor, event: NewEvent<M>): Promise<void>;
   /** Live events (from every process) as they commit, in id order. Returns the unsubscribe function. */
-  subscribe(listener: (event: BusEvent) => void): () => void;
+  subscribe(listener: (event: BusEvent<M>) => void): () => void;
   /** Events after `afterId` visible to `userId` (theirs and everyone's), oldest first. */
-  replay(afterId: number, userId: string, types: string[], limit?: number): Promise<BusEvent[]>;
+  replay(
+    afterId: number,
+    userId: string,
+    types: (keyof M & string)[],
+    limit?: number,
+  ): Promise<BusEvent<M>[]>;
   /** The id of the newest committed event (of these types, any user), or 0. */
-  latestId(types?: string[]): Promise<number>;
+  latestId(types?: (keyof M & string)[]): Promise<number>;
   start(): Promise<void>;
   close(): Promise<void>;
 }
@@ -38,9 +66,17 @@ export interface EventBus {
 /** The channel the `events_commit_order` trigger notifies. */
 const CHANNEL = 'skillbytes_events';
 
-type Wire = { id: number; event?: Omit<BusEvent, 'createdAt'> & { createdAt: string } };
+type Wire = { id: number; event?: Omit<EventRow, 'createdAt'> & { createdAt: string } };
 
-export function createEventBus(database: DatabaseHandle, logger: Logger): EventBus {
+export function createEventBus<M extends EventPayloads = EventMap>(
+  database: DatabaseHandle,
+  logger: Logger,
+): EventBus<M> {
+  /**
+   * Rows come back from the table as (string, JSON): the one place their type is asserted. Only
+   * `publish`, typed by the map, writes the table.
+   */
+  const asBusEvent = (row: EventRow) => row as unknown as BusEvent<M>;
   const emitter = new EventEmitter();
   emitter.setMaxListeners(0);
   let unlisten: (() => Promise<void>) | undefined;
@@ -49,12 +85,12 @@ export function createEventBus(database: DatabaseHandle, logger: Logger): EventB
   // later inline one.
   let delivery: Promise<void> = Promise.resolve();
 
-  const emit = (event: BusEvent) => {
+  const emit = (event: BusEvent<M>) => {
     // A reconnect's catch-up may overlap with notifications: ids are commit-ordered, so anything at
     // or below the last delivered id has been delivered.
     if (event.id <= lastSeenId) return;
     lastSeenId = event.id;
-    for (const listener of emitter.listeners('event') as ((e: BusEvent) => void)[]) {
+    for (const listener of emitter.listeners('event') as ((e: BusEvent<M>) => void)[]) {
       try {
         listener(event);
       } catch (err) {
@@ -81,12 +117,12 @@ export function createEventBus(database: DatabaseHandle, logger: Logger): EventB
     }
     const inline = parsed.event;
     if (inline) {
-      enqueue(() => emit({ ...inline, createdAt: new Date(inline.createdAt) }));
+      enqueue(() => emit(asBusEvent({ ...inline, createdAt: new Date(inline.createdAt) })));
       return;
     }
     enqueue(async () => {
       const row = await readById(parsed.id);
-      if (row) emit(row);
+      if (row) emit(asBusEvent(row));
     });
   };
 
@@ -111,16 +147,18 @@ export function createEventBus(database: DatabaseHandle, logger: Logger): EventB
           .where(gt(schema.events.id, lastSeenId))
           .orderBy(asc(schema.events.id))
           .limit(1000);
-        for (const row of rows) emit(row);
+        for (const row of rows) emit(asBusEvent(row));
         if (rows.length < 1000) return;
       }
     });
 
   return {
     async publish(tx, event) {
-      await tx
-        .insert(schema.events)
-        .values({ type: event.type, userId: event.userId, payload: event.payload });
+      await tx.insert(schema.events).values({
+        type: event.type,
+        userId: event.userId,
+        payload: event.payload as Record<string, unknown>,
+      });
     },
     subscribe(listener) {
       emitter.on('event', listener);
@@ -128,7 +166,7 @@ export function createEventBus(database: DatabaseHandle, logger: Logger): EventB
     },
     async replay(afterId, userId, types, limit = 1000) {
       const e = schema.events;
-      return database.db
+      const rows = await database.db
         .select()
         .from(e)
         .where(
@@ -140,6 +178,7 @@ export function createEventBus(database: DatabaseHandle, logger: Logger): EventB
         )
         .orderBy(asc(e.id))
         .limit(limit);
+      return rows.map(asBusEvent);
     },
     latestId,
     async start() {

@@ -6,9 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApi, type TestApi } from '../../test/helpers.ts';
 import { collect } from '../../test/realtime-fixtures.ts';
 import type { Caller } from '../context.ts';
-import type { BusEvent } from './bus.ts';
+import type { BusEvent, NewEvent } from './bus.ts';
 import { SESSION_REVOKED_EVENT as SESSION_REVOKED } from '../auth/sessions.ts';
-import { callerGuard } from './caller-guard.ts';
+import { callerGuard } from '../auth/caller-guard.ts';
 import { type EventStreamOptions, eventStream, parseEventId } from './stream.ts';
 
 let api: TestApi;
@@ -17,10 +17,18 @@ beforeAll(async () => {
 });
 afterAll(() => api?.close());
 
-const TYPE = 'test.stream';
-/** Publishes in a transaction of its own and returns the id the event got at commit. */
-async function publish(userId: string | null, payload: Record<string, unknown> = {}, type = TYPE) {
-  await api.database.db.transaction((tx) => api.services.events.publish(tx, { type, userId, payload }));
+const TYPE = 'points.changed';
+/**
+ * Publishes in a transaction of its own and returns the id the event got at commit. Loosely typed on
+ * purpose: the guard must also cope with payloads the typed map would not let production code send.
+ */
+async function publish(
+  userId: string | null,
+  payload: Record<string, unknown> = { points: 0, delta: 0 },
+  type: string = TYPE,
+) {
+  const event = { type, userId, payload } as NewEvent;
+  await api.database.db.transaction((tx) => api.services.events.publish(tx, event));
   return api.services.events.latestId();
 }
 
@@ -155,7 +163,7 @@ describe('callerGuard', () => {
     role: 'user',
     sessionId: randomUUID(),
   });
-  const guard = (caller: Caller, intervalMs?: number) => callerGuard(caller, api.services, intervalMs);
+  const guard = (caller: Caller, intervalMs?: number) => callerGuard({ ...api.services, caller }, intervalMs);
 
   it("ends the stream with SESSION_REVOKED when the caller's session is revoked, not for other sessions", async () => {
     const caller = session(randomUUID());

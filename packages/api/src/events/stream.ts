@@ -6,6 +6,9 @@ import type { StreamSlots } from './stream-slots.ts';
 
 export type StreamedEvent = { event: BusEvent; isReplay: boolean };
 
+/** What a live subscription is given besides its caller: where to resume, and when to stop. */
+export type LiveInput = { lastEventId: string | null | undefined; signal: AbortSignal | undefined };
+
 export type EventStreamOptions = {
   bus: EventBus;
   /** The stream holds one of this user's slots until it ends; none free is TOO_MANY_STREAMS. */

@@ -1,14 +1,13 @@
-import { type Database, schema } from '@skillbytes/db';
+import { schema } from '@skillbytes/db';
 import type { InboxItem } from '@skillbytes/shared';
 import { tracked } from '@trpc/server';
 import { and, eq, isNull } from 'drizzle-orm';
-import type { Caller, Clock } from '../context.ts';
+import type { Service } from '../context.ts';
 import { DomainError } from '../errors.ts';
-import type { BusEvent, EventBus } from '../events/bus.ts';
-import { callerGuard } from '../events/caller-guard.ts';
-import { eventStream } from '../events/stream.ts';
-import type { StreamSlots } from '../events/stream-slots.ts';
-import { inboxItems, MESSAGE_CREATED, type MessageCreatedPayload } from './messages.ts';
+import type { BusEvent, EventMap } from '../events/bus.ts';
+import { callerGuard } from '../auth/caller-guard.ts';
+import { eventStream, type LiveInput } from '../events/stream.ts';
+import { inboxItems } from './messages.ts';
 
 const REPLAY_PAGE = 200;
 
@@ -17,14 +16,10 @@ const REPLAY_PAGE = 200;
  * reconnect with the last id replays what was sent meanwhile, checked against the inbox as it is now
  * (a message the user deleted in between is not replayed).
  */
-export async function inboxStream(
-  services: { db: Database; events: EventBus; clock: Clock; streams: StreamSlots },
-  caller: Caller,
-  lastEventId: string | null | undefined,
-  signal: AbortSignal | undefined,
-) {
+export async function inboxStream(svc: Service, { lastEventId, signal }: LiveInput) {
+  const { caller } = svc;
   const u = schema.users;
-  const [user] = await services.db
+  const [user] = await svc.db
     .select({ createdAt: u.createdAt })
     .from(u)
     .where(and(eq(u.id, caller.userId), isNull(u.deletedAt)));
@@ -32,38 +27,36 @@ export async function inboxStream(
   const joinedAt = user.createdAt.getTime();
 
   const isForCaller = (event: BusEvent) => {
-    if (event.type !== MESSAGE_CREATED) return false;
+    if (event.type !== 'message.created') return false;
     if (event.userId !== null) return event.userId === caller.userId;
-    const sentAt = Date.parse(String((event.payload as Partial<MessageCreatedPayload>).createdAt));
+    const sentAt = Date.parse(event.payload.createdAt);
     // Broadcasts reach the accounts that existed when they were sent; without a time, let the query decide.
     return Number.isNaN(sentAt) || sentAt >= joinedAt;
   };
 
   const stream = eventStream({
-    bus: services.events,
-    slot: { slots: services.streams, userId: caller.userId },
+    bus: svc.events,
+    slot: { slots: svc.streams, userId: caller.userId },
     signal,
     lastEventId,
     accepts: isForCaller,
-    backlog: (afterId) => services.events.replay(afterId, caller.userId, [MESSAGE_CREATED], REPLAY_PAGE),
-    ...callerGuard(caller, services),
+    backlog: (afterId) => svc.events.replay(afterId, caller.userId, ['message.created'], REPLAY_PAGE),
+    ...callerGuard(svc),
   });
 
   return (async function* () {
     for await (const { event, isReplay } of stream) {
-      const payload = event.payload as Partial<MessageCreatedPayload>;
-      if (typeof payload.messageId !== 'string') continue;
-      const item =
-        isReplay || typeof payload.content !== 'string'
-          ? (await inboxItems(services.db, caller.userId, [payload.messageId]))[0]
-          : itemFromPayload(payload as MessageCreatedPayload, event.userId === null);
+      if (event.type !== 'message.created') continue;
+      const item = isReplay
+        ? (await inboxItems(svc, [event.payload.messageId]))[0]
+        : itemFromPayload(event.payload, event.userId === null);
       if (item) yield tracked(String(event.id), item);
     }
   })();
 }
 
 /** A message that was just sent: nobody has read or deleted it yet. */
-function itemFromPayload(p: MessageCreatedPayload, isBroadcast: boolean): InboxItem {
+function itemFromPayload(p: EventMap['message.created'], isBroadcast: boolean): InboxItem {
   return {
     id: p.messageId,
     content: p.content,

@@ -1,33 +1,23 @@
 import { type Database, type Executor, schema } from '@skillbytes/db';
-import type { InboxItem, MarkReadInput, Page, PageInput, SendMessageInput } from '@skillbytes/shared';
+import type {
+  IdInput,
+  InboxItem,
+  MarkReadInput,
+  Page,
+  PageInput,
+  SendMessageInput,
+} from '@skillbytes/shared';
 import { and, eq, isNull, type SQL, sql } from 'drizzle-orm';
 import type { z } from 'zod';
-import { type AuditSource, audit } from '../auth/audit.ts';
-import { actorOf } from '../auth/env.ts';
-import type { Caller } from '../context.ts';
+import { actorOf, audit } from '../auth/audit.ts';
+import type { Service } from '../context.ts';
 import { DomainError } from '../errors.ts';
-import type { EventBus } from '../events/bus.ts';
 import { timeCursor } from '../lib/cursor.ts';
 
 const m = schema.messages;
 const st = schema.inboxState;
 const marks = schema.inboxReadMarks;
 const u = schema.users;
-
-export const MESSAGE_CREATED = 'message.created';
-
-/**
- * The `message.created` payload: the message itself, so a live subscriber needs no query (the bus
- * falls back to reading the row when it does not fit in a NOTIFY).
- */
-export type MessageCreatedPayload = {
-  messageId: string;
-  content: string;
-  icon: string;
-  bannerColor: string;
-  /** ISO instant. */
-  createdAt: string;
-};
 
 /**
  * Messages `userId` may see, as a SQL condition on `messages`: their direct messages, and broadcasts
@@ -40,8 +30,6 @@ function audienceOf(userId: string): SQL {
 
 const notDeletedFor = (userId: string) =>
   sql`not exists (select 1 from ${st} where ${st.userId} = ${userId} and ${st.messageId} = ${m.id} and ${st.deletedAt} is not null)`;
-
-type Sender = { caller: Caller; source: AuditSource };
 
 export type SentMessage = {
   id: string;
@@ -57,12 +45,11 @@ export type SentMessage = {
  * its audit record and its `message.created` event commit together.
  */
 export async function sendMessage(
-  services: { db: Database; events: EventBus },
-  sender: Sender,
+  svc: Service,
   input: z.output<typeof SendMessageInput>,
-  now: Date,
 ): Promise<SentMessage> {
-  return services.db.transaction(async (tx) => {
+  const { now, caller } = svc;
+  return svc.db.transaction(async (tx) => {
     const recipientId = await resolveRecipient(tx, input.to);
     const [message] = await tx
       .insert(m)
@@ -71,20 +58,24 @@ export async function sendMessage(
         icon: input.icon,
         bannerColor: input.bannerColor.toLowerCase(),
         recipientId,
-        senderId: sender.caller.userId,
+        senderId: caller.userId,
         createdAt: now,
       })
       .returning();
     const row = message!;
-    await audit(tx, sender.source, {
-      action: 'authz_admin',
-      at: now,
-      ...actorOf(sender.caller),
-      target: `message:${row.id}`,
-      metadata: { op: 'inbox.send', audience: recipientId ? 'user' : 'everyone', recipientId },
-    });
-    await services.events.publish(tx, {
-      type: MESSAGE_CREATED,
+    await audit(
+      { ...svc, db: tx },
+      {
+        action: 'authz_admin',
+        at: now,
+        ...actorOf(caller),
+        target: `message:${row.id}`,
+        metadata: { op: 'inbox.send', audience: recipientId ? 'user' : 'everyone', recipientId },
+      },
+    );
+    // The message itself rides along, so a live subscriber needs no query.
+    await svc.events.publish(tx, {
+      type: 'message.created',
       userId: recipientId,
       payload: {
         messageId: row.id,
@@ -92,7 +83,7 @@ export async function sendMessage(
         icon: row.icon,
         bannerColor: row.bannerColor,
         createdAt: row.createdAt.toISOString(),
-      } satisfies MessageCreatedPayload,
+      },
     });
     return {
       id: row.id,
@@ -156,11 +147,8 @@ const isReadFor = (userId: string) => sql`(
  * The caller's inbox, newest first. Direct messages and broadcasts are read from their own indexes
  * (messages_recipient_idx, messages_broadcast_idx) and merged, each branch stopping after one page.
  */
-export async function listInbox(
-  db: Database,
-  userId: string,
-  input: z.output<typeof PageInput>,
-): Promise<Page<InboxItem>> {
+export async function listInbox(svc: Service, input: z.output<typeof PageInput>): Promise<Page<InboxItem>> {
+  const userId = svc.caller.userId;
   const after = timeCursor.decode(input.cursor);
   const before = after
     ? sql`and (${m.createdAt}, ${m.id}) < (${after.at}::timestamptz, ${after.id}::uuid)`
@@ -176,7 +164,7 @@ export async function listInbox(
     order by ${m.createdAt} desc nulls last, ${m.id} desc nulls last
     limit ${take}
   )`;
-  const result = await db.execute<ItemRow>(sql`
+  const result = await svc.db.execute<ItemRow>(sql`
     select * from (
       ${branch(sql`${m.recipientId} = ${userId}`)}
       union all
@@ -190,9 +178,10 @@ export async function listInbox(
 }
 
 /** Items by id for the caller, as `listInbox` shows them; ids outside their inbox are left out. */
-export async function inboxItems(db: Database, userId: string, ids: string[]): Promise<InboxItem[]> {
+export async function inboxItems(svc: Service, ids: string[]): Promise<InboxItem[]> {
   if (ids.length === 0) return [];
-  const result = await db.execute<ItemRow>(sql`
+  const userId = svc.caller.userId;
+  const result = await svc.db.execute<ItemRow>(sql`
     select ${m.id} as id, ${m.content} as content, ${m.icon} as icon, ${m.bannerColor} as banner_color,
       ${m.recipientId} as recipient_id, ${m.createdAt} as created_at, ${m.createdAt}::text as cursor_at,
       ${isReadFor(userId)} as is_read
@@ -207,7 +196,11 @@ export async function inboxItems(db: Database, userId: string, ids: string[]): P
  * Unread messages: only those after the user's "mark all read" instant need looking at, so the cost
  * follows what arrived since, not the history.
  */
-export async function unreadCount(db: Database, userId: string): Promise<number> {
+export async function unreadCount(svc: Service): Promise<{ unreadCount: number }> {
+  return { unreadCount: await countUnread(svc.db, svc.caller.userId) };
+}
+
+async function countUnread(db: Database, userId: string): Promise<number> {
   const since = sql`coalesce((select ${marks.readThrough} from ${marks} where ${marks.userId} = ${userId}), '-infinity'::timestamptz)`;
   const unreadState = sql`not exists (select 1 from ${st} where ${st.userId} = ${userId} and ${st.messageId} = ${m.id}
     and (${st.readAt} is not null or ${st.deletedAt} is not null))`;
@@ -227,11 +220,11 @@ export async function unreadCount(db: Database, userId: string): Promise<number>
  * one row whatever the inbox holds.
  */
 export async function markRead(
-  db: Database,
-  userId: string,
+  svc: Service,
   input: z.output<typeof MarkReadInput>,
-  now: Date,
 ): Promise<{ unreadCount: number }> {
+  const { db, now } = svc;
+  const userId = svc.caller.userId;
   if ('all' in input) {
     await db
       .insert(marks)
@@ -240,7 +233,7 @@ export async function markRead(
         target: marks.userId,
         set: { readThrough: sql`greatest(${marks.readThrough}, excluded.read_through)` },
       });
-    return { unreadCount: await unreadCount(db, userId) };
+    return unreadCount(svc);
   }
   const ids = [...new Set(input.ids)];
   await db.transaction(async (tx) => {
@@ -257,16 +250,16 @@ export async function markRead(
       });
     }
   });
-  return { unreadCount: await unreadCount(db, userId) };
+  return unreadCount(svc);
 }
 
 /** Hides the message for the caller only. Someone else's direct message, or no message, is NOT_FOUND. */
 export async function deleteMessage(
-  db: Database,
-  userId: string,
-  messageId: string,
-  now: Date,
+  svc: Service,
+  { id: messageId }: z.output<typeof IdInput>,
 ): Promise<{ id: string }> {
+  const { db, now } = svc;
+  const userId = svc.caller.userId;
   const hidden = await db.execute<{ message_id: string }>(sql`
     insert into ${st} (user_id, message_id, deleted_at)
     select ${userId}, ${m.id}, ${now.toISOString()}::timestamptz from ${m} where ${m.id} = ${messageId} and ${audienceOf(userId)}

@@ -4,34 +4,19 @@ import { inboxStream } from './live.ts';
 import { deleteMessage, listInbox, markRead, sendMessage, unreadCount } from './messages.ts';
 
 export const inboxRouter = createTRPCRouter({
-  list: authedProcedure
-    .input(PageInput)
-    .query(({ ctx, input }) => listInbox(ctx.db, ctx.caller.userId, input)),
+  list: authedProcedure.input(PageInput).query(({ ctx, input }) => listInbox(ctx.service, input)),
 
-  unreadCount: authedProcedure.query(async ({ ctx }) => ({
-    unreadCount: await unreadCount(ctx.db, ctx.caller.userId),
-  })),
+  unreadCount: authedProcedure.query(({ ctx }) => unreadCount(ctx.service)),
 
-  markRead: authedProcedure
-    .input(MarkReadInput)
-    .mutation(({ ctx, input }) => markRead(ctx.db, ctx.caller.userId, input, ctx.now())),
+  markRead: authedProcedure.input(MarkReadInput).mutation(({ ctx, input }) => markRead(ctx.service, input)),
 
-  delete: authedProcedure
-    .input(IdInput)
-    .mutation(({ ctx, input }) => deleteMessage(ctx.db, ctx.caller.userId, input.id, ctx.now())),
+  delete: authedProcedure.input(IdInput).mutation(({ ctx, input }) => deleteMessage(ctx.service, input)),
 
-  send: adminProcedure
-    .input(SendMessageInput)
-    .mutation(({ ctx, input }) =>
-      sendMessage(
-        ctx,
-        { caller: ctx.caller, source: { ip: ctx.req.ip, userAgent: ctx.req.userAgent, logger: ctx.logger } },
-        input,
-        ctx.now(),
-      ),
-    ),
+  send: adminProcedure.input(SendMessageInput).mutation(({ ctx, input }) => sendMessage(ctx.service, input)),
 
   onMessage: authedProcedure
     .input(SubscriptionInput)
-    .subscription(({ ctx, input, signal }) => inboxStream(ctx, ctx.caller, input?.lastEventId, signal)),
+    .subscription(({ ctx, input, signal }) =>
+      inboxStream(ctx.service, { lastEventId: input?.lastEventId, signal }),
+    ),
 });

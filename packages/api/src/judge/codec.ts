@@ -6,7 +6,11 @@ const TAG = '\u0000';
 
 /** A returned function or symbol: never equal to anything a test expects. */
 class Opaque {
-  constructor(readonly text: string) {}
+  readonly text: string;
+
+  constructor(text: string) {
+    this.text = text;
+  }
 }
 
 function unescapeKeys(o: Record<string, unknown>): Record<string, unknown> {

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { type Reply, readReply, type Signal } from './reply.ts';
 import type {
   QuickJSContext,
   QuickJSHandle,
@@ -7,10 +8,10 @@ import type {
 } from 'quickjs-emscripten-core';
 
 /** Console output kept per test and per run (Exercism keeps 500 characters per test). */
-export const LOG_PER_TEST = 500;
+const LOG_PER_TEST = 500;
 export const LOG_PER_RUN = 4000;
 /** Largest encoded return value accepted from a solution, in characters. */
-export const RESULT_MAX_CHARS = 1 << 20;
+const RESULT_MAX_CHARS = 1 << 20;
 /** QuickJS stack limit; must stay well under the worker thread's 4 MB stack or the host stack overflows first. */
 const STACK_BYTES = 512 * 1024;
 
@@ -25,62 +26,14 @@ const USER_LIMITS = JSON.stringify({
   resultMaxChars: RESULT_MAX_CHARS,
 });
 
-export type Signal = 'time' | 'memory' | 'stack';
-export type ThrownError = { name: string; message: string; line?: number | null };
-
-/**
- * Everything a sandbox call can answer: the harness's own tagged replies (sandbox/*.js), and `signal`
- * when the engine ended the call (interrupt, out of memory, stack overflow).
- */
-export type Reply =
-  | { t: 'value'; json: string }
-  | { t: 'pending' }
-  | { t: 'oom' }
-  | { t: 'thrown'; error: ThrownError; isNull?: boolean }
-  | { t: 'syntax'; error: ThrownError }
-  | { t: 'pass' }
-  | { t: 'fail' }
-  | { t: 'invalid'; message: string }
-  | { t: 'ready' }
-  | { t: 'logs'; text: string }
-  | { t: 'signal'; signal: Signal };
-
-const VALUE_PREFIX = '{"t":"value","v":';
-const UNREADABLE: Reply = { t: 'thrown', error: { name: 'Error', message: 'The result could not be read' } };
-const REPLY_TAGS = new Set([
-  'pending',
-  'oom',
-  'thrown',
-  'syntax',
-  'pass',
-  'fail',
-  'invalid',
-  'ready',
-  'logs',
-]);
-
-/**
- * Reads a harness reply defensively: a solution can break JSON inside its own runtime (say with
- * `Array.prototype.toJSON`), which must cost it its verdict and nothing else. A value reply is sliced,
- * not parsed: its JSON is decoded once, by whoever needs the value.
- */
-export function readReply(text: string): Reply {
-  if (text.startsWith(VALUE_PREFIX) && text.endsWith('}')) {
-    return { t: 'value', json: text.slice(VALUE_PREFIX.length, -1) };
-  }
-  try {
-    const parsed = JSON.parse(text) as { t?: unknown };
-    if (typeof parsed === 'object' && parsed !== null && REPLY_TAGS.has(parsed.t as string)) {
-      return parsed as Reply;
-    }
-  } catch {}
-  return UNREADABLE;
-}
-
 /** A sandbox's clock: the run's deadline, and a tighter one while a test is running. */
 class Deadlines {
   private test = Number.POSITIVE_INFINITY;
-  constructor(readonly run: number) {}
+  readonly run: number;
+
+  constructor(run: number) {
+    this.run = run;
+  }
 
   startTest(ms: number): void {
     this.test = performance.now() + ms;
@@ -108,11 +61,15 @@ export class Sandbox {
   /** The WebAssembly module failed underneath this runtime; the worker must replace the module. */
   poisoned = false;
 
-  private constructor(
-    private readonly rt: QuickJSRuntime,
-    private readonly ctx: QuickJSContext,
-    readonly deadlines: Deadlines,
-  ) {}
+  private readonly rt: QuickJSRuntime;
+  private readonly ctx: QuickJSContext;
+  readonly deadlines: Deadlines;
+
+  private constructor(rt: QuickJSRuntime, ctx: QuickJSContext, deadlines: Deadlines) {
+    this.rt = rt;
+    this.ctx = ctx;
+    this.deadlines = deadlines;
+  }
 
   static user(mod: QuickJSWASMModule, memoryMb: number, deadline: number): Sandbox {
     return Sandbox.open(

@@ -1,3 +1,5 @@
+// Longer than our ~300-line habit on purpose: the slots' lifecycle (spawn, assign, watchdog, reply,
+// retire) is one state machine over state they all share; split up, each part would reach into the rest.
 import { randomInt } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import type { ApiConfig } from '../config.ts';
@@ -11,6 +13,7 @@ import {
   type WorkerReply,
   type WorkerRequest,
 } from './protocol.ts';
+import { FairQueue, type Queued } from './fair-queue.ts';
 import type { CheckJob, RunJob } from './run.ts';
 import { sanitizeVerdict } from './storable.ts';
 import type { ChallengeCheck, Judge, JudgeMode, JudgeOptions, JudgeResult, JudgeSpec } from './types.ts';
@@ -23,23 +26,12 @@ import {
 } from './verdict.ts';
 
 /** Bump the suffix when judging changes in a way that could change a verdict. */
-export const JUDGE_VERSION = 'quickjs-0.31.0/2';
+const JUDGE_VERSION = 'quickjs-0.31.0/2';
 
 /** Time the worker gets past a deadline before the host kills it (Judge0 allows 1 s of extra CPU). */
 const WATCHDOG_GRACE_MS = 500;
 /** How often a busy worker's progress is looked at, at most. */
 const WATCHDOG_POLL_MS = 100;
-
-/**
- * Fair queueing. An owner's runs that hit a time or memory limit add to a penalty that halves every
- * minute; a queued run starts as if it had arrived `PENALTY_DELAY_MS` later per point of penalty, and
- * penalised owners never hold the last free worker. A user whose runs finish is never stuck behind
- * someone submitting spin loops, and a penalised user still gets served when nobody else waits.
- */
-const PENALTY_HALF_LIFE_MS = 60_000;
-const PENALTY_DELAY_MS = 2_000;
-const PENALTY_MAX = 8;
-const PENALISED_FROM = 0.5;
 
 /** Loads worker.ts through tsx, so the pool works the same under vitest and under `node --import tsx`. */
 const WORKER_URL = new URL('./worker-entry.mjs', import.meta.url);
@@ -48,12 +40,8 @@ const WORKER_OPTIONS = { execArgv: [], resourceLimits: { stackSizeMb: 4 } };
 
 type Progress = { passed: number; position: number; first: FirstFailure | null };
 
-type Task = {
+type Task = Queued & {
   request: { type: 'judge'; job: RunJob } | { type: 'check'; job: CheckJob };
-  owner: string | undefined;
-  /** Virtual arrival time: the real one plus the owner's penalty delay. The queue serves the smallest. */
-  key: number;
-  penalised: boolean;
   budgetMs: number;
   /** The per-test limit the watchdog enforces (null: only the whole budget). */
   testBudgetMs: number | null;
@@ -83,14 +71,16 @@ const unavailable = (message: string) => new DomainError('JUDGE_UNAVAILABLE', me
 export class JudgePool implements Judge {
   readonly version = JUDGE_VERSION;
   private readonly slots = new Set<Slot>();
-  private readonly queue: Task[] = [];
+  private readonly queue = new FairQueue<Task>();
   private readonly owners = new Set<string>();
-  private readonly penalties = new Map<string, { score: number; at: number }>();
   private readonly size: number;
   private nextId = 1;
   private closed = false;
 
-  constructor(private readonly config: ApiConfig['judge']) {
+  private readonly config: ApiConfig['judge'];
+
+  constructor(config: ApiConfig['judge']) {
+    this.config = config;
     this.size = Math.max(1, config.workers);
   }
 
@@ -156,7 +146,7 @@ export class JudgePool implements Judge {
       },
     );
     const verdict = sanitizeVerdict(run.verdict);
-    if (options.owner !== undefined && hitLimit(verdict.status)) this.penalise(options.owner);
+    if (options.owner !== undefined && hitLimit(verdict.status)) this.queue.penalise(options.owner);
     return { verdict, seed, durationMs: run.durationMs };
   }
 
@@ -205,20 +195,6 @@ export class JudgePool implements Judge {
     if (this.closed) throw unavailable('The judge is shut down');
   }
 
-  /** The owner's penalty now: every run that hit a limit adds one, and it halves every minute. */
-  private penaltyOf(owner: string | undefined, now = performance.now()): number {
-    const p = owner === undefined ? undefined : this.penalties.get(owner);
-    if (!p) return 0;
-    const score = p.score * 0.5 ** ((now - p.at) / PENALTY_HALF_LIFE_MS);
-    if (score < 0.05 && owner !== undefined) this.penalties.delete(owner);
-    return score;
-  }
-
-  private penalise(owner: string): void {
-    const now = performance.now();
-    this.penalties.set(owner, { score: Math.min(PENALTY_MAX, this.penaltyOf(owner, now) + 1), at: now });
-  }
-
   private schedule<T>(
     owner: string | undefined,
     request: Task['request'],
@@ -237,14 +213,10 @@ export class JudgePool implements Judge {
       throw new DomainError('JUDGE_BUSY', 'The judge is busy; try again in a moment');
     }
     if (owner !== undefined) this.owners.add(owner);
-    const now = performance.now();
-    const penalty = this.penaltyOf(owner, now);
     const result = new Promise<T>((resolve, reject) => {
       this.queue.push({
+        ...this.queue.placing(owner),
         request,
-        owner,
-        key: now + penalty * PENALTY_DELAY_MS,
-        penalised: penalty >= PENALISED_FROM,
         budgetMs,
         testBudgetMs,
         first: null,
@@ -266,27 +238,12 @@ export class JudgePool implements Judge {
     });
   }
 
-  /**
-   * The next task to start: the smallest virtual arrival time, except that penalised owners may not
-   * take the last free worker (with more than one worker), so it stays free for everyone else.
-   */
-  private takeNext(): Task | undefined {
-    const busyPenalised = [...this.slots].filter((s) => s.task?.penalised).length;
-    const penalisedMayStart = this.size === 1 || busyPenalised < this.size - 1;
-    let best = -1;
-    for (let i = 0; i < this.queue.length; i++) {
-      const task = this.queue[i]!;
-      if (task.penalised && !penalisedMayStart) continue;
-      if (best < 0 || task.key < this.queue[best]!.key) best = i;
-    }
-    return best < 0 ? undefined : this.queue.splice(best, 1)[0];
-  }
-
   private pump(): void {
     for (const slot of this.slots) {
       if (this.queue.length === 0) break;
       if (!slot.ready || slot.task) continue;
-      const task = this.takeNext();
+      const busyPenalised = [...this.slots].filter((s) => s.task?.penalised).length;
+      const task = this.queue.take(this.size, busyPenalised);
       if (!task) break;
       this.assign(slot, task);
     }
@@ -399,7 +356,7 @@ export class JudgePool implements Judge {
   }
 
   private failQueue(reason: string): void {
-    for (const task of this.queue.splice(0)) task.failed(unavailable(reason));
+    for (const task of this.queue.drain()) task.failed(unavailable(reason));
   }
 
   private release(slot: Slot): void {

@@ -1,6 +1,6 @@
 import type { TestKind, Verdict } from '@skillbytes/shared';
 
-export type Failure = NonNullable<Verdict['firstFailure']>;
+type Failure = NonNullable<Verdict['firstFailure']>;
 export type FailureStatus =
   | 'wrong_answer'
   | 'runtime_error'
@@ -47,7 +47,11 @@ export class VerdictBuilder {
   logs = '';
   private hiddenOutcome: 'passed' | 'failed' | 'not_run' = 'not_run';
 
-  constructor(private readonly plan: VerdictPlan) {}
+  private readonly plan: VerdictPlan;
+
+  constructor(plan: VerdictPlan) {
+    this.plan = plan;
+  }
 
   pass(ref: TestRef): void {
     if (ref.kind === 'visible') this.passed++;
@@ -105,7 +109,7 @@ export class VerdictBuilder {
   }
 }
 
-export function failureOf(
+function failureOf(
   plan: VerdictPlan,
   status: FailureStatus,
   ref: TestRef,
@@ -128,7 +132,7 @@ function withoutUndefined(detail: FailureDetail): Partial<Failure> {
 }
 
 /** Where the n-th test of a run (0-based, visible then hidden then generated) sits. */
-export function refAt(position: number, counts: { visible: number; hidden: number }): TestRef {
+function refAt(position: number, counts: { visible: number; hidden: number }): TestRef {
   if (position < counts.visible) return { kind: 'visible', index: position };
   if (position < counts.visible + counts.hidden) return { kind: 'hidden', index: position - counts.visible };
   return { kind: 'generated', index: position - counts.visible - counts.hidden };

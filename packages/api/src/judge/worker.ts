@@ -14,7 +14,8 @@ import {
   type WorkerReply,
   type WorkerRequest,
 } from './protocol.ts';
-import { checkChallengeRun, type Engine, GeneratorFault, judgeRun } from './run.ts';
+import { checkChallengeRun } from './check.ts';
+import { type Engine, GeneratorFault, judgeRun } from './run.ts';
 
 /**
  * One WebAssembly module per worker, with a fixed maximum memory: the prebuilt variants grow memory

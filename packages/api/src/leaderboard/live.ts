@@ -1,16 +1,12 @@
 import type { LeaderboardChange } from '@skillbytes/shared';
 import { tracked } from '@trpc/server';
-import type { Database } from '@skillbytes/db';
-import type { Caller, Clock } from '../context.ts';
-import type { BusEvent, EventBus } from '../events/bus.ts';
-import { callerGuard } from '../events/caller-guard.ts';
-import { eventStream } from '../events/stream.ts';
-import type { StreamSlots } from '../events/stream-slots.ts';
-
-export const POINTS_CHANGED = 'points.changed';
+import type { Service } from '../context.ts';
+import type { BusEvent } from '../events/bus.ts';
+import { callerGuard } from '../auth/caller-guard.ts';
+import { eventStream, type LiveInput } from '../events/stream.ts';
 
 /** At most one push per subscriber per interval; changes in between are coalesced into the next push. */
-export const PUSH_INTERVAL_MS = 1000;
+const PUSH_INTERVAL_MS = 1000;
 
 type Pending = { lastId: number; mine: LeaderboardChange['mine'] };
 
@@ -22,43 +18,44 @@ type Pending = { lastId: number; mine: LeaderboardChange['mine'] };
  * tick at once if anything changed meanwhile.
  */
 export async function leaderboardStream(
-  services: { db: Database; events: EventBus; clock: Clock; streams: StreamSlots },
-  caller: Caller,
-  lastEventId: string | null | undefined,
-  signal: AbortSignal | undefined,
-  intervalMs = PUSH_INTERVAL_MS,
+  svc: Service,
+  { lastEventId, signal, intervalMs = PUSH_INTERVAL_MS }: LiveInput & { intervalMs?: number },
 ) {
-  const bus = services.events;
+  const { caller } = svc;
+  const bus = svc.events;
   let replayed = false;
   // Ends the inner stream when this one ends, even while it waits for an event.
   const stop = new AbortController();
   const events = eventStream({
     bus,
-    slot: { slots: services.streams, userId: caller.userId },
+    slot: { slots: svc.streams, userId: caller.userId },
     signal: signal ? AbortSignal.any([signal, stop.signal]) : stop.signal,
     lastEventId,
-    accepts: (event) => event.type === POINTS_CHANGED,
+    accepts: (event) => event.type === 'points.changed',
     // Whatever the missed changes were, the client refetches: one synthetic event stands for them all.
     backlog: async (afterId) => {
       if (replayed) return [];
       replayed = true;
-      const latest = await bus.latestId([POINTS_CHANGED]);
+      const latest = await bus.latestId(['points.changed']);
       if (latest <= afterId) return [];
-      return [{ id: latest, type: POINTS_CHANGED, userId: null, payload: {}, createdAt: new Date() }];
+      const tick: BusEvent = {
+        id: latest,
+        type: 'points.changed',
+        userId: null,
+        payload: { points: 0, delta: 0 },
+        createdAt: new Date(),
+      };
+      return [tick];
     },
-    ...callerGuard(caller, services),
+    ...callerGuard(svc),
   })[Symbol.asyncIterator]();
 
   const merge = (pending: Pending | null, event: BusEvent): Pending => {
-    const payload = event.payload as { points?: unknown; delta?: unknown };
-    const isMine =
-      event.userId === caller.userId &&
-      typeof payload.points === 'number' &&
-      typeof payload.delta === 'number';
+    const isMine = event.type === 'points.changed' && event.userId === caller.userId;
     return {
       lastId: event.id,
       mine: isMine
-        ? { points: payload.points as number, delta: (pending?.mine?.delta ?? 0) + (payload.delta as number) }
+        ? { points: event.payload.points, delta: (pending?.mine?.delta ?? 0) + event.payload.delta }
         : (pending?.mine ?? null),
     };
   };

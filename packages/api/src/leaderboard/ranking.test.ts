@@ -41,7 +41,7 @@ describe('ranking under concurrency', () => {
     const expected = await api.database.db.execute<{ id: string; rank: number | string }>(sql`
       select id, rank() over (order by points desc) as rank from users where deleted_at is null`);
     const expectedRank = new Map(expected.rows.map((r) => [r.id, Number(r.rank)]));
-    const page = await leaderboardTop(api.database.db, { window: 'all', limit: 100 }, api.clock.now());
+    const page = await leaderboardTop(api.service(), { window: 'all', limit: 100 });
     expect(page.items).toHaveLength(expectedRank.size);
     for (const entry of page.items) expect(entry.rank).toBe(expectedRank.get(entry.userId));
 
@@ -49,13 +49,13 @@ describe('ranking under concurrency', () => {
       select w.user_id as id, rank() over (order by w.points desc) as rank
       from weekly_points w join users u on u.id = w.user_id
       where u.deleted_at is null and w.points > 0 and w.week_start = '2026-03-02'`);
-    const weekPage = await leaderboardTop(api.database.db, { window: 'week', limit: 100 }, api.clock.now());
+    const weekPage = await leaderboardTop(api.service(), { window: 'week', limit: 100 });
     expect(weekPage.items.map((e) => [e.userId, e.rank]).sort()).toEqual(
       weekly.rows.map((r) => [r.id, Number(r.rank)]).sort(),
     );
 
     for (const user of users.filter((_, i) => ![3, 5, 9].includes(i))) {
-      const me = await leaderboardMe(api.database.db, user.id, { window: 'all' }, api.clock.now());
+      const me = await leaderboardMe(api.service({ id: user.id, role: 'user' }), { window: 'all' });
       expect(me.rank).toBe(expectedRank.get(user.id));
     }
   });

@@ -1,4 +1,3 @@
-import type { Database } from '@skillbytes/db';
 import { schema } from '@skillbytes/db';
 import type {
   LeaderboardEntry,
@@ -10,7 +9,8 @@ import type {
 } from '@skillbytes/shared';
 import { type SQL, sql } from 'drizzle-orm';
 import type { z } from 'zod';
-import { weekStartUtc } from '../challenges/local-day.ts';
+import { weekStartUtc } from '../lib/local-day.ts';
+import type { Service, ServiceContext } from '../context.ts';
 import { DomainError } from '../errors.ts';
 import { cursorCodec } from '../lib/cursor.ts';
 
@@ -139,17 +139,16 @@ const boardCursor = cursorCodec({ points: 'count', id: 'uuid' });
 
 /** One page of a window, ranked; the cursor continues after its last entry, through ties. */
 export async function leaderboardTop(
-  db: Database,
+  svc: ServiceContext,
   input: z.output<typeof LeaderboardTopInput>,
-  now: Date,
 ): Promise<Page<LeaderboardEntry> & { window: LeaderboardWindow }> {
   const after = boardCursor.decode(input.cursor);
-  const b = boardOf(input.window, now);
+  const b = boardOf(input.window, svc.now);
   const take = input.limit + 1;
   const page = after
     ? rowsAfter(b, sql`${after.points}`, sql`${after.id}::uuid`, take)
     : b.rows(sql`true`, inBoardOrder(b), take);
-  const result = await db.execute<RankedRow>(sql`
+  const result = await svc.db.execute<RankedRow>(sql`
     ${ranked(b, sql`page as (${page})`)}
     order by page.points desc, page.id`);
   const entries = boardCursor.page(result.rows.map(toEntry), input.limit, (e) => ({
@@ -166,15 +165,14 @@ export async function leaderboardTop(
  * holds the last two ranked entries and `below` is empty.
  */
 export async function leaderboardMe(
-  db: Database,
-  userId: string,
+  svc: Service,
   input: z.output<typeof LeaderboardMeInput>,
-  now: Date,
 ): Promise<LeaderboardMe> {
-  const b = boardOf(input.window, now);
+  const userId = svc.caller.userId;
+  const b = boardOf(input.window, svc.now);
   const myPoints = sql`(select points from me)`;
   const myId = sql`(select id from me)`;
-  const result = await db.execute<RankedRow>(sql`
+  const result = await svc.db.execute<RankedRow>(sql`
     ${ranked(
       b,
       sql`me as (${b.member(userId)}),

@@ -6,13 +6,13 @@ import { leaderboardMe, leaderboardTop } from './ranking.ts';
 export const leaderboardRouter = createTRPCRouter({
   top: authedProcedure
     .input(LeaderboardTopInput)
-    .query(({ ctx, input }) => leaderboardTop(ctx.db, input, ctx.now())),
+    .query(({ ctx, input }) => leaderboardTop(ctx.service, input)),
 
-  me: authedProcedure
-    .input(LeaderboardMeInput)
-    .query(({ ctx, input }) => leaderboardMe(ctx.db, ctx.caller.userId, input, ctx.now())),
+  me: authedProcedure.input(LeaderboardMeInput).query(({ ctx, input }) => leaderboardMe(ctx.service, input)),
 
   onChange: authedProcedure
     .input(SubscriptionInput)
-    .subscription(({ ctx, input, signal }) => leaderboardStream(ctx, ctx.caller, input?.lastEventId, signal)),
+    .subscription(({ ctx, input, signal }) =>
+      leaderboardStream(ctx.service, { lastEventId: input?.lastEventId, signal }),
+    ),
 });

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { addDays, localDay, weekStartUtc } from './local-day.ts';
-import { effectiveStreak } from './streaks.ts';
 
 describe('localDay', () => {
   it('gives Auckland and Los Angeles different dates at the same instant', () => {
@@ -36,14 +35,5 @@ describe('weekStartUtc', () => {
     expect(weekStartUtc(new Date('2026-03-08T23:59:59Z'))).toBe('2026-03-02'); // the Sunday after
     expect(weekStartUtc(new Date('2026-03-09T00:00:00Z'))).toBe('2026-03-09');
     expect(weekStartUtc(new Date('2026-01-01T12:00:00Z'))).toBe('2025-12-29'); // across a year
-  });
-});
-
-describe('effectiveStreak', () => {
-  it('shows the streak on the day of and the day after the last completion, and 0 later', () => {
-    expect(effectiveStreak(4, '2026-03-02', '2026-03-02')).toBe(4);
-    expect(effectiveStreak(4, '2026-03-02', '2026-03-03')).toBe(4);
-    expect(effectiveStreak(4, '2026-03-02', '2026-03-04')).toBe(0);
-    expect(effectiveStreak(0, null, '2026-03-04')).toBe(0);
   });
 });

@@ -1,28 +1,29 @@
-import type { Database } from '@skillbytes/db';
-import { isCallerActive } from '../auth/authenticate.ts';
-import { SESSION_REVOKED_EVENT } from '../auth/sessions.ts';
-import type { Caller } from '../context.ts';
-import type { BusEvent } from './bus.ts';
-import { type EventStreamOptions, streamError } from './stream.ts';
+import type { Service } from '../context.ts';
+import type { BusEvent } from '../events/bus.ts';
+import { type EventStreamOptions, streamError } from '../events/stream.ts';
+import { isCallerActive } from './authenticate.ts';
+import { SESSION_REVOKED_EVENT } from './sessions.ts';
 
 /** How often an open subscription re-checks its session or API key (expiry, a revocation it missed). */
-export const RECHECK_INTERVAL_MS = 60_000;
+const RECHECK_INTERVAL_MS = 60_000;
 
 /**
  * What ends a caller's subscription besides the client leaving. At once: auth's `session.revoked`
  * event for the caller's session (`{sessionIds}`), or for all of the user's (`{all: true}`, which ends
- * API-key streams too: account deletion, admin revocation). And at the next periodic check: a session
- * or key that expired, or was revoked while this process missed the event.
+ * API-key streams too: account deletion, admin revocation). And at the next periodic check (at the
+ * clock's time then, not the request's): a session or key that expired, or was revoked while this
+ * process missed the event.
  */
 export function callerGuard(
-  caller: Caller,
-  services: { db: Database; clock: { now(): Date } },
+  svc: Pick<Service, 'db' | 'clock' | 'caller'>,
   intervalMs = RECHECK_INTERVAL_MS,
 ): Pick<EventStreamOptions, 'endsOn' | 'recheck'> {
+  const { caller } = svc;
   const ended = () => streamError('SESSION_REVOKED', 'This session was signed out; sign in again');
   return {
     endsOn(event: BusEvent) {
       if (event.type !== SESSION_REVOKED_EVENT || event.userId !== caller.userId) return undefined;
+      // Checked, not trusted: the payload was read back from the events table.
       const payload = event.payload as { all?: unknown; sessionIds?: unknown };
       const isMine =
         payload.all === true ||
@@ -34,7 +35,7 @@ export function callerGuard(
     recheck: {
       intervalMs,
       check: async () =>
-        (await isCallerActive(services.db, caller, services.clock.now())) ? undefined : ended(),
+        (await isCallerActive({ db: svc.db, caller, now: svc.clock.now() })) ? undefined : ended(),
     },
   };
 }

@@ -1,0 +1,114 @@
+import type { Generator, TestCase, TestKind, Verdict } from '@skillbytes/shared';
+import { adversaries } from './adversary.ts';
+import { encodeJson } from './codec.ts';
+import { Sandbox } from './harness.ts';
+import {
+  CHECK_SEED,
+  type CheckJob,
+  caseSeed,
+  type Engine,
+  judgeRun,
+  type RunEvents,
+  type RunJob,
+  replyText,
+} from './run.ts';
+
+const NO_EVENTS: RunEvents = { progress() {}, failure() {} };
+
+/**
+ * The challenge's own data must hold together: every fixed test satisfies the checker, the generator
+ * produces inputs, the reference solution is accepted on everything, and a solution that only memorises
+ * the visible answers is not. Problems name the test.
+ */
+export function checkChallengeRun(engine: Engine, job: CheckJob): { problems: string[]; poisoned: boolean } {
+  const problems: string[] = [];
+  let poisoned = false;
+  if (job.generator) {
+    const result = checkGenerator(engine, job, job.generator);
+    problems.push(...result.problems);
+    poisoned ||= result.poisoned;
+  }
+  const submitJob = (code: string): RunJob => ({
+    ...job,
+    code,
+    seed: CHECK_SEED,
+    collectLogs: false,
+    judgesHidden: true,
+    reveal: true,
+  });
+  if (job.solution !== null && problems.length === 0) {
+    const result = judgeRun(engine, submitJob(job.solution), NO_EVENTS);
+    poisoned ||= result.poisoned;
+    if (result.run.verdict.status !== 'accepted') problems.push(solutionProblem(result.run.verdict));
+  }
+  if (problems.length === 0) {
+    // One time budget for every adversary together, so the whole check stays within three budgets.
+    const deadline = performance.now() + job.timeoutMs;
+    for (const adversary of adversaries(job)) {
+      const result = judgeRun(engine, submitJob(adversary.code), NO_EVENTS, deadline);
+      poisoned ||= result.poisoned;
+      if (result.run.verdict.status === 'accepted') {
+        problems.push(
+          `A solution that only memorises the visible tests' answers and returns ${adversary.fallback} ` +
+            'for anything else is accepted: add hidden tests, or a generator, whose answers it cannot guess',
+        );
+        break;
+      }
+    }
+  }
+  return { problems, poisoned };
+}
+
+function checkGenerator(engine: Engine, job: CheckJob, generator: Generator) {
+  const problems: string[] = [];
+  const checker = Sandbox.checker(engine.mod, job.memoryMb, performance.now() + job.timeoutMs);
+  try {
+    const compiled = checker.call('compile', generator.outFn);
+    if (compiled.t === 'ready') {
+      const fixed: [TestKind, TestCase[]][] = [
+        ['visible', job.tests],
+        ['hidden', job.hiddenTests],
+      ];
+      for (const [kind, tests] of fixed) {
+        for (const [index, test] of tests.entries()) {
+          const r = checker.call('check', encodeJson(test.input), encodeJson(test.expectedOutput));
+          if (r.t === 'pass') continue;
+          const why = r.t === 'fail' ? 'it returned false' : replyText(r);
+          problems.push(
+            `${kind} test ${index + 1}: the expected output fails the generator's outFn (${why})`,
+          );
+        }
+      }
+    } else {
+      problems.push(`The generator's outFn does not compile: ${replyText(compiled)}`);
+    }
+    for (let index = 0; index < generator.cases; index++) {
+      const r = checker.call('generate', caseSeed(CHECK_SEED, index), generator.inFn);
+      if (r.t === 'value') continue;
+      problems.push(`generated case ${index + 1} (seed ${CHECK_SEED}): inFn failed: ${replyText(r)}`);
+      break;
+    }
+  } catch (error) {
+    checker.dispose();
+    throw error;
+  }
+  const released = checker.dispose();
+  return { problems, poisoned: checker.poisoned || !released };
+}
+
+function solutionProblem(verdict: Verdict): string {
+  const status = verdict.status.replaceAll('_', ' ');
+  const f = verdict.firstFailure;
+  if (!f) return `The reference solution fails: ${status}${verdict.message ? ` (${verdict.message})` : ''}`;
+  const index = (f.index ?? 0) + 1;
+  const where =
+    f.kind === 'generated' ? `generated case ${index} (seed ${CHECK_SEED})` : `${f.kind} test ${index}`;
+  const parts = [
+    f.input !== undefined ? `input ${JSON.stringify(f.input)}` : '',
+    f.expected !== undefined ? `expected ${JSON.stringify(f.expected)}` : '',
+    f.actual !== undefined ? `got ${JSON.stringify(f.actual)}` : '',
+    f.error ? `${f.error.name}: ${f.error.message}` : '',
+    f.limit?.timeMs !== undefined ? `limit ${f.limit.timeMs} ms per ${f.limit.scope ?? 'test'}` : '',
+  ].filter(Boolean);
+  return `The reference solution fails ${where}: ${status}${parts.length ? ` (${parts.join('; ')})` : ''}`;
+}
