@@ -89,6 +89,11 @@ const Env = z.object({
   STREAMS_PER_PROCESS: int(1, 1_000_000).default(defaults.streams.perProcess),
   /** Sockets one process accepts at once (node's server.maxConnections); 0 = no limit. */
   HTTP_MAX_CONNECTIONS: int(0, 1_000_000).default(4096),
+  /**
+   * Sockets one client address may hold at once (0 = no limit): one client cannot take every slot.
+   * Behind a reverse proxy every connection comes from the proxy: set 0 there and limit at the proxy.
+   */
+  HTTP_MAX_CONNECTIONS_PER_IP: int(0, 1_000_000).default(256),
   /** How long a client may take to send its request headers (at most the 60 s request timeout). */
   HTTP_HEADERS_TIMEOUT_MS: int(1000, 60_000).default(10_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -103,6 +108,8 @@ const Env = z.object({
   JUDGE_MAX_CASES: int(1, 10_000).default(defaults.judge.maxCases),
   JUDGE_WORKERS: int(1, 64).optional(),
   JUDGE_QUEUE_MAX: int(1, 10_000).default(defaults.judge.queueMax),
+  /** A submit answers at a whole multiple of this (0: off), so its timing tells nothing of hidden tests. */
+  JUDGE_SUBMIT_QUANTUM_MS: int(0, 10_000).default(defaults.judge.submitQuantumMs),
 });
 
 type Env = z.infer<typeof Env>;
@@ -114,7 +121,7 @@ export type ServerConfig = {
   dataDir: string;
   databaseUrl: string | undefined;
   bodyLimitBytes: number;
-  http: { maxConnections: number; headersTimeoutMs: number };
+  http: { maxConnections: number; maxConnectionsPerIp: number; headersTimeoutMs: number };
   trustProxy: string[];
   publicOrigin: string | undefined;
   seedStarterPool: boolean;
@@ -174,7 +181,11 @@ export function loadConfig(source: Record<string, string | undefined>, cwd = pro
     dataDir,
     databaseUrl: env.DATABASE_URL || undefined,
     bodyLimitBytes: env.BODY_LIMIT_KB * 1024,
-    http: { maxConnections: env.HTTP_MAX_CONNECTIONS, headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS },
+    http: {
+      maxConnections: env.HTTP_MAX_CONNECTIONS,
+      maxConnectionsPerIp: env.HTTP_MAX_CONNECTIONS_PER_IP,
+      headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,
+    },
     trustProxy: env.TRUST_PROXY,
     publicOrigin: env.PUBLIC_ORIGIN,
     seedStarterPool: env.SEED_STARTER_POOL ?? true,
@@ -215,6 +226,7 @@ export function loadConfig(source: Record<string, string | undefined>, cwd = pro
         maxCases: env.JUDGE_MAX_CASES,
         workers: env.JUDGE_WORKERS ?? defaultJudgeWorkers(availableParallelism()),
         queueMax: env.JUDGE_QUEUE_MAX,
+        submitQuantumMs: env.JUDGE_SUBMIT_QUANTUM_MS,
       },
     },
   };

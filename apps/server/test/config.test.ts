@@ -26,7 +26,7 @@ describe('configuration', () => {
     expect(config.api.isProduction).toBe(false);
     expect(config.api.corsOrigins).toEqual([]);
     expect(config.api.streams).toEqual({ perUser: 8, perProcess: 2000 });
-    expect(config.http).toEqual({ maxConnections: 4096, headersTimeoutMs: 10_000 });
+    expect(config.http).toEqual({ maxConnections: 4096, maxConnectionsPerIp: 256, headersTimeoutMs: 10_000 });
     expect(config.api.rateLimits.loginUntrustedPerAccount.limit).toBe(50);
     expect(config.api.deviceTokenTtlSec).toBe(365 * 86_400);
   });

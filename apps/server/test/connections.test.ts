@@ -91,6 +91,35 @@ describe('slow and excess connections', () => {
   }, 20_000);
 });
 
+describe('connections per client address', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ HTTP_MAX_CONNECTIONS_PER_IP: '3', SEED_STARTER_POOL: 'false' });
+  }, 120_000);
+  afterAll(() => server?.close());
+
+  it('closes a socket beyond HTTP_MAX_CONNECTIONS_PER_IP at once, and one closing makes room', async () => {
+    const held = Array.from({ length: 3 }, () => rawSocket(server.port));
+    for (const h of held) await h.connected;
+    const extra = rawSocket(server.port);
+    extra.socket.write('GET /ping HTTP/1.1\r\nHost: localhost\r\n\r\n');
+    expect(await within(extra.closed, 3000)).not.toBe('timeout');
+    expect(extra.received).toBe('');
+    held[0]!.socket.destroy();
+    await held[0]!.closed;
+    let answered = '';
+    for (let i = 0; i < 50 && !answered.includes('pong'); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      const next = rawSocket(server.port);
+      next.socket.write('GET /ping HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n');
+      await within(next.closed, 2000);
+      answered = next.received;
+    }
+    expect(answered).toContain('pong');
+    for (const h of held) h.socket.destroy();
+  }, 20_000);
+});
+
 describe('live streams over HTTP', () => {
   let server: TestServer;
   beforeAll(async () => {

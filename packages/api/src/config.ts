@@ -45,6 +45,11 @@ export type ApiConfig = {
     maxCases: number;
     workers: number;
     queueMax: number;
+    /**
+     * A submit answers at a whole multiple of this many ms after it arrived: how long code ran on the
+     * hidden tests (which it can steer by what it saw) does not show in the response time. 0: off.
+     */
+    submitQuantumMs: number;
   };
 };
 
@@ -103,6 +108,7 @@ export const API_DEFAULTS: ApiDefaults = {
     codeMaxBytes: 64 * 1024,
     maxCases: 200,
     queueMax: 64,
+    submitQuantumMs: 500,
   },
 };
 
@@ -116,12 +122,13 @@ export function defaultJudgeWorkers(cores: number) {
 }
 
 /**
- * `API_DEFAULTS` with one judge worker, for tests and tools. It holds no signing key: a config that
- * issues tokens names its own `jwtKeys` (tests take theirs from test/helpers.ts).
+ * `API_DEFAULTS` with one judge worker and no response quantum (tests that need it set it), for tests
+ * and tools. It holds no signing key: a config that issues tokens names its own `jwtKeys` (tests take
+ * theirs from test/helpers.ts).
  */
 export function defaultApiConfig(): Omit<ApiConfig, 'jwtKeys'>;
 export function defaultApiConfig(overrides: Partial<ApiConfig> & Pick<ApiConfig, 'jwtKeys'>): ApiConfig;
 export function defaultApiConfig(overrides: Partial<ApiConfig> = {}): Omit<ApiConfig, 'jwtKeys'> {
   const defaults = structuredClone(API_DEFAULTS);
-  return { ...defaults, judge: { ...defaults.judge, workers: 1 }, ...overrides };
+  return { ...defaults, judge: { ...defaults.judge, workers: 1, submitQuantumMs: 0 }, ...overrides };
 }

@@ -23,7 +23,7 @@ export async function createServices(
   const logger = opts.logger ?? pino({ level: 'silent' });
   const events = createEventBus(opts.database, logger);
   await events.start();
-  const judge = opts.judge ?? createJudge(opts.config.judge);
+  const judge = opts.judge ?? createJudge(opts.config.judge, logger);
   return {
     db: opts.database.db,
     database: opts.database,

@@ -264,6 +264,18 @@ describe('device tokens (OWASP device cookies): strangers cannot lock the owner 
     expect(withCookie.user.id).toBe(user.id);
   });
 
+  it("strangers sharing the owner's address (NAT, office, carrier) exhaust it, and the known device still signs in", async () => {
+    const { user, deviceToken } = await ownerWithDevices();
+    const shared = freshIp();
+    // Enough failures for unknown accounts to fill the address's own bucket (loginPerIp).
+    for (let i = 0; i < LIMITS.loginPerIp.limit + 2; i++) {
+      await attempt(`nobody${i}@example.com`, OTHER_PASSWORD, { ip: shared }).catch(() => undefined);
+    }
+    await expectError(attempt(user.email, PASSWORD, { ip: shared }), 'TOO_MANY_REQUESTS', 'RATE_LIMITED');
+    const signedIn = await attempt(user.email, PASSWORD, { ip: shared, deviceToken });
+    expect(signedIn.user.id).toBe(user.id);
+  });
+
   it("the device's own bucket still throttles wrong passwords sent with its token, and only that device", async () => {
     const { user, deviceToken } = await ownerWithDevices();
     const ip = freshIp();

@@ -164,6 +164,48 @@ describe('the submit budget, in PostgreSQL', () => {
   });
 });
 
+describe('attempts without a verdict', () => {
+  it('cost no budget: code the judge refuses as too large can be followed by real submits', async () => {
+    const { user, challenge, caller } = await assigned();
+    const { limit } = DEFAULT_RATE_LIMITS.submitPerChallenge;
+    const huge = `${ADD}\n//${'x'.repeat(defaultApiConfig().judge.codeMaxBytes)}`;
+    for (let i = 0; i < limit + 2; i++) {
+      await expectTrpcError(
+        caller.challenges.submit({ challengeId: challenge.id, code: huge }),
+        'PAYLOAD_TOO_LARGE',
+        'CODE_TOO_LARGE',
+      );
+    }
+    expect((await caller.challenges.submit({ challengeId: challenge.id, code: ADD })).verdict.status).toBe(
+      'accepted',
+    );
+    expect(await submissionsOf(user.id)).toHaveLength(1);
+  });
+});
+
+describe('the response time of a submit', () => {
+  it('is a whole multiple of the quantum, so how long code ran on hidden tests does not show', async () => {
+    const quantumMs = 400;
+    // A judge of its own: closing this api closes its judge.
+    const timed = await createTestApi({
+      config: { judge: { ...defaultApiConfig().judge, submitQuantumMs: quantumMs } },
+    });
+    try {
+      const language = `lang-${randomUUID().slice(0, 8)}`;
+      const challenge = await insertChallenge(timed.database.db, { language });
+      const user = await timed.createUser({ language });
+      await timed.as(user).challenges.daily();
+      const started = performance.now();
+      const { verdict } = await timed.as(user).challenges.submit({ challengeId: challenge.id, code: ADD });
+      expect(verdict.status).toBe('accepted');
+      // A fast submit still answers no sooner than one quantum after it arrived.
+      expect(performance.now() - started).toBeGreaterThanOrEqual(quantumMs - 5);
+    } finally {
+      await timed.close();
+    }
+  });
+});
+
 describe('authoring refuses weak challenges', () => {
   let admin: Awaited<ReturnType<TestApi['createUser']>>;
   beforeAll(async () => {

@@ -104,10 +104,30 @@ export function createHttpApp({ services, config, metrics, logger }: HttpAppOpti
   server.headersTimeout = config.http.headersTimeoutMs;
   server.requestTimeout = 60_000;
   if (config.http.maxConnections > 0) server.maxConnections = config.http.maxConnections;
+  if (config.http.maxConnectionsPerIp > 0) capConnectionsPerAddress(server, config.http.maxConnectionsPerIp);
 
   return {
     server,
     /** Stop accepting, end event streams, let in-flight requests finish (bounded), then return. */
     shutdown: (graceMs?: number) => drain.shutdown(server, graceMs),
   };
+}
+
+/** Closes a new socket at once when its peer address already holds `limit` of them. */
+function capConnectionsPerAddress(server: http.Server, limit: number): void {
+  const open = new Map<string, number>();
+  server.on('connection', (socket) => {
+    const address = socket.remoteAddress ?? '';
+    const count = (open.get(address) ?? 0) + 1;
+    if (count > limit) {
+      socket.destroy();
+      return;
+    }
+    open.set(address, count);
+    socket.once('close', () => {
+      const left = (open.get(address) ?? 1) - 1;
+      if (left > 0) open.set(address, left);
+      else open.delete(address);
+    });
+  });
 }

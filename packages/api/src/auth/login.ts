@@ -33,15 +33,16 @@ function normaliseIdentifier(identifier: string) {
 /**
  * Signs in by email or username. Unknown users, wrong passwords and accounts deleted beyond the grace
  * period all take the same path (argon2 against a dummy hash when there is no hash) and give the same
- * error. The per-IP throttle and the account's (per device with its device token, else per address and
- * account-wide: throttle.ts) are taken before argon2; a success settles them and refunds the IP's.
+ * error. The account's throttle (per device with its device token, else per address and account-wide:
+ * throttle.ts) and, without a valid device token, the per-IP one are taken before argon2; a success
+ * settles them and refunds the IP's. A known device skips the per-IP bucket: strangers behind the
+ * same NAT, office or carrier network must not lock its owner out.
  * Always a new session: session cookies sent with the request are ignored (no fixation).
  */
 export async function login(svc: ServiceContext, input: z.output<typeof LoginInput>): Promise<SignedIn> {
   const { now } = svc;
   const id = normaliseIdentifier(input.identifier);
   const ipLimit = { bucket: buckets.loginIp(svc.ip), policy: svc.config.rateLimits.loginPerIp };
-  await enforce(svc, ipLimit);
 
   const [found] = await svc.db
     .select({ id: u.id, role: u.role, passwordHash: u.passwordHash, deletedAt: u.deletedAt })
@@ -54,6 +55,7 @@ export async function login(svc: ServiceContext, input: z.output<typeof LoginInp
     subject: user ? user.id : unknownSubject(`${id.kind}:${id.value}`),
     deviceToken: input.deviceToken || svc.deviceToken,
   });
+  if (!throttle.isTrustedDevice) await enforce(svc, ipLimit);
   await throttle.take();
 
   const ok = user
@@ -111,7 +113,7 @@ export async function login(svc: ServiceContext, input: z.output<typeof LoginInp
     return { user: toProfile(profile), tokens };
   });
   await throttle.succeeded();
-  await refund(svc, ipLimit);
+  if (!throttle.isTrustedDevice) await refund(svc, ipLimit);
   // Behaviour-neutral housekeeping (only dead counters go), so an occasional run is enough.
   if (Math.random() < 0.01) await pruneRateLimits(svc);
   return { ...signedIn, device: await signDeviceToken(svc, user.id) };

@@ -1,8 +1,8 @@
 import { type Database, schema } from '@skillbytes/db';
-import type { SolutionInput, Verdict } from '@skillbytes/shared';
+import type { AppCode, SolutionInput, Verdict } from '@skillbytes/shared';
 import { and, eq, sql } from 'drizzle-orm';
 import type { z } from 'zod';
-import { enforce } from '../auth/rate-limit.ts';
+import { enforce, type Limit, refund } from '../auth/rate-limit.ts';
 import type { Service, ServiceContext } from '../context.ts';
 import { DomainError } from '../errors.ts';
 import type { JudgeSpec } from '../judge/types.ts';
@@ -59,15 +59,28 @@ export async function runSolution(svc: Service, input: Solution): Promise<{ verd
   const { db, config } = svc;
   const userId = svc.caller.userId;
   const ch = await judgeableChallenge(db, userId, input.challengeId);
-  await enforce(svc, { bucket: budgets.run(userId), policy: config.rateLimits.runPerUser });
   // Hidden tests and the generator never travel with a run, whatever the judge would do with them.
-  const { verdict } = await svc.judge.judge(
-    { functionName: ch.functionName, tests: ch.tests, hiddenTests: [], generator: null },
-    input.code,
-    'run',
-    { owner: userId },
+  const spec = { functionName: ch.functionName, tests: ch.tests, hiddenTests: [], generator: null };
+  const { verdict } = await judgeWithin(
+    svc,
+    { bucket: budgets.run(userId), policy: config.rateLimits.runPerUser },
+    () => svc.judge.judge(spec, input.code, 'run', { owner: userId }),
   );
   return { verdict };
+}
+
+/** Judge errors that are not a verdict: they teach nothing about the tests, so they cost no budget. */
+const NO_VERDICT = new Set<AppCode>(['JUDGE_BUSY', 'JUDGE_UNAVAILABLE', 'CODE_TOO_LARGE']);
+
+/** Spends one attempt of `limit`, judges, and gives the attempt back when no verdict came of it. */
+async function judgeWithin<T>(svc: Service, limit: Limit, judged: () => Promise<T>): Promise<T> {
+  await enforce(svc, limit);
+  try {
+    return await judged();
+  } catch (error) {
+    if (error instanceof DomainError && NO_VERDICT.has(error.appCode)) await refund(svc, limit);
+    throw error;
+  }
 }
 
 /**
@@ -77,12 +90,16 @@ export async function runSolution(svc: Service, input: Solution): Promise<{ verd
  * when it is spent): a verdict is one bit about the hidden tests, and the budget keeps those bits slow.
  */
 export async function submitSolution(svc: Service, input: Solution): Promise<SubmitResult> {
+  const started = performance.now();
   const { db, config } = svc;
   const userId = svc.caller.userId;
   const ch = await judgeableChallenge(db, userId, input.challengeId);
-  await enforce(svc, { bucket: budgets.submit(userId, ch.id), policy: config.rateLimits.submitPerChallenge });
-  const { verdict, seed, durationMs } = await svc.judge.judge(ch, input.code, 'submit', { owner: userId });
-  return recordSubmission(svc, {
+  const { verdict, seed, durationMs } = await judgeWithin(
+    svc,
+    { bucket: budgets.submit(userId, ch.id), policy: config.rateLimits.submitPerChallenge },
+    () => svc.judge.judge(ch, input.code, 'submit', { owner: userId }),
+  );
+  const result = await recordSubmission(svc, {
     userId,
     challengeId: ch.id,
     points: ch.points,
@@ -91,9 +108,20 @@ export async function submitSolution(svc: Service, input: Solution): Promise<Sub
     durationMs,
     seed,
     judgeVersion: svc.judge.version,
-    // Read after judging: the completion belongs to the moment the verdict came back.
-    at: svc.clock.now(),
+    // The request's instant, not the verdict's: a timestamp taken after judging would show how long
+    // the code ran on the hidden tests.
+    at: svc.now,
   });
+  await untilQuantum(started, config.judge.submitQuantumMs);
+  return result;
+}
+
+/** Waits until a whole multiple of `quantumMs` has passed since `started` (at least one). */
+async function untilQuantum(started: number, quantumMs: number): Promise<void> {
+  if (quantumMs <= 0) return;
+  const elapsed = performance.now() - started;
+  const wait = Math.max(1, Math.ceil(elapsed / quantumMs)) * quantumMs - elapsed;
+  await new Promise((resolve) => setTimeout(resolve, wait));
 }
 
 export type JudgedSubmission = {

@@ -9,11 +9,15 @@ const FALLBACKS: unknown[] = [null, false, true, 0, 1, -1, '', [], {}];
 /** It may also guess one of the visible answers (the most common answer is often the right guess). */
 const VISIBLE_GUESSES = 8;
 
+type Guess = { kind: 'constant'; value: unknown } | { kind: 'first argument' };
+
 /**
  * The adversaries authoring runs against a challenge: each answers the visible tests from a lookup
- * table and returns one constant otherwise. If one is accepted, the challenge's points would go to
- * anyone who copies the visible answers. Constants that already fail a fixed hidden test are dropped
- * here, on the host, so a well-made challenge costs no sandbox run at all.
+ * table and, for anything else, returns a constant or its first argument. If one is accepted, the
+ * challenge's points would go to anyone who copies the visible answers. The constants are the usual
+ * guesses, the visible answers, and the one answer the other hidden tests share, if two or more share one.
+ * Guesses that already fail a fixed hidden test are dropped here, on the host, so a well-made
+ * challenge costs no sandbox run at all.
  */
 export function adversaries(spec: {
   functionName: string;
@@ -21,33 +25,45 @@ export function adversaries(spec: {
   hiddenTests: TestCase[];
 }): Adversary[] {
   const table = new Map(spec.tests.map((t) => [JSON.stringify(t.input), JSON.stringify(t.expectedOutput)]));
-  const guesses = [...FALLBACKS, ...spec.tests.slice(0, VISIBLE_GUESSES).map((t) => t.expectedOutput)];
+  const unseen = spec.hiddenTests.filter((t) => !table.has(JSON.stringify(t.input)));
+  const guesses: Guess[] = [
+    ...[...FALLBACKS, ...spec.tests.slice(0, VISIBLE_GUESSES).map((t) => t.expectedOutput)].map(
+      (value): Guess => ({ kind: 'constant', value }),
+    ),
+    // Two or more hidden answers that are all the same are one lucky guess away (a single one is not).
+    ...(unseen.length > 1 ? [{ kind: 'constant', value: unseen[0]!.expectedOutput } as Guess] : []),
+    { kind: 'first argument' },
+  ];
   const seen = new Set<string>();
   const candidates: Adversary[] = [];
   for (const guess of guesses) {
-    const fallback = JSON.stringify(guess);
+    const fallback = guess.kind === 'constant' ? JSON.stringify(guess.value) : 'its first argument';
     if (seen.has(fallback)) continue;
     seen.add(fallback);
-    const answers = (input: unknown) => JSON.parse(table.get(JSON.stringify(input)) ?? fallback) as unknown;
-    if (!spec.hiddenTests.every((t) => deepEqual(answers(t.input), t.expectedOutput))) continue;
-    candidates.push({ code: memorising(spec.functionName, table, fallback), fallback });
+    const answers = (input: unknown[]) => (guess.kind === 'constant' ? guess.value : input[0]);
+    // A hidden test the table answers passes by construction (same input, so the same expected value).
+    if (!unseen.every((t) => deepEqual(answers(t.input), t.expectedOutput))) continue;
+    candidates.push({ code: memorising(spec.functionName, table, guess), fallback });
   }
   return candidates;
 }
 
 /**
- * The adversary's source. It reaches JSON and Map through globalThis, so a challenge whose function is
- * named `JSON` or `Map` does not break it.
+ * The adversary's source. It declares nothing: it reaches JSON and Map through the global object and
+ * puts its function there, so a challenge whose function is named `JSON`, `Map` or `globalThis` does
+ * not break it.
  */
-function memorising(functionName: string, table: Map<string, string>, fallback: string): string {
+function memorising(functionName: string, table: Map<string, string>, guess: Guess): string {
   const entries = JSON.stringify(JSON.stringify([...table]));
-  return `const ${functionName} = (() => {
-  const { parse, stringify } = globalThis.JSON;
-  const answers = new globalThis.Map(parse(${entries}));
-  const fallback = ${JSON.stringify(fallback)};
-  return (...args) => {
+  const otherwise =
+    guess.kind === 'constant' ? `parse(${JSON.stringify(JSON.stringify(guess.value))})` : 'args[0]';
+  return `(function (g) {
+  const parse = g.JSON.parse;
+  const stringify = g.JSON.stringify;
+  const answers = new g.Map(parse(${entries}));
+  g[${JSON.stringify(functionName)}] = (...args) => {
     const key = stringify(args);
-    return parse(answers.has(key) ? answers.get(key) : fallback);
+    return answers.has(key) ? parse(answers.get(key)) : ${otherwise};
   };
-})();`;
+})(this);`;
 }

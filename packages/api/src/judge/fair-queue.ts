@@ -1,8 +1,10 @@
 /**
- * Fair queueing. An owner's runs that hit a time or memory limit add to a penalty that halves every
- * minute; a queued run starts as if it had arrived `PENALTY_DELAY_MS` later per point of penalty, and
- * penalised owners never hold the last free worker. A user whose runs finish is never stuck behind
- * someone submitting spin loops, and a penalised user still gets served when nobody else waits.
+ * Fair queueing by judge time. Every run charges its owner the judge time it used, in units of the
+ * per-test limit (a run that hit a time or memory limit costs at least one), and the charge halves
+ * every minute. A queued run starts as if it had arrived `PENALTY_DELAY_MS` later per unit its owner
+ * owes, and owners who owe half a unit or more never take the last free worker. So a user whose runs
+ * take milliseconds is never stuck behind someone submitting spin loops, or code that runs just under
+ * the limit, and those owners are still served when nobody else waits.
  */
 const PENALTY_HALF_LIFE_MS = 60_000;
 const PENALTY_DELAY_MS = 2_000;
@@ -37,10 +39,11 @@ export class FairQueue<T extends Queued> {
 
   /**
    * The next task to start: the smallest virtual arrival time, except that penalised owners may not
-   * take the last free worker (with more than one worker), so it stays free for everyone else.
+   * take the last idle worker (with more than one worker), so it stays free for everyone else; a
+   * worker still starting (after the watchdog killed one) is not idle.
    */
-  take(workers: number, busyPenalised: number): T | undefined {
-    const penalisedMayStart = workers === 1 || busyPenalised < workers - 1;
+  take(pool: { workers: number; idle: number; busyPenalised: number }): T | undefined {
+    const penalisedMayStart = pool.workers === 1 || (pool.idle >= 2 && pool.busyPenalised < pool.workers - 1);
     let best = -1;
     for (let i = 0; i < this.tasks.length; i++) {
       const task = this.tasks[i]!;
@@ -55,13 +58,13 @@ export class FairQueue<T extends Queued> {
     return this.tasks.splice(0);
   }
 
-  /** A run of `owner`'s hit a time or memory limit. */
-  penalise(owner: string): void {
+  /** A run of `owner`'s used `units` of judge time (ms over the per-test limit; at least 1 at a limit). */
+  charge(owner: string, units: number): void {
     const now = performance.now();
-    this.penalties.set(owner, { score: Math.min(PENALTY_MAX, this.penaltyOf(owner, now) + 1), at: now });
+    this.penalties.set(owner, { score: Math.min(PENALTY_MAX, this.penaltyOf(owner, now) + units), at: now });
   }
 
-  /** The owner's penalty now: every run that hit a limit adds one, and it halves every minute. */
+  /** What the owner owes now: every run adds its judge time, and it halves every minute. */
   private penaltyOf(owner: string | undefined, now: number): number {
     const p = owner === undefined ? undefined : this.penalties.get(owner);
     if (!p) return 0;

@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { ApiConfig } from '../config.ts';
 import { JudgePool } from './pool.ts';
 import type { Judge } from './types.ts';
@@ -5,6 +6,6 @@ import type { Judge } from './types.ts';
 export type { ChallengeCheck, Judge, JudgeMode, JudgeOptions, JudgeResult, JudgeSpec } from './types.ts';
 
 /** The sandboxed judge: QuickJS (WebAssembly) in a pool of worker threads. */
-export function createJudge(config: ApiConfig['judge']): Judge {
-  return new JudgePool(config);
+export function createJudge(config: ApiConfig['judge'], logger?: Logger): Judge {
+  return new JudgePool(config, logger);
 }

@@ -289,7 +289,8 @@ describe('hidden and generated tests', () => {
       passed: 2,
       total: 2,
       hidden: 'failed',
-      firstFailure: { kind: 'hidden', limit: { timeMs: 2000, scope: 'test' } },
+      // Not even which limit: per test or per submission would be one more outcome code could choose.
+      firstFailure: { kind: 'hidden' },
     });
   });
 
@@ -450,6 +451,45 @@ describe('checkChallenge', () => {
         solution,
       });
       expect(strong).toEqual({ ok: true });
+    });
+
+    it('when the hidden tests share one answer no usual guess would make', async () => {
+      const spec: JudgeSpec = {
+        functionName: 'f',
+        tests: [
+          { input: [1], expectedOutput: 1 },
+          { input: [2], expectedOutput: 2 },
+        ],
+        hiddenTests: [5, 6, 7].map((n) => ({ input: [n], expectedOutput: 42 })),
+        generator: null,
+      };
+      const check = await judge.checkChallenge({ ...spec, solution: null });
+      expect(!check.ok && check.problems[0]).toMatch(/returns 42 for anything else/);
+    });
+
+    it('when every hidden answer is the first argument', async () => {
+      const spec: JudgeSpec = {
+        functionName: 'same',
+        tests: [{ input: [1], expectedOutput: 1 }],
+        hiddenTests: [
+          { input: [7], expectedOutput: 7 },
+          { input: [[1, 2]], expectedOutput: [1, 2] },
+        ],
+        generator: null,
+      };
+      const check = await judge.checkChallenge({ ...spec, solution: null });
+      expect(!check.ok && check.problems[0]).toMatch(/returns its first argument for anything else/);
+    });
+
+    it.each(['JSON', 'Map', 'globalThis'])('even when the function is named %s', async (name) => {
+      const spec: JudgeSpec = {
+        functionName: name,
+        tests: [{ input: [1], expectedOutput: 1 }],
+        hiddenTests: [],
+        generator: null,
+      };
+      const check = await judge.checkChallenge({ ...spec, solution: null });
+      expect(!check.ok && check.problems[0]).toMatch(memorised);
     });
 
     it('even when the function is named like a global the adversary uses', async () => {

@@ -2,6 +2,7 @@
 // retire) is one state machine over state they all share; split up, each part would reach into the rest.
 import { randomInt } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
+import type { Logger } from 'pino';
 import type { ApiConfig } from '../config.ts';
 import { DomainError } from '../errors.ts';
 import {
@@ -78,9 +79,11 @@ export class JudgePool implements Judge {
   private closed = false;
 
   private readonly config: ApiConfig['judge'];
+  private readonly logger: Logger | undefined;
 
-  constructor(config: ApiConfig['judge']) {
+  constructor(config: ApiConfig['judge'], logger?: Logger) {
     this.config = config;
+    this.logger = logger;
     this.size = Math.max(1, config.workers);
   }
 
@@ -146,7 +149,10 @@ export class JudgePool implements Judge {
       },
     );
     const verdict = sanitizeVerdict(run.verdict);
-    if (options.owner !== undefined && hitLimit(verdict.status)) this.queue.penalise(options.owner);
+    if (options.owner !== undefined) {
+      const used = run.durationMs / testTimeoutMs;
+      this.queue.charge(options.owner, hitLimit(verdict.status) ? Math.max(1, used) : used);
+    }
     return { verdict, seed, durationMs: run.durationMs };
   }
 
@@ -213,6 +219,7 @@ export class JudgePool implements Judge {
       throw new DomainError('JUDGE_BUSY', 'The judge is busy; try again in a moment');
     }
     if (owner !== undefined) this.owners.add(owner);
+    const { logger } = this;
     const result = new Promise<T>((resolve, reject) => {
       this.queue.push({
         ...this.queue.placing(owner),
@@ -223,6 +230,9 @@ export class JudgePool implements Judge {
         replied(reply) {
           const value = answer.replied(reply);
           if (value !== null) return resolve(value);
+          // Not a verdict and not the user's fault: operators need to see it.
+          if (reply.type === 'fault')
+            logger?.error({ fault: reply.message, generator: reply.generator }, 'judge_fault');
           if (reply.type === 'fault' && reply.generator) {
             return reject(unavailable("The challenge's generated tests could not be produced"));
           }
@@ -242,8 +252,12 @@ export class JudgePool implements Judge {
     for (const slot of this.slots) {
       if (this.queue.length === 0) break;
       if (!slot.ready || slot.task) continue;
-      const busyPenalised = [...this.slots].filter((s) => s.task?.penalised).length;
-      const task = this.queue.take(this.size, busyPenalised);
+      const slots = [...this.slots];
+      const task = this.queue.take({
+        workers: this.size,
+        idle: slots.filter((s) => s.ready && !s.task).length,
+        busyPenalised: slots.filter((s) => s.task?.penalised).length,
+      });
       if (!task) break;
       this.assign(slot, task);
     }

@@ -98,6 +98,9 @@ export function judgeRun(
     const released = user.dispose() && (opened.checker?.dispose() ?? true);
     return wasPoisoned || !released;
   };
+  // The checker's runtime is made before the solution runs: made later, it could find the module's
+  // memory taken by the solution and fail to start, which would cost the submission its verdict.
+  if (job.generator) checker();
   const run = new Run({ engine, job, builder, user, events, checker });
   let judged: JudgedRun;
   try {
@@ -194,8 +197,10 @@ class Run {
   private runGenerated(generator: Generator, fn: QuickJSHandle): void {
     const checker = this.checker();
     const compiled = checker.call('compile', generator.outFn);
+    // The challenge's own code was checked at authoring, so an engine signal here is the solution's
+    // doing (it took the time or the module's memory): a limit, never a fault of the judge.
     if (compiled.t !== 'ready') {
-      if (compiled.t === 'signal' && (compiled.signal === 'time' || checker.poisoned)) {
+      if (compiled.t === 'signal') {
         this.stop(
           { kind: 'generated', index: 0 },
           compiled.signal === 'time' ? 'time' : 'memory',
@@ -210,7 +215,7 @@ class Run {
       const ref: TestRef = { kind: 'generated', index };
       const generated = checker.call('generate', caseSeed(seed, index), generator.inFn);
       if (generated.t !== 'value') {
-        if (generated.t === 'signal' && (generated.signal === 'time' || checker.poisoned)) {
+        if (generated.t === 'signal') {
           this.stop(ref, generated.signal === 'time' ? 'time' : 'memory', 'submission');
           return;
         }
@@ -221,7 +226,7 @@ class Run {
       const stop = this.runCase(ref, fn, argsJson, input, (json) => {
         const verdict = checker.call('check', argsJson, json);
         if (checker.poisoned) return 'memory';
-        if (verdict.t === 'signal' && verdict.signal === 'time') return 'time';
+        if (verdict.t === 'signal') return verdict.signal === 'time' ? 'time' : 'memory';
         if (verdict.t === 'pass') return null;
         const why = verdict.t === 'fail' ? 'outFn returned false' : `outFn: ${replyText(verdict)}`;
         return {

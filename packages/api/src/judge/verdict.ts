@@ -119,6 +119,8 @@ function failureOf(
   const shown = ref.kind === 'visible' || plan.reveal;
   const failure: Failure = shown ? { kind: ref.kind, index: ref.index } : { kind: 'hidden' };
   if (shown) Object.assign(failure, withoutUndefined(detail));
+  // Which limit a hidden test hit is one more outcome code could choose: the status says enough there.
+  if (!shown) return failure;
   if (status === 'time_limit_exceeded') {
     failure.limit = { timeMs: scope === 'test' ? plan.testTimeMs : plan.timeMs, scope };
   }
