@@ -17,24 +17,35 @@ export type AccessClaims = { userId: string; sessionId: string; role: Role };
 /** What signing and verifying take: the keys and lifetimes, and the instant to sign or verify at. */
 export type TokenContext = Pick<ServiceContext, 'config' | 'now'>;
 
-export async function signAccessToken(
+/** Signs with the first configured key: our issuer and audience, this `typ`, subject and lifetime. */
+async function signToken(
   { config, now }: TokenContext,
-  claims: AccessClaims,
+  token: { typ: string; subject: string; jti: string; ttlSec: number; claims: Record<string, string> },
 ): Promise<{ token: string; expiresAt: Date }> {
   const key = config.jwtKeys[0];
   if (!key) throw new Error('no JWT signing key configured');
   const iat = Math.floor(now.getTime() / 1000);
-  const exp = iat + config.accessTokenTtlSec;
-  const token = await new SignJWT({ sid: claims.sessionId, role: claims.role })
-    .setProtectedHeader({ alg: ALGORITHM, kid: key.kid, typ: ACCESS_TOKEN_TYP })
-    .setSubject(claims.userId)
-    .setJti(randomUUID())
+  const exp = iat + token.ttlSec;
+  const signed = await new SignJWT(token.claims)
+    .setProtectedHeader({ alg: ALGORITHM, kid: key.kid, typ: token.typ })
+    .setSubject(token.subject)
+    .setJti(token.jti)
     .setIssuedAt(iat)
     .setExpirationTime(exp)
     .setIssuer(config.jwtIssuer)
     .setAudience(config.jwtAudience)
     .sign(key.secret);
-  return { token, expiresAt: new Date(exp * 1000) };
+  return { token: signed, expiresAt: new Date(exp * 1000) };
+}
+
+export function signAccessToken(ctx: TokenContext, claims: AccessClaims) {
+  return signToken(ctx, {
+    typ: ACCESS_TOKEN_TYP,
+    subject: claims.userId,
+    jti: randomUUID(),
+    ttlSec: ctx.config.accessTokenTtlSec,
+    claims: { sid: claims.sessionId, role: claims.role },
+  });
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -110,24 +121,14 @@ export type DeviceClaims = { userId: string; nonce: string };
  * OWASP's device cookie: proof that this client once signed in to `userId`, naming the device by a
  * random nonce (128 bits). It authenticates nothing; it only picks the login throttle (auth/throttle.ts).
  */
-export async function signDeviceToken(
-  { config, now }: TokenContext,
-  userId: string,
-): Promise<{ token: string; expiresAt: Date }> {
-  const key = config.jwtKeys[0];
-  if (!key) throw new Error('no JWT signing key configured');
-  const iat = Math.floor(now.getTime() / 1000);
-  const exp = iat + config.deviceTokenTtlSec;
-  const token = await new SignJWT({})
-    .setProtectedHeader({ alg: ALGORITHM, kid: key.kid, typ: DEVICE_TOKEN_TYP })
-    .setSubject(userId)
-    .setJti(randomBytes(16).toString('base64url'))
-    .setIssuedAt(iat)
-    .setExpirationTime(exp)
-    .setIssuer(config.jwtIssuer)
-    .setAudience(config.jwtAudience)
-    .sign(key.secret);
-  return { token, expiresAt: new Date(exp * 1000) };
+export function signDeviceToken(ctx: TokenContext, userId: string) {
+  return signToken(ctx, {
+    typ: DEVICE_TOKEN_TYP,
+    subject: userId,
+    jti: randomBytes(16).toString('base64url'),
+    ttlSec: ctx.config.deviceTokenTtlSec,
+    claims: {},
+  });
 }
 
 /** The claims of a valid device token; null for a missing, forged, expired or malformed one (never throws). */
