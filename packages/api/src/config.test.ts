@@ -9,9 +9,12 @@ describe('defaultApiConfig', () => {
     expect(defaultApiConfig({ jwtKeys }).jwtKeys).toBe(jwtKeys);
   });
 
-  it('is the API defaults with one judge worker, a fresh copy each time', () => {
+  it('is the API defaults with one judge worker and no response quantum, a fresh copy each time', () => {
     const config = defaultApiConfig();
-    expect(config).toEqual({ ...API_DEFAULTS, judge: { ...API_DEFAULTS.judge, workers: 1 } });
+    expect(config).toEqual({
+      ...API_DEFAULTS,
+      judge: { ...API_DEFAULTS.judge, workers: 1, submitQuantumMs: 0 },
+    });
     config.corsOrigins.push('https://changed.example');
     expect(API_DEFAULTS.corsOrigins).toEqual([]);
   });
