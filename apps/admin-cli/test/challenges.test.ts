@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startTestServer, type TestServer, trpcPost } from '@skillbytes/server/testing';
@@ -11,6 +11,11 @@ const ADMIN = { email: 'cli-admin@example.com', password: 'cli-admin-password-1'
 let server: TestServer;
 let apiKey: string;
 let userToken: string;
+/** The legacy body of DESIGN §6.1, shared with the API's legacy tests. */
+const LEGACY_FIXTURE = new URL(
+  '../../../packages/api/test/fixtures/legacy-string-reversal.json',
+  import.meta.url,
+);
 const dir = mkdtempSync(path.join(tmpdir(), 'sb-cli-challenges-'));
 let n = 0;
 
@@ -132,27 +137,33 @@ describe('challenges create (against the server)', () => {
     });
   });
 
-  it('creates a published challenge from a legacy send-challenge body in YAML', async () => {
-    const file = writeFile(
-      'legacy.yaml',
-      {
-        selectorDescription: `Legacy from YAML ${Date.now().toString(36)}`,
-        content: '<p>Double it.</p>',
-        testCases: [{ input: [5], expectedOutput: 10 }],
-        generator: {
-          inFn: '[Math.floor(Math.random() * 100)]',
-          outFn: 'return output === 2 * input[0];',
-          cases: 5,
-        },
-        functionName: 'double',
-        points: 5,
-        difficulty: 'Medium',
-      },
-      'yaml',
-    );
+  it('imports the legacy send-challenge body of DESIGN §6.1 unchanged, in the shape its fields mean', async () => {
+    const body = JSON.parse(readFileSync(LEGACY_FIXTURE, 'utf8')) as Record<string, unknown>;
+    const file = writeFile('legacy.json', { ...body, slug: `string-reversal-${Date.now().toString(36)}` });
     const r = await admin(['challenges', 'create', file, '--publish', '--json']);
     expect(r.code, r.stderr).toBe(0);
-    expect(json(r.stdout)).toMatchObject({ status: 'published', difficulty: 'medium', points: 5 });
+    expect(json(r.stdout)).toMatchObject({
+      status: 'published',
+      difficulty: 'beginner',
+      points: 10,
+      starterCode: body.content,
+      tests: [{ input: ['hello'], expectedOutput: 'olleh' }, { input: ['12345'] }, { input: [''] }],
+      generator: { style: 'legacy' },
+    });
+    // How it judges (right and wrong solutions, generated cases) is checked on this same body in
+    // packages/api/test/legacy-challenges.test.ts.
+  });
+
+  it('imports the legacy body from YAML too, with points as a numeric string', async () => {
+    const body = JSON.parse(readFileSync(LEGACY_FIXTURE, 'utf8')) as Record<string, unknown>;
+    const file = writeFile(
+      'legacy.yaml',
+      { ...body, points: '12', slug: `reversal-yaml-${Date.now().toString(36)}` },
+      'yaml',
+    );
+    const r = await admin(['challenges', 'create', file, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(json(r.stdout)).toMatchObject({ status: 'draft', points: 12 });
   });
 
   it("exits 1 naming CHALLENGE_INVALID and the judge's problems when the challenge cannot pass", async () => {

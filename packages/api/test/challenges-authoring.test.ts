@@ -102,37 +102,42 @@ describe('challenges.create', () => {
     );
   });
 
-  it('accepts the legacy send-challenge body', async () => {
-    const summary = `Legacy ${unique()}: add two numbers`;
+  it('accepts the legacy send-challenge body: one argument per test, a legacy generator, string points', async () => {
+    const summary = `Legacy ${unique()}: sum a list`;
     const created = await api.as(admin).challenges.create({
       challenge: {
         selectorDescription: summary,
-        content: '<p>Return the sum.</p>',
+        description: '<p>Return the sum of the list.</p>',
+        content: 'function sum(xs) {\n}',
         testCases: [{ input: [2, 3], expectedOutput: 5 }],
         generator: {
-          inFn: '[Math.random(), Math.random()]',
-          outFn: 'return output === input[0] + input[1];',
-          cases: 3,
+          inFn: 'const out = [Math.floor(Math.random() * 9), Math.floor(Math.random() * 9)]; out;',
+          outFn: 'const xs = JSON.parse(input); const out = JSON.parse(output) === xs[0] + xs[1]; out;',
+          cases: 500,
         },
-        functionName: 'add',
+        functionName: 'sum',
         help: 'a + b',
         tags: ['Math'],
-        points: 5,
+        points: '5',
         difficulty: 'Easy',
+        solution: 'function sum(xs) { return xs.reduce((a, b) => a + b, 0); }',
       },
     });
     expect(created).toMatchObject({
       title: summary,
       summary,
-      description: '<p>Return the sum.</p>',
-      tests: [{ input: [2, 3], expectedOutput: 5 }],
+      description: '<p>Return the sum of the list.</p>',
+      starterCode: 'function sum(xs) {\n}',
+      // The legacy input [2, 3] is one array argument.
+      tests: [{ input: [[2, 3]], expectedOutput: 5 }],
       hiddenTests: [],
+      generator: { style: 'legacy', cases: 100 },
       tags: ['math'],
       difficulty: 'easy',
       points: 5,
       language: 'javascript',
     });
-    expect(created.slug).toMatch(/^legacy-[0-9a-f]{8}-add-two-numbers$/);
+    expect(created.slug).toMatch(/^legacy-[0-9a-f]{8}-sum-a-list$/);
   });
 
   it('refuses a challenge whose expected outputs fail its own checker, with the problems', async () => {

@@ -53,10 +53,11 @@ function zodMessages(error: unknown): string[] {
 const challengeWith = (field: Record<string, unknown>) => ({ challenge: { ...addChallenge(), ...field } });
 const legacyWith = (field: Record<string, unknown>) => ({
   challenge: {
-    selectorDescription: 'Add two numbers',
-    content: '<p>Return a + b</p>',
-    testCases: [{ input: [1, 2], expectedOutput: 3 }],
-    functionName: 'add',
+    selectorDescription: 'Double a number',
+    description: '<p>Return 2 * n</p>',
+    content: 'function double(n) {\n}',
+    testCases: [{ input: 2, expectedOutput: 4 }],
+    functionName: 'double',
     points: 10,
     difficulty: 'easy',
     ...field,
@@ -183,7 +184,7 @@ const FIELDS: [string, string, (bad: string) => Promise<unknown>][] = [
           challengeWith({ generator: { inFn: `[1, 2] // ${bad}`, outFn: 'return true', cases: 1 } }),
         ),
   ],
-  ...['selectorDescription', 'content', 'difficulty'].map(
+  ...['selectorDescription', 'description', 'content', 'difficulty'].map(
     (field): [string, string, (bad: string) => Promise<unknown>] => [
       'challenges.create (legacy body)',
       field,

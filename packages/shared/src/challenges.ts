@@ -16,27 +16,92 @@ export const FunctionName = text()
   .regex(/^[A-Za-z_$][A-Za-z0-9_$]*$/, 'Must be a JavaScript identifier')
   .max(64);
 
-/** One test: the solution is called as `fn(...input)` and its return value compared with `expectedOutput`. */
+const Source = (max: number) => text().min(1).max(max);
+
+const isRegExp = (source: string) => {
+  try {
+    new RegExp(source);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * A throw a test expects: any error, or one with this `name` and/or this exact `message` (or a
+ * `messagePattern`, a regular expression the message must match).
+ */
+export const ExpectedError = z
+  .object({
+    name: text().trim().min(1).max(100).optional(),
+    message: text().max(500).optional(),
+    messagePattern: text().min(1).max(500).refine(isRegExp, 'Must be a valid regular expression').optional(),
+  })
+  .strict()
+  .refine(
+    (e) => e.message === undefined || e.messagePattern === undefined,
+    'Give message or messagePattern, not both',
+  );
+export type ExpectedError = z.infer<typeof ExpectedError>;
+
+/**
+ * How a test's output is compared with `expectedOutput`; the default is exact deep equality.
+ * - `unordered`: the same elements in any order (arrays, compared as multisets);
+ * - `approx`: numbers (also inside arrays and objects) within `abs` or `rel` of the expected ones
+ *   (default 1e-9 each);
+ * - `checker`: any output the `checker` accepts: a function body with `input` (the arguments),
+ *   `output` and `expected` in scope, returning true, run in the checker's runtime.
+ */
+export const Comparison = z.discriminatedUnion('mode', [
+  z.object({ mode: z.literal('unordered') }).strict(),
+  z
+    .object({
+      mode: z.literal('approx'),
+      abs: z.number().min(0).max(1e6).optional(),
+      rel: z.number().min(0).max(1).optional(),
+    })
+    .strict(),
+  z.object({ mode: z.literal('checker'), checker: Source(10_000) }).strict(),
+]);
+export type Comparison = z.infer<typeof Comparison>;
+
+/**
+ * One test: the solution is called as `fn(...input)`, and either its return value is compared with
+ * `expectedOutput` (as `compare` says) or it must throw as `expectedError` says.
+ */
 export const TestCase = z
   .object({
     input: z.array(z.json()).max(32),
-    expectedOutput: z.json(),
+    expectedOutput: z.json().optional(),
+    expectedError: ExpectedError.optional(),
+    compare: Comparison.optional(),
   })
-  .strict();
+  .strict()
+  .refine(
+    (t) => (t.expectedOutput === undefined) !== (t.expectedError === undefined),
+    'A test expects either an output (expectedOutput) or a throw (expectedError)',
+  )
+  .refine((t) => !(t.compare && t.expectedError), 'A test that expects a throw has no output to compare');
 export type TestCase = z.infer<typeof TestCase>;
 
-const Source = (max: number) => text().min(1).max(max);
-
 /**
- * The legacy generator: `inFn` is a script whose completion value is the argument array of one case
- * (`Math.random` is a seeded PRNG); `outFn` is a function body with `input` and `output` in scope that
- * returns true when `output` is right for `input`.
+ * Generated tests. `Math.random` is a seeded PRNG in both styles.
+ * - `native` (the default): `inFn` is a script whose completion value is the argument array of one
+ *   case; `outFn` is a function body with `input` (that array) and `output` (the returned value) in
+ *   scope, returning true when `output` is right.
+ * - `legacy` (DESIGN §6.1, the legacy browser's judge): `inFn`'s completion value is the single
+ *   argument; `outFn` is a script run with `input` and `output` bound to the JSON text of the argument
+ *   and of the returned value, and the case fails only when its completion value is `false`.
  */
+export const GeneratorStyle = z.enum(['native', 'legacy']);
+export type GeneratorStyle = z.infer<typeof GeneratorStyle>;
+
 export const Generator = z
   .object({
     inFn: Source(10_000),
     outFn: Source(10_000),
     cases: z.number().int().min(1).max(LIMITS.generatedCasesMax),
+    style: GeneratorStyle.optional(),
   })
   .strict();
 export type Generator = z.infer<typeof Generator>;
@@ -63,25 +128,44 @@ const challengeFields = {
 export const ChallengeCore = z.object(challengeFields).strict();
 export type ChallengeCore = z.infer<typeof ChallengeCore>;
 
-/** The legacy `admin/send-challenge` body. */
+/** A legacy test: `input` is the single argument (an array is one array argument). */
+const LegacyTestCase = z.object({ input: z.json(), expectedOutput: z.json() }).strict();
+
+/**
+ * The legacy `admin/send-challenge` body, exactly as the legacy repository sends it (DESIGN §6.1):
+ * `description` is the HTML statement, `content` the starter code, `selectorDescription` the one-line
+ * summary, each test's `input` the single argument, `points` a number or a numeric string. The legacy
+ * judge ran up to 1000 generated cases; ours runs at most LIMITS.generatedCasesMax of them. `slug`,
+ * `hiddenTests` (legacy-shaped) and `solution` may be added on top.
+ */
 export const LegacyChallenge = z
   .object({
     title: text().trim().min(1).max(LIMITS.titleMax).optional(),
+    description: text().trim().min(1).max(LIMITS.descriptionMax),
     selectorDescription: text().trim().min(1).max(500),
-    content: text().trim().min(1).max(LIMITS.descriptionMax),
-    testCases: z.array(TestCase).min(1).max(LIMITS.testsMax),
-    generator: Generator.optional(),
-    functionName: FunctionName,
-    help: text().max(10_000).optional(),
-    tags: z.array(Tag).max(LIMITS.preferencesMax).default([]),
-    points: z.number().int().min(1).max(1000),
     difficulty: text().trim().toLowerCase().pipe(Difficulty),
+    points: z
+      .union([z.number(), text().trim().regex(/^\d+$/, 'Give a whole number').transform(Number)])
+      .pipe(z.number().int().min(1).max(1000)),
+    content: text().max(LIMITS.codeMaxBytes).optional(),
+    functionName: FunctionName,
+    testCases: z.array(LegacyTestCase).min(1).max(LIMITS.testsMax),
+    generator: z
+      .object({ inFn: Source(10_000), outFn: Source(10_000), cases: z.number().int().min(1).max(1000) })
+      .strict()
+      .optional(),
+    tags: z.array(Tag).max(LIMITS.preferencesMax).default([]),
+    help: text().max(10_000).optional(),
     slug: Slug.optional(),
-    hiddenTests: z.array(TestCase).max(LIMITS.testsMax).default([]),
+    hiddenTests: z.array(LegacyTestCase).max(LIMITS.testsMax).default([]),
     solution: text().max(LIMITS.codeMaxBytes).optional(),
-    starterCode: text().max(LIMITS.codeMaxBytes).optional(),
   })
   .strict();
+
+const oneArgument = (t: z.output<typeof LegacyTestCase>): TestCase => ({
+  input: [t.input],
+  expectedOutput: t.expectedOutput,
+});
 
 export const ChallengeInput = z.union([
   ChallengeCore,
@@ -90,17 +174,22 @@ export const ChallengeInput = z.union([
       slug: l.slug,
       title: l.title ?? l.selectorDescription,
       summary: l.selectorDescription,
-      description: l.content,
+      description: l.description,
       difficulty: l.difficulty,
       language: 'javascript',
       tags: l.tags,
       points: l.points,
       functionName: l.functionName,
-      starterCode: l.starterCode,
+      starterCode: l.content,
       help: l.help,
-      tests: l.testCases,
-      hiddenTests: l.hiddenTests,
-      generator: l.generator,
+      tests: l.testCases.map(oneArgument),
+      hiddenTests: l.hiddenTests.map(oneArgument),
+      generator: l.generator && {
+        inFn: l.generator.inFn,
+        outFn: l.generator.outFn,
+        cases: Math.min(l.generator.cases, LIMITS.generatedCasesMax),
+        style: 'legacy',
+      },
       solution: l.solution,
     }),
   ),
@@ -109,14 +198,14 @@ export type ChallengeInput = z.input<typeof ChallengeInput>;
 
 /**
  * The branch of `ChallengeInput` a body is meant for, so a bad file's errors name its own fields
- * (a failed union reports both branches at once). Legacy bodies carry `selectorDescription`, `testCases`
- * or `content`.
+ * (a failed union reports both branches at once). Legacy bodies carry `selectorDescription` or
+ * `testCases`.
  */
 export function challengeSchemaFor(body: unknown): typeof ChallengeCore | typeof LegacyChallenge {
   const isLegacy =
     typeof body === 'object' &&
     body !== null &&
-    ['selectorDescription', 'testCases', 'content'].some((k) => Object.hasOwn(body, k));
+    ['selectorDescription', 'testCases'].some((k) => Object.hasOwn(body, k));
   return isLegacy ? LegacyChallenge : ChallengeCore;
 }
 

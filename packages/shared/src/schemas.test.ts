@@ -69,20 +69,25 @@ describe('shared schemas', () => {
     });
     const legacy = ChallengeInput.parse({
       selectorDescription: 'Add two numbers',
-      content: '<p>Return a + b</p>',
+      description: '<p>Return a + b</p>',
+      content: 'function sum(pair) {\n}',
       testCases: [{ input: [1, 2], expectedOutput: 3 }],
-      generator: { inFn: '[1, 2]', outFn: 'return output === input[0] + input[1]', cases: 5 },
+      generator: { inFn: 'const out = [1, 2]; out;', outFn: 'JSON.parse(output) === 3', cases: 5 },
       functionName: 'sum',
       help: 'Use +',
       tags: ['Math'],
-      points: 10,
+      points: '10',
       difficulty: 'Easy',
     });
     expect(legacy).toMatchObject({
       title: 'Add two numbers',
       summary: 'Add two numbers',
       description: '<p>Return a + b</p>',
-      tests: [{ input: [1, 2], expectedOutput: 3 }],
+      starterCode: 'function sum(pair) {\n}',
+      // The legacy input is the single argument: here one array.
+      tests: [{ input: [[1, 2]], expectedOutput: 3 }],
+      generator: { style: 'legacy', cases: 5 },
+      points: 10,
       tags: ['math'],
       difficulty: 'easy',
     });
@@ -100,5 +105,20 @@ describe('shared schemas', () => {
   it('maps every appCode to a tRPC error code', () => {
     expect(APP_CODES.length).toBeGreaterThan(10);
     for (const code of APP_CODES) expect(APP_ERRORS[code]).toMatch(/^[A-Z_]+$/);
+  });
+});
+
+describe('TestCase', () => {
+  it('expects either an output or a throw, never both or neither', async () => {
+    const { TestCase } = await import('./challenges.ts');
+    expect(TestCase.safeParse({ input: [1], expectedOutput: 2 }).success).toBe(true);
+    expect(TestCase.safeParse({ input: [1], expectedError: { name: 'RangeError' } }).success).toBe(true);
+    expect(TestCase.safeParse({ input: [1], expectedError: {} }).success).toBe(true);
+    expect(TestCase.safeParse({ input: [1], expectedOutput: 2, expectedError: {} }).success).toBe(false);
+    expect(TestCase.safeParse({ input: [1] }).success).toBe(false);
+    expect(TestCase.safeParse({ input: [1], expectedError: { messagePattern: '(' } }).success).toBe(false);
+    expect(
+      TestCase.safeParse({ input: [1], expectedError: { message: 'a', messagePattern: 'a' } }).success,
+    ).toBe(false);
   });
 });

@@ -28,6 +28,9 @@ export function checkChallengeRun(engine: Engine, job: CheckJob): { problems: st
     problems.push(...result.problems);
     poisoned ||= result.poisoned;
   }
+  const checked = checkTestCheckers(engine, job);
+  problems.push(...checked.problems);
+  poisoned ||= checked.poisoned;
   const submitJob = (code: string): RunJob => ({
     ...job,
     code,
@@ -59,11 +62,42 @@ export function checkChallengeRun(engine: Engine, job: CheckJob): { problems: st
   return { problems, poisoned };
 }
 
+/** A test with a checker of its own: the checker compiles and accepts the test's own expected output. */
+function checkTestCheckers(engine: Engine, job: CheckJob) {
+  const problems: string[] = [];
+  const fixed: [TestKind, TestCase[]][] = [
+    ['visible', job.tests],
+    ['hidden', job.hiddenTests],
+  ];
+  const withChecker = fixed.flatMap(([kind, tests]) =>
+    tests.flatMap((test, index) => (test.compare?.mode === 'checker' ? [{ kind, index, test }] : [])),
+  );
+  if (withChecker.length === 0) return { problems, poisoned: false };
+  const checker = Sandbox.checker(engine.mod, job.memoryMb, performance.now() + job.timeoutMs);
+  try {
+    for (const { kind, index, test } of withChecker) {
+      if (test.compare?.mode !== 'checker') continue;
+      const expected = encodeJson(test.expectedOutput);
+      const r = checker.call('judgeWith', test.compare.checker, encodeJson(test.input), expected, expected);
+      if (r.t === 'pass') continue;
+      const why = r.t === 'fail' ? 'it returned false' : replyText(r);
+      problems.push(
+        `${kind} test ${index + 1}: its checker does not accept its own expected output (${why})`,
+      );
+    }
+  } catch (error) {
+    checker.dispose();
+    throw error;
+  }
+  const released = checker.dispose();
+  return { problems, poisoned: checker.poisoned || !released };
+}
+
 function checkGenerator(engine: Engine, job: CheckJob, generator: Generator) {
   const problems: string[] = [];
   const checker = Sandbox.checker(engine.mod, job.memoryMb, performance.now() + job.timeoutMs);
   try {
-    const compiled = checker.call('compile', generator.outFn);
+    const compiled = checker.call('compile', generator.outFn, generator.style ?? 'native');
     if (compiled.t === 'ready') {
       const fixed: [TestKind, TestCase[]][] = [
         ['visible', job.tests],
@@ -71,6 +105,8 @@ function checkGenerator(engine: Engine, job: CheckJob, generator: Generator) {
       ];
       for (const [kind, tests] of fixed) {
         for (const [index, test] of tests.entries()) {
+          // A test that expects a throw has no output for the checker to look at.
+          if (test.expectedError) continue;
           const r = checker.call('check', encodeJson(test.input), encodeJson(test.expectedOutput));
           if (r.t === 'pass') continue;
           const why = r.t === 'fail' ? 'it returned false' : replyText(r);
@@ -83,7 +119,12 @@ function checkGenerator(engine: Engine, job: CheckJob, generator: Generator) {
       problems.push(`The generator's outFn does not compile: ${replyText(compiled)}`);
     }
     for (let index = 0; index < generator.cases; index++) {
-      const r = checker.call('generate', caseSeed(CHECK_SEED, index), generator.inFn);
+      const r = checker.call(
+        'generate',
+        caseSeed(CHECK_SEED, index),
+        generator.inFn,
+        generator.style ?? 'native',
+      );
       if (r.t === 'value') continue;
       problems.push(`generated case ${index + 1} (seed ${CHECK_SEED}): inFn failed: ${replyText(r)}`);
       break;

@@ -19,6 +19,7 @@ const STACK_BYTES = 512 * 1024;
 const source = (name: string) => readFileSync(new URL(`./sandbox/${name}`, import.meta.url), 'utf8');
 const CODEC_JS = source('codec.js');
 const USER_JS = source('user.js');
+const GLOBALS_JS = source('globals.js');
 const CHECKER_JS = source('checker.js');
 const USER_LIMITS = JSON.stringify({
   logPerTest: LOG_PER_TEST,
@@ -78,7 +79,7 @@ export class Sandbox {
       deadline,
       USER_JS,
       [USER_LIMITS],
-      ['call', 'outcome', 'describe', 'logs'],
+      ['call', 'outcome', 'describe', 'logs', 'notes'],
     );
   }
 
@@ -89,7 +90,7 @@ export class Sandbox {
       deadline,
       CHECKER_JS,
       [],
-      ['generate', 'compile', 'check', 'describe'],
+      ['generate', 'compile', 'check', 'judgeWith', 'describe'],
     );
   }
 
@@ -108,13 +109,16 @@ export class Sandbox {
     rt.setInterruptHandler(() => deadlines.passed() !== null);
     const sandbox = new Sandbox(rt, rt.newContext(), deadlines);
     const { ctx } = sandbox;
-    const harness = sandbox.build(harnessJs, harnessArgs);
+    const harness = sandbox.build(harnessJs, harnessArgs, harnessJs === USER_JS);
     for (const name of names) sandbox.methods.set(name, sandbox.keep(ctx.getProp(harness, name)));
     return sandbox;
   }
 
-  /** Evaluates the codec, then the harness factory, and calls the factory with the codec. */
-  private build(harnessJs: string, args: string[]): QuickJSHandle {
+  /**
+   * Evaluates the codec, then the harness factory, and calls the factory with the codec, the string
+   * arguments and, for the user's runtime, what sandbox/globals.js installed (before any user code).
+   */
+  private build(harnessJs: string, args: string[], withGlobals: boolean): QuickJSHandle {
     const { ctx } = this;
     const evaluated = (code: string, filename: string) => {
       const result = ctx.evalCode(code, filename, { type: 'global', strict: true });
@@ -125,16 +129,20 @@ export class Sandbox {
       }
       return this.keep(result.value);
     };
+    const made = (factory: QuickJSHandle, factoryArgs: QuickJSHandle[]) => {
+      const result = ctx.callFunction(factory, ctx.undefined, factoryArgs);
+      if (result.error) {
+        result.error.dispose();
+        this.dispose();
+        throw new Error('The judge harness failed to start');
+      }
+      return this.keep(result.value);
+    };
     const codec = evaluated(CODEC_JS, 'codec.js');
+    const globals = withGlobals ? [made(evaluated(GLOBALS_JS, 'globals.js'), [codec])] : [];
     const factory = evaluated(harnessJs, 'harness.js');
     const argHandles = args.map((a) => this.keep(ctx.newString(a)));
-    const made = ctx.callFunction(factory, ctx.undefined, [codec, ...argHandles]);
-    if (made.error) {
-      made.error.dispose();
-      this.dispose();
-      throw new Error('The judge harness failed to start');
-    }
-    return this.keep(made.value);
+    return made(factory, [codec, ...argHandles, ...globals]);
   }
 
   /** Which deadline has passed, if any. */
@@ -143,10 +151,18 @@ export class Sandbox {
   }
 
   /** Evaluates a script; on success keeps the completion value and returns it for later calls. */
-  evaluate(code: string, filename: string): { value: QuickJSHandle } | { failure: Reply } {
+  /**
+   * Evaluates a script (its completion value comes back) or an ES module (its namespace comes back:
+   * no module loader is set, so it cannot import anything).
+   */
+  evaluate(
+    code: string,
+    filename: string,
+    type: 'global' | 'module' = 'global',
+  ): { value: QuickJSHandle } | { failure: Reply } {
     return this.guard(
       () => {
-        const result = this.ctx.evalCode(code, filename, { type: 'global' });
+        const result = this.ctx.evalCode(code, filename, { type });
         if (result.error) return { failure: this.explain(result.error, true) };
         return { value: this.keep(result.value) };
       },
@@ -156,6 +172,12 @@ export class Sandbox {
 
   isFunction(handle: QuickJSHandle): boolean {
     return this.ctx.typeof(handle) === 'function';
+  }
+
+  /** A module's export `name` when it is a function. */
+  exportedFunction(namespace: QuickJSHandle, name: string): QuickJSHandle | null {
+    const value = this.keep(this.ctx.getProp(namespace, name));
+    return this.isFunction(value) ? value : null;
   }
 
   /** Calls a harness method with string, number or handle arguments; the method answers with a reply. */

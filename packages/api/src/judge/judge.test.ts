@@ -164,6 +164,198 @@ describe('verdicts', () => {
   });
 });
 
+describe('expected errors', () => {
+  const divide: JudgeSpec = {
+    functionName: 'divide',
+    tests: [
+      { input: [6, 3], expectedOutput: 2 },
+      { input: [1, 0], expectedError: { name: 'RangeError', message: 'division by zero' } },
+    ],
+    hiddenTests: [
+      { input: [9, 3], expectedOutput: 3 },
+      { input: [5, 0], expectedError: { messagePattern: '^division by' } },
+      { input: ['x', 1], expectedError: { name: 'TypeError' } },
+    ],
+    generator: null,
+  };
+  const reference = `function divide(a, b) {
+    if (typeof a !== 'number') throw new TypeError('not a number');
+    if (b === 0) throw new RangeError('division by zero');
+    return a / b;
+  }`;
+
+  it('accepts a solution that throws what each test expects', async () => {
+    expect((await verdictOf(reference, 'submit', divide)).status).toBe('accepted');
+  });
+
+  it('refuses one that returns instead of throwing, or throws something else, showing both sides', async () => {
+    const returns = await verdictOf('const divide = (a, b) => a / b;', 'run', divide);
+    expect(returns).toMatchObject({
+      status: 'wrong_answer',
+      firstFailure: {
+        index: 1,
+        expected: { throws: { name: 'RangeError', message: 'division by zero' } },
+        actual: 'Infinity',
+      },
+    });
+    const other = await verdictOf(
+      'function divide(a, b) { if (b === 0) throw new Error("nope"); return a / b; }',
+      'run',
+      divide,
+    );
+    expect(other).toMatchObject({
+      status: 'wrong_answer',
+      firstFailure: { index: 1, actual: { throws: { name: 'Error', message: 'nope' } } },
+    });
+    // A hidden test expecting a TypeError: the throw is checked there too, and says nothing.
+    const noTypeCheck = await verdictOf(
+      'function divide(a, b) { if (b === 0) throw new RangeError("division by zero"); return a / b; }',
+      'submit',
+      divide,
+    );
+    expect(noTypeCheck).toMatchObject({
+      status: 'wrong_answer',
+      hidden: 'failed',
+      firstFailure: { kind: 'hidden' },
+    });
+  });
+
+  it('refuses at authoring a reference solution that does not throw where a test expects it', async () => {
+    const check = await judge.checkChallenge({ ...divide, solution: 'const divide = (a, b) => a / b;' });
+    expect(!check.ok && check.problems[0]).toMatch(
+      /^The reference solution fails visible test 2: wrong answer/,
+    );
+    expect(await judge.checkChallenge({ ...divide, solution: reference })).toEqual({ ok: true });
+  });
+});
+
+describe('comparisons beyond deep equality', () => {
+  const one = (test: TestCase, hidden: TestCase[] = []): JudgeSpec => ({
+    functionName: 'f',
+    tests: [test],
+    hiddenTests: hidden,
+    generator: null,
+  });
+
+  it('unordered: the same elements in any order, each as often', async () => {
+    const spec = one({
+      input: [],
+      expectedOutput: [[1, 2], { a: 1, b: 2 }, 3, 3],
+      compare: { mode: 'unordered' },
+    });
+    expect((await verdictOf('const f = () => [3, { b: 2, a: 1 }, 3, [1, 2]];', 'run', spec)).status).toBe(
+      'accepted',
+    );
+    expect(
+      (await verdictOf('const f = () => [3, { b: 2, a: 1 }, [1, 2], [1, 2]];', 'run', spec)).status,
+    ).toBe('wrong_answer');
+    expect((await verdictOf('const f = () => [3, 3, [2, 1], { a: 1, b: 2 }];', 'run', spec)).status).toBe(
+      'wrong_answer',
+    );
+  });
+
+  it('approx: numbers within the tolerance, also inside arrays and objects', async () => {
+    const spec = one({
+      input: [],
+      expectedOutput: { mean: 0.3, parts: [1 / 3, 2] },
+      compare: { mode: 'approx', abs: 1e-6 },
+    });
+    expect(
+      (await verdictOf('const f = () => ({ mean: 0.1 + 0.2, parts: [0.3333334, 2] });', 'run', spec)).status,
+    ).toBe('accepted');
+    expect(
+      (await verdictOf('const f = () => ({ mean: 0.31, parts: [1 / 3, 2] });', 'run', spec)).status,
+    ).toBe('wrong_answer');
+  });
+
+  it("checker: any output the test's checker accepts", async () => {
+    const divisor = {
+      input: [12],
+      expectedOutput: 3,
+      compare: {
+        mode: 'checker' as const,
+        checker: 'return output > 1 && output < input[0] && input[0] % output === 0;',
+      },
+    };
+    const spec = one(divisor, [{ ...divisor, input: [35], expectedOutput: 5 }]);
+    expect(
+      (
+        await verdictOf(
+          'const f = (n) => { for (let d = n - 1; d > 1; d--) if (n % d === 0) return d; };',
+          'submit',
+          spec,
+        )
+      ).status,
+    ).toBe('accepted');
+    const wrong = await verdictOf('const f = (n) => 1;', 'run', spec);
+    expect(wrong).toMatchObject({
+      status: 'wrong_answer',
+      firstFailure: { actual: 1, error: { name: 'CheckFailed', message: 'the checker returned false' } },
+    });
+  });
+
+  it('refuses at authoring a checker that rejects its own expected output, or does not compile', async () => {
+    const bad = await judge.checkChallenge({
+      ...one(
+        {
+          input: [2],
+          expectedOutput: 4,
+          compare: { mode: 'checker', checker: 'return output === input[0];' },
+        },
+        [{ input: [3], expectedOutput: 9 }],
+      ),
+      solution: null,
+    });
+    expect(!bad.ok && bad.problems).toEqual([
+      expect.stringMatching(/visible test 1: its checker does not accept/),
+    ]);
+    const broken = await judge.checkChallenge({
+      ...one({ input: [2], expectedOutput: 4, compare: { mode: 'checker', checker: 'return (' } }, [
+        { input: [3], expectedOutput: 9 },
+      ]),
+      solution: null,
+    });
+    expect(!broken.ok && broken.problems[0]).toMatch(
+      /its checker does not accept its own expected output \(SyntaxError/,
+    );
+  });
+});
+
+describe('module syntax', () => {
+  it.each([
+    ['export function', 'export function add(a, b) { return a + b; }'],
+    ['export const', 'export const add = (a, b) => a + b;'],
+    ['export default function', 'export default function (a, b) { return a + b; }'],
+    ['export default of a name', 'const add = (a, b) => a + b;\nexport default add;'],
+    [
+      'export class next to the function',
+      'export class Pair {}\nexport function add(a, b) { return a + b; }',
+    ],
+    ['export { list }', 'function add(a, b) { return a + b; }\nexport { add };'],
+  ])('judges code pasted from a module (%s)', async (_name, code) => {
+    expect((await verdictOf(code, 'submit')).status).toBe('accepted');
+  });
+
+  it('says to export the function when a module does not', async () => {
+    const verdict = await verdictOf('function add(a, b) { return a + b; }\nexport const other = 1;');
+    expect(verdict).toMatchObject({
+      status: 'missing_function',
+      message: 'Export a function named add (or make it the default export)',
+    });
+  });
+
+  it('reports a syntax error in a module as compile_error with its line', async () => {
+    const verdict = await verdictOf('export function add(a, b) {\n  return a +;\n}');
+    expect(verdict.status).toBe('compile_error');
+    expect(verdict.message).toMatch(/SyntaxError: .+ \(line 2\)/);
+  });
+
+  it('cannot import anything', async () => {
+    const verdict = await verdictOf("import fs from 'fs';\nexport function add() { return fs; }");
+    expect(['runtime_error', 'compile_error']).toContain(verdict.status);
+  });
+});
+
 describe('values', () => {
   const echo = (tests: TestCase[]): JudgeSpec => ({
     functionName: 'f',
@@ -249,8 +441,78 @@ describe('async solutions', () => {
 describe('console', () => {
   it('returns console output in run mode only', async () => {
     const code = 'function add(a, b) { console.log("adding", a, { b }); return a + b; }';
-    expect((await verdictOf(code, 'run')).logs).toBe('adding 1 {"b":2}\nadding -4 {"b":4}\n');
+    expect((await verdictOf(code, 'run')).logs).toBe('adding 1 { b: 2 }\nadding -4 { b: 4 }\n');
     expect((await verdictOf(code, 'submit')).logs).toBeUndefined();
+  });
+});
+
+describe('what modern JavaScript users reach for', () => {
+  const echo = (expectedOutput: unknown): JudgeSpec => ({
+    functionName: 'f',
+    tests: [{ input: [], expectedOutput: expectedOutput as never }],
+    hiddenTests: [],
+    generator: null,
+  });
+
+  it('formats console output as Node does', async () => {
+    const code = `function f() {
+      console.log({ a: 1, s: 'x', list: [1, 'two', null, undefined], deep: { a: { b: { c: { d: 1 } } } } });
+      console.log(new Map([['k', 1]]), new Set([1, 2]), 10n, -0, () => 1, function named() {});
+      console.log('%s has %d items, %j', 'cart', 3, { ok: true });
+      class Point { constructor() { this.x = 1; } }
+      console.log(new Point(), [], {});
+      return 1;
+    }`;
+    const verdict = await verdictOf(code, 'run', echo(1));
+    expect(verdict.logs?.split('\n')).toEqual([
+      "{ a: 1, s: 'x', list: [ 1, 'two', null, undefined ], deep: { a: { b: [Object] } } }",
+      "Map(1) { 'k' => 1 } Set(2) { 1, 2 } 10n -0 [Function (anonymous)] [Function: named]",
+      'cart has 3 items, {"ok":true}',
+      'Point { x: 1 } [] {}',
+      '',
+    ]);
+  });
+
+  it('provides structuredClone, TextEncoder/TextDecoder, atob/btoa and queueMicrotask', async () => {
+    const code = `async function f() {
+      const original = { when: new Date(0), tags: new Set(['a']), byKey: new Map([[1, [2]]]) };
+      original.self = original;
+      const copy = structuredClone(original);
+      const cloned = copy !== original && copy.self === copy && copy.when.getTime() === 0
+        && copy.tags.has('a') && copy.byKey.get(1)[0] === 2 && copy.byKey.get(1) !== original.byKey.get(1);
+      let uncloneable = false;
+      try { structuredClone(() => 1); } catch (e) { uncloneable = e.name === 'DataCloneError'; }
+      const bytes = new TextEncoder().encode('héllo 📢');
+      const text = new TextDecoder().decode(bytes);
+      const order = [];
+      queueMicrotask(() => order.push('micro'));
+      order.push('sync');
+      await null;
+      return [cloned, uncloneable, bytes.length, text, btoa('hi!'), atob('aGkh'), order];
+    }`;
+    const verdict = await verdictOf(
+      code,
+      'run',
+      echo([true, true, 11, 'héllo 📢', 'aGkh', 'hi!', ['sync', 'micro']]),
+    );
+    expect(verdict).toMatchObject({ status: 'accepted' });
+  });
+
+  it('says in the verdict when code needs Intl or locale-aware localeCompare, which QuickJS lacks', async () => {
+    const intl = await verdictOf(
+      'function f() { return new Intl.NumberFormat("de").format(1); }',
+      'run',
+      echo('1'),
+    );
+    expect(intl.status).toBe('runtime_error');
+    expect(intl.message).toMatch(/has no Intl/);
+    const locale = await verdictOf(
+      "function f() { return ['b', 'a'].sort((x, y) => x.localeCompare(y, 'sv')); }",
+      'run',
+      echo(['a', 'b', 'c']),
+    );
+    expect(locale.status).toBe('wrong_answer');
+    expect(locale.message).toMatch(/localeCompare ignores locales and options/);
   });
 });
 

@@ -18,6 +18,7 @@ export type Reply =
   | { t: 'invalid'; message: string }
   | { t: 'ready' }
   | { t: 'logs'; text: string }
+  | { t: 'notes'; notes: string[] }
   | { t: 'signal'; signal: Signal };
 
 const VALUE_PREFIX = '{"t":"value","v":';
@@ -32,6 +33,7 @@ const REPLY_TAGS = new Set([
   'invalid',
   'ready',
   'logs',
+  'notes',
 ]);
 
 /**

@@ -1,8 +1,9 @@
 // Longer than our ~300-line habit on purpose: one run, from loading the code to the verdict, read top
 // to bottom (the Run class); authoring checks are in check.ts, replies in reply.ts.
-import type { Generator, TestCase, TestKind } from '@skillbytes/shared';
+import type { ExpectedError, Generator, TestCase, TestKind } from '@skillbytes/shared';
 import type { QuickJSHandle, QuickJSWASMModule } from 'quickjs-emscripten-core';
-import { decode, deepEqual, encodeJson, toShown } from './codec.ts';
+import { decode, encodeJson, toShown } from './codec.ts';
+import { matches } from './compare.ts';
 import { LOG_PER_RUN, Sandbox } from './harness.ts';
 import type { Reply, Signal, ThrownError } from './reply.ts';
 import {
@@ -54,6 +55,12 @@ export type RunResult = { run: JudgedRun; poisoned: boolean };
 export const CHECK_SEED = 1;
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+/**
+ * Code pasted from a module (`export function f`, `export default`, `export const`, `export class`):
+ * judged as an ES module, its function taken from the exports. A line that starts with `export` or
+ * `import` is what QuickJS's own module detection looks for too.
+ */
+const MODULE_SYNTAX = /^[ \t]*(export|import)[\s{*]/m;
 
 /** Each generated case gets its own PRNG seed derived from the run's seed and the case index. */
 export function caseSeed(seed: number, index: number): number {
@@ -100,11 +107,12 @@ export function judgeRun(
   };
   // The checker's runtime is made before the solution runs: made later, it could find the module's
   // memory taken by the solution and fail to start, which would cost the submission its verdict.
-  if (job.generator) checker();
+  const usesChecker = [...job.tests, ...job.hiddenTests].some((t) => t.compare?.mode === 'checker');
+  if (job.generator || usesChecker) checker();
   const run = new Run({ engine, job, builder, user, events, checker });
   let judged: JudgedRun;
   try {
-    judged = run.judge();
+    judged = withNotes(run.judge(), run.notes);
   } catch (error) {
     release();
     throw error;
@@ -147,15 +155,56 @@ class Run {
     const { job, builder, user } = this;
     this.events.progress(0, -1, 0);
     const heapBefore = this.engine.heapBytes();
+    const isModule = MODULE_SYNTAX.test(job.code);
+    let namespace: QuickJSHandle | null = null;
     const loaded = this.timed(() => {
-      const result = user.evaluate(job.code, 'solution.js');
-      return 'failure' in result ? result.failure : user.drain();
+      const result = user.evaluate(job.code, 'solution.js', isModule ? 'module' : 'global');
+      if ('failure' in result) return result.failure;
+      if (isModule) namespace = result.value;
+      return user.drain();
     });
     this.collectLogs();
     if (loaded) return this.loadFailure(loaded, heapBefore);
 
     const missing = `Define a function named ${job.functionName}`;
     if (!IDENTIFIER.test(job.functionName)) return builder.early('missing_function', missing);
+    const fn = namespace ? this.exported(namespace) : this.resolveGlobal(heapBefore);
+    if ('verdict' in fn) return fn;
+
+    const stopped = this.runFixed('visible', job.tests, fn.handle);
+    // Read now: what code did on hidden tests must not show, not even through a note.
+    this.notes = this.readNotes();
+    if (stopped || !job.judgesHidden || builder.first) return builder.finish();
+    builder.startHidden();
+    if (this.runFixed('hidden', job.hiddenTests, fn.handle)) return builder.finish();
+    if (job.generator) this.runGenerated(job.generator, fn.handle);
+    return builder.finish();
+  }
+
+  /** What the solution used that QuickJS cannot do as Node would (globals.js), while loading and on visible tests. */
+  notes: string[] = [];
+
+  private readNotes(): string[] {
+    const reply = this.user.call('notes');
+    return reply.t === 'notes' && Array.isArray(reply.notes) ? reply.notes.map(String).slice(0, 5) : [];
+  }
+
+  /** The function of a module: the export named like it, or else the default export. */
+  private exported(namespace: QuickJSHandle): { handle: QuickJSHandle } | JudgedRun {
+    const { job, user } = this;
+    const handle =
+      user.exportedFunction(namespace, job.functionName) ?? user.exportedFunction(namespace, 'default');
+    if (handle) return { handle };
+    return this.builder.early(
+      'missing_function',
+      `Export a function named ${job.functionName} (or make it the default export)`,
+    );
+  }
+
+  /** The function of a script: whatever the name means at global scope (declarations, const, let). */
+  private resolveGlobal(heapBefore: number): { handle: QuickJSHandle } | JudgedRun {
+    const { job, builder, user } = this;
+    const missing = `Define a function named ${job.functionName}`;
     const resolved = this.timed(() => user.evaluate(job.functionName, 'resolve.js'));
     if ('failure' in resolved) {
       const failure = resolved.failure;
@@ -165,19 +214,13 @@ class Run {
     if (!user.isFunction(resolved.value)) {
       return builder.early('missing_function', `${missing}; ${job.functionName} is not a function`);
     }
-    const fn = resolved.value;
-
-    if (this.runFixed('visible', job.tests, fn)) return builder.finish();
-    if (!job.judgesHidden || builder.first) return builder.finish();
-    builder.startHidden();
-    if (this.runFixed('hidden', job.hiddenTests, fn)) return builder.finish();
-    if (job.generator) this.runGenerated(job.generator, fn);
-    return builder.finish();
+    return { handle: resolved.value };
   }
 
   /** Visible tests all run (unless a limit stops the run); hidden ones stop at their first failure. */
   private runFixed(kind: TestKind, tests: TestCase[], fn: QuickJSHandle): boolean {
     for (const [index, test] of tests.entries()) {
+      const expectsError = test.expectedError;
       const stop = this.runCase(
         { kind, index },
         fn,
@@ -185,18 +228,48 @@ class Run {
         () => test.input,
         (json) => {
           const actual = decode(json);
-          if (deepEqual(actual, test.expectedOutput)) return null;
+          if (expectsError)
+            return { input: test.input, expected: { throws: expectsError }, actual: toShown(actual) };
+          const matched = matches(actual, test.expectedOutput, test.compare);
+          if (matched === null) return this.checkWithChecker(test, json, actual);
+          if (matched) return null;
           return { input: test.input, expected: test.expectedOutput, actual: toShown(actual) };
         },
+        expectsError,
       );
       if (stop || (kind !== 'visible' && this.builder.first)) return true;
     }
     return false;
   }
 
+  /** A test whose comparison is a checker of its own: it runs in the checker's runtime. */
+  private checkWithChecker(
+    test: TestCase,
+    json: string,
+    actual: unknown,
+  ): FailureDetail | null | 'time' | 'memory' {
+    if (test.compare?.mode !== 'checker') return null;
+    const verdict = this.checker().call(
+      'judgeWith',
+      test.compare.checker,
+      encodeJson(test.input),
+      json,
+      encodeJson(test.expectedOutput),
+    );
+    if (verdict.t === 'signal') return verdict.signal === 'time' ? 'time' : 'memory';
+    if (verdict.t === 'pass') return null;
+    const why = verdict.t === 'fail' ? 'the checker returned false' : `checker: ${replyText(verdict)}`;
+    return {
+      input: test.input,
+      expected: test.expectedOutput,
+      actual: toShown(actual),
+      error: { name: 'CheckFailed', message: why },
+    };
+  }
+
   private runGenerated(generator: Generator, fn: QuickJSHandle): void {
     const checker = this.checker();
-    const compiled = checker.call('compile', generator.outFn);
+    const compiled = checker.call('compile', generator.outFn, generator.style ?? 'native');
     // The challenge's own code was checked at authoring, so an engine signal here is the solution's
     // doing (it took the time or the module's memory): a limit, never a fault of the judge.
     if (compiled.t !== 'ready') {
@@ -213,7 +286,12 @@ class Run {
     const seed = this.job.seed ?? 0;
     for (let index = 0; index < generator.cases; index++) {
       const ref: TestRef = { kind: 'generated', index };
-      const generated = checker.call('generate', caseSeed(seed, index), generator.inFn);
+      const generated = checker.call(
+        'generate',
+        caseSeed(seed, index),
+        generator.inFn,
+        generator.style ?? 'native',
+      );
       if (generated.t !== 'value') {
         if (generated.t === 'signal') {
           this.stop(ref, generated.signal === 'time' ? 'time' : 'memory', 'submission');
@@ -246,6 +324,7 @@ class Run {
     argsJson: string,
     input: () => unknown,
     check: (json: string) => FailureDetail | null | 'time' | 'memory',
+    expectsError?: ExpectedError,
   ): boolean {
     const { builder, user } = this;
     this.events.progress(builder.passed, this.position++, performance.now() - this.startedAt);
@@ -295,6 +374,17 @@ class Run {
       case 'thrown':
         if (answer.isNull && grewDuring(this.engine, heapBefore)) {
           return this.stop(ref, 'memory', 'test', input);
+        }
+        if (expectsError) {
+          const thrown = plainError(answer.error);
+          if (throwsAsExpected(thrown, expectsError)) builder.pass(ref);
+          else
+            this.record('wrong_answer', ref, {
+              input: input(),
+              expected: { throws: expectsError },
+              actual: { throws: thrown },
+            });
+          return false;
         }
         this.record('runtime_error', ref, { input: input(), error: plainError(answer.error) });
         return false;
@@ -396,4 +486,31 @@ export function replyText(reply: Reply): string {
     default:
       return reply.t;
   }
+}
+
+const NO_INTL =
+  "QuickJS, the judge's JavaScript engine, has no Intl (Intl.NumberFormat, Intl.DateTimeFormat, ...): format by hand";
+
+/**
+ * A run that failed is told what it used that this engine cannot do as Node does, so it does not
+ * fail obscurely: the notes the sandbox took, and Intl, which QuickJS lacks.
+ */
+function withNotes(judged: JudgedRun, notes: string[]): JudgedRun {
+  const { verdict } = judged;
+  if (verdict.status === 'accepted') return judged;
+  const said = [verdict.message, verdict.firstFailure?.error?.message].join(' ');
+  const all = /\bIntl\b.*not defined/.test(said) ? [...notes, NO_INTL] : notes;
+  if (all.length === 0) return judged;
+  const message = [verdict.message, ...all].filter(Boolean).join('; ');
+  return { ...judged, verdict: { ...verdict, message } };
+}
+
+/** A throw matches when every part the test names matches: the name, the exact message or its pattern. */
+function throwsAsExpected(thrown: { name: string; message: string }, expected: ExpectedError): boolean {
+  if (expected.name !== undefined && thrown.name !== expected.name) return false;
+  if (expected.message !== undefined && thrown.message !== expected.message) return false;
+  if (expected.messagePattern !== undefined && !new RegExp(expected.messagePattern).test(thrown.message)) {
+    return false;
+  }
+  return true;
 }

@@ -1,8 +1,9 @@
 // The user's runtime: console capture, and `call(fn, argsJson)` replying with the outcome.
-// Evaluates to a factory the host calls once with the codec and the limits (as JSON); the object it
-// returns is never put on globalThis, so untrusted code cannot reach it.
-(codec, limitsJson) => {
-  const { encode, decode, describe, thrown, reply, value, stringify, apply, sliceS, StringC } = codec;
+// Evaluates to a factory the host calls once with the codec, the limits (as JSON) and what
+// sandbox/globals.js installed; the object it returns is never put on globalThis, so untrusted code
+// cannot reach it.
+(codec, limitsJson, globals) => {
+  const { encode, decode, describe, thrown, reply, value, apply, sliceS, StringC } = codec;
   const limits = decode(limitsJson);
   const PromiseC = Promise;
   const promiseResolve = Promise.resolve;
@@ -12,22 +13,26 @@
   let log = '';
   let testRoom = limits.logPerTest;
   let runRoom = limits.logPerRun;
-  const show = (v) => {
-    if (typeof v === 'string') return v;
+  // Formatted as Node's console would (globals.js); a value that breaks the formatter still prints.
+  const show = (args) => {
     try {
-      const s = stringify(v);
-      if (typeof s === 'string') return s;
+      return globals.format(args);
     } catch {}
-    try {
-      return StringC(v);
-    } catch {
-      return '[unprintable]';
+    let line = '';
+    for (let i = 0; i < args.length; i++) {
+      let part;
+      try {
+        part = StringC(args[i]);
+      } catch {
+        part = '[unprintable]';
+      }
+      line += (i ? ' ' : '') + part;
     }
+    return line;
   };
   const write = (...args) => {
     if (testRoom <= 0 || runRoom <= 0) return;
-    let line = '';
-    for (let i = 0; i < args.length; i++) line += (i ? ' ' : '') + show(args[i]);
+    let line = show(args);
     const room = min(testRoom, runRoom);
     line = line.length >= room ? apply(sliceS, line, [0, room - 1]) + '…\n' : line + '\n';
     testRoom -= line.length;
@@ -90,6 +95,7 @@
       log = '';
       return reply('logs', { text });
     },
+    notes: () => reply('notes', { notes: globals.notes() }),
     encode,
   };
 };
