@@ -21,7 +21,8 @@ const judge: Judge = {
   judge: (...args) => realJudge.judge(...args),
   checkChallenge(spec) {
     if (judgeMode === 'down') return Promise.reject(new DomainError('JUDGE_UNAVAILABLE', 'down'));
-    if (judgeMode === 'instant') return Promise.resolve({ ok: true });
+    if (judgeMode === 'instant')
+      return Promise.resolve({ ok: true, testTimeLimitMs: 1000, referenceSlowestTestMs: null });
     return realJudge.checkChallenge(spec);
   },
   close: () => realJudge.close(),
@@ -53,6 +54,9 @@ describe('challenges.create', () => {
     const created = await api.as(admin).challenges.create({ challenge: addChallenge({ title }) });
     expect(created).toMatchObject({ title, status: 'draft', publishedAt: null, createdBy: admin.id });
     expect(created.slug).toMatch(/^sum-it-up-[0-9a-f]{8}-unicode-more$/);
+    // The per-test limit it gets from its reference solution is shown to the author.
+    expect(created.testTimeLimitMs).toBeGreaterThanOrEqual(defaultApiConfig().judge.testTimeoutMs);
+    expect(created.referenceTestMs).toEqual(expect.any(Number));
     // Admins get everything back, hidden data included.
     expect(created.hiddenTests).toEqual(addChallenge().hiddenTests);
     expect(created.solution).toBe(addChallenge().solution);

@@ -36,7 +36,7 @@ describe('the starter challenge pool', () => {
 
   it.each(pool.map((c) => [c.slug, c] as const))('%s passes its own data in the judge', async (slug, c) => {
     const check = await judge.checkChallenge({ ...specOf(c), solution: c.solution ?? null });
-    expect(check, `${slug}: its tests, checker or solution disagree`).toEqual({ ok: true });
+    expect(check, `${slug}: its tests, checker or solution disagree`).toMatchObject({ ok: true });
     for (const seed of [20260302, 7]) {
       const { verdict } = await judge.judge(specOf(c), c.solution ?? '', 'submit', { seed });
       expect(

@@ -31,16 +31,21 @@ type ListInput = z.output<typeof ChallengeListInput>;
 const SLUG_ATTEMPTS = 5;
 
 /** Refuses a challenge whose own data cannot pass: the judge runs every test against the checker and the solution. */
+/**
+ * Refuses a challenge whose own data cannot pass, and otherwise gives the per-test time limit it
+ * gets from its reference solution (stored with it, used by every submission, shown on a TLE).
+ */
 async function assertChallengePasses(
   judge: Judge,
   spec: JudgeSpec & { solution: string | null },
-): Promise<void> {
+): Promise<{ testTimeLimitMs: number; referenceTestMs: number | null }> {
   const check = await judge.checkChallenge(spec);
   if (!check.ok) {
     throw new DomainError('CHALLENGE_INVALID', 'The challenge cannot pass its own tests', {
       problems: check.problems,
     });
   }
+  return { testTimeLimitMs: check.testTimeLimitMs, referenceTestMs: check.referenceSlowestTestMs };
 }
 
 function specOf(
@@ -75,9 +80,10 @@ function recordAdminAction(tx: Executor, svc: Service, op: string, id: string) {
 export async function createChallenge(svc: Service, input: CreateInput): Promise<AdminChallenge> {
   const { db, now } = svc;
   const ch = input.challenge;
-  await assertChallengePasses(svc.judge, specOf(ch));
+  const limits = await assertChallengePasses(svc.judge, specOf(ch));
   const values = {
     ...challengeContentValues(ch),
+    ...limits,
     status: (input.publish ? 'published' : 'draft') as ChallengeStatus,
     publishedAt: input.publish ? now : null,
     createdBy: svc.caller.userId,
@@ -116,8 +122,9 @@ export async function updateChallenge(svc: Service, input: UpdateInput): Promise
   const { id, patch } = input;
   const [current] = await db.select().from(c).where(eq(c.id, id));
   if (!current) throw new DomainError('CHALLENGE_NOT_FOUND', 'No such challenge');
+  let limits: { testTimeLimitMs: number; referenceTestMs: number | null } | undefined;
   if (JUDGED_FIELDS.some((f) => patch[f] !== undefined)) {
-    await assertChallengePasses(svc.judge, {
+    limits = await assertChallengePasses(svc.judge, {
       functionName: patch.functionName ?? current.functionName,
       tests: patch.tests ?? current.tests,
       hiddenTests: patch.hiddenTests ?? current.hiddenTests,
@@ -129,7 +136,7 @@ export async function updateChallenge(svc: Service, input: UpdateInput): Promise
   return db.transaction(async (tx) => {
     const [row] = await tx
       .update(c)
-      .set({ ...patch, updatedAt: now })
+      .set({ ...patch, ...limits, updatedAt: now })
       .where(eq(c.id, id))
       .returning();
     if (!row) throw new DomainError('CHALLENGE_NOT_FOUND', 'No such challenge');

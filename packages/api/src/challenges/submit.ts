@@ -44,6 +44,7 @@ async function judgeableChallenge(
       id: c.id,
       points: c.points,
       functionName: c.functionName,
+      testTimeoutMs: c.testTimeLimitMs,
       tests: c.tests,
       hiddenTests: c.hiddenTests,
       generator: c.generator,
@@ -60,7 +61,13 @@ export async function runSolution(svc: Service, input: Solution): Promise<{ verd
   const userId = svc.caller.userId;
   const ch = await judgeableChallenge(db, userId, input.challengeId);
   // Hidden tests and the generator never travel with a run, whatever the judge would do with them.
-  const spec = { functionName: ch.functionName, tests: ch.tests, hiddenTests: [], generator: null };
+  const spec = {
+    functionName: ch.functionName,
+    testTimeoutMs: ch.testTimeoutMs,
+    tests: ch.tests,
+    hiddenTests: [],
+    generator: null,
+  };
   const { verdict } = await judgeWithin(
     svc,
     { bucket: budgets.run(userId), policy: config.rateLimits.runPerUser },

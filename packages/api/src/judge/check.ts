@@ -20,7 +20,10 @@ const NO_EVENTS: RunEvents = { progress() {}, failure() {} };
  * produces inputs, the reference solution is accepted on everything, and a solution that only memorises
  * the visible answers is not. Problems name the test.
  */
-export function checkChallengeRun(engine: Engine, job: CheckJob): { problems: string[]; poisoned: boolean } {
+export function checkChallengeRun(
+  engine: Engine,
+  job: CheckJob,
+): { problems: string[]; poisoned: boolean; referenceSlowestTestMs: number | null } {
   const problems: string[] = [];
   let poisoned = false;
   if (job.generator) {
@@ -39,10 +42,13 @@ export function checkChallengeRun(engine: Engine, job: CheckJob): { problems: st
     judgesHidden: true,
     reveal: true,
   });
+  let referenceSlowestTestMs: number | null = null;
   if (job.solution !== null && problems.length === 0) {
-    const result = judgeRun(engine, submitJob(job.solution), NO_EVENTS);
+    // Each test may take the whole budget here: how long the reference needs is what sets the limit.
+    const result = judgeRun(engine, { ...submitJob(job.solution), testTimeoutMs: job.timeoutMs }, NO_EVENTS);
     poisoned ||= result.poisoned;
     if (result.run.verdict.status !== 'accepted') problems.push(solutionProblem(result.run.verdict));
+    else referenceSlowestTestMs = result.run.slowestTestMs ?? null;
   }
   if (problems.length === 0) {
     // One time budget for every adversary together, so the whole check stays within three budgets.
@@ -59,7 +65,7 @@ export function checkChallengeRun(engine: Engine, job: CheckJob): { problems: st
       }
     }
   }
-  return { problems, poisoned };
+  return { problems, poisoned, referenceSlowestTestMs };
 }
 
 /** A test with a checker of its own: the checker compiles and accepts the test's own expected output. */

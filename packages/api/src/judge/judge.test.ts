@@ -225,7 +225,7 @@ describe('expected errors', () => {
     expect(!check.ok && check.problems[0]).toMatch(
       /^The reference solution fails visible test 2: wrong answer/,
     );
-    expect(await judge.checkChallenge({ ...divide, solution: reference })).toEqual({ ok: true });
+    expect(await judge.checkChallenge({ ...divide, solution: reference })).toMatchObject({ ok: true });
   });
 });
 
@@ -633,8 +633,8 @@ describe('checkChallenge', () => {
   const solution = 'function add(a, b) { return a + b; }';
 
   it('accepts a challenge whose tests, generator and reference solution agree', async () => {
-    expect(await judge.checkChallenge({ ...withGenerator, solution })).toEqual({ ok: true });
-    expect(await judge.checkChallenge({ ...add, solution: null })).toEqual({ ok: true });
+    expect(await judge.checkChallenge({ ...withGenerator, solution })).toMatchObject({ ok: true });
+    expect(await judge.checkChallenge({ ...add, solution: null })).toMatchObject({ ok: true });
   });
 
   it("refuses an expected output that fails the generator's checker", async () => {
@@ -668,6 +668,52 @@ describe('checkChallenge', () => {
     expect(!generatedOnly.ok && generatedOnly.problems[0]).toMatch(/generated case \d+ \(seed 1\)/);
   });
 
+  it("derives each challenge's per-test limit from its reference solution, and judges by it", async () => {
+    const slowJudge = createJudge({ ...defaultApiConfig().judge, timeoutMs: 20_000, testTimeoutMs: 1000 });
+    try {
+      const spin = (ms: number) =>
+        `function add(a, b) { const end = Date.now() + ${ms}; while (Date.now() < end) {} return a + b; }`;
+      const check = await slowJudge.checkChallenge({ ...add, solution: spin(1200) });
+      expect(check.ok).toBe(true);
+      if (!check.ok) return;
+      // Five times the reference's slowest test (at least 1.2 s of busy waiting), within the budget.
+      expect(check.referenceSlowestTestMs).toBeGreaterThanOrEqual(1200);
+      expect(check.testTimeLimitMs).toBeGreaterThanOrEqual(6000);
+      expect(check.testTimeLimitMs).toBeLessThanOrEqual(20_000);
+      const spec = { ...add, testTimeoutMs: check.testTimeLimitMs };
+      // The intended (slow) algorithm passes under the challenge's limit; the default would have cut it.
+      expect((await slowJudge.judge(spec, spin(1200), 'run')).verdict.status).toBe('accepted');
+      const tle = (await slowJudge.judge(add, spin(1200), 'run')).verdict;
+      expect(tle).toMatchObject({
+        status: 'time_limit_exceeded',
+        firstFailure: { limit: { timeMs: 1000, scope: 'test' } },
+      });
+      const own = (await slowJudge.judge(spec, 'function add() { for (;;) {} }', 'run')).verdict;
+      expect(own.firstFailure?.limit).toEqual({ timeMs: check.testTimeLimitMs, scope: 'test' });
+    } finally {
+      await slowJudge.close();
+    }
+  }, 120_000);
+
+  it('refuses a reference solution so slow that a user would get no margin within the budget', async () => {
+    const tight = createJudge({ ...defaultApiConfig().judge, timeoutMs: 2500, testTimeoutMs: 1000 });
+    try {
+      const slow =
+        'function add(a, b) { const end = Date.now() + 600; while (Date.now() < end) {} return a + b; }';
+      const check = await tight.checkChallenge({
+        ...add,
+        tests: [add.tests[0]!],
+        hiddenTests: add.hiddenTests,
+        solution: slow,
+      });
+      expect(!check.ok && check.problems[0]).toMatch(
+        /needs \d+ ms on its slowest test.*make the tests smaller/,
+      );
+    } finally {
+      await tight.close();
+    }
+  }, 60_000);
+
   describe('refuses a challenge that a memorising solution would pass', () => {
     const memorised = /memorises the visible tests' answers and returns (.+) for anything else/;
 
@@ -695,7 +741,7 @@ describe('checkChallenge', () => {
         ...isEven,
         hiddenTests: [...isEven.hiddenTests, { input: [10], expectedOutput: true }],
       };
-      expect(await judge.checkChallenge({ ...fixed, solution: null })).toEqual({ ok: true });
+      expect(await judge.checkChallenge({ ...fixed, solution: null })).toMatchObject({ ok: true });
     });
 
     it('when the hidden tests only repeat visible inputs', async () => {
@@ -713,7 +759,7 @@ describe('checkChallenge', () => {
         generator: randomPairs,
         solution,
       });
-      expect(strong).toEqual({ ok: true });
+      expect(strong).toMatchObject({ ok: true });
     });
 
     it('when the hidden tests share one answer no usual guess would make', async () => {

@@ -94,7 +94,8 @@ export class JudgePool implements Judge {
     options: JudgeOptions = {},
   ): Promise<JudgeResult> {
     this.assertOpen();
-    const { codeMaxBytes, maxCases, timeoutMs, testTimeoutMs, memoryMb } = this.config;
+    const { codeMaxBytes, maxCases, timeoutMs, memoryMb } = this.config;
+    const testTimeoutMs = Math.min(timeoutMs, spec.testTimeoutMs ?? this.config.testTimeoutMs);
     const bytes = Buffer.byteLength(code, 'utf8');
     if (bytes > codeMaxBytes) {
       throw new DomainError('CODE_TOO_LARGE', `The code is ${bytes} bytes; the limit is ${codeMaxBytes}`, {
@@ -182,13 +183,33 @@ export class JudgePool implements Judge {
     };
     // One deadline each for the generator and checker, the reference solution, and the adversaries.
     const budgetMs = timeoutMs * 3;
-    const problems = await this.schedule<string[]>(undefined, { type: 'check', job }, budgetMs, null, {
-      replied: (reply) => (reply.type === 'checked' ? reply.problems : null),
-      timedOut: () => [
-        `The check did not finish within ${budgetMs} ms: the generator, its outFn or the reference solution does not stop`,
-      ],
+    type Checked = { problems: string[]; referenceSlowestTestMs: number | null };
+    const checked = await this.schedule<Checked>(undefined, { type: 'check', job }, budgetMs, null, {
+      replied: (reply) => (reply.type === 'checked' ? reply : null),
+      timedOut: () => ({
+        problems: [
+          `The check did not finish within ${budgetMs} ms: the generator, its outFn or the reference solution does not stop`,
+        ],
+        referenceSlowestTestMs: null,
+      }),
     });
-    return problems.length > 0 ? { ok: false, problems } : { ok: true };
+    if (checked.problems.length > 0) return { ok: false, problems: checked.problems };
+    const slowest = checked.referenceSlowestTestMs;
+    if (slowest !== null && slowest * REFERENCE_FACTOR > timeoutMs) {
+      return {
+        ok: false,
+        problems: [
+          `The reference solution needs ${slowest} ms on its slowest test: a user needs ${REFERENCE_FACTOR} times that, ` +
+            `more than the judge's ${timeoutMs} ms per submission (QuickJS runs plain code 10-20 times slower ` +
+            'than Node, tight numeric loops ~100 times): make the tests smaller',
+        ],
+      };
+    }
+    return {
+      ok: true,
+      testTimeLimitMs: deriveTestLimit(slowest, this.config),
+      referenceSlowestTestMs: slowest,
+    };
   }
 
   async close(): Promise<void> {
@@ -391,6 +412,19 @@ export class JudgePool implements Judge {
     if (!this.closed) this.pump();
     await slot.worker.terminate();
   }
+}
+
+/**
+ * A user gets this many times the reference solution's time on each test: room for a slower but
+ * intended algorithm (and a busier machine), never for a much worse one.
+ */
+const REFERENCE_FACTOR = 5;
+
+/** A challenge's per-test limit: REFERENCE_FACTOR × its reference's slowest test, within the judge's bounds. */
+function deriveTestLimit(slowestMs: number | null, config: ApiConfig['judge']): number {
+  if (slowestMs === null) return config.testTimeoutMs;
+  const derived = Math.ceil((slowestMs * REFERENCE_FACTOR) / 100) * 100;
+  return Math.min(config.timeoutMs, Math.max(config.testTimeoutMs, derived));
 }
 
 function hitLimit(status: string): boolean {

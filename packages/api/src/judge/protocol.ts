@@ -13,7 +13,7 @@ export type WorkerReply =
   | { type: 'init-failed'; message: string }
   | { type: 'failure'; id: number; first: FirstFailure }
   | { type: 'judged'; id: number; run: JudgedRun }
-  | { type: 'checked'; id: number; problems: string[] }
+  | { type: 'checked'; id: number; problems: string[]; referenceSlowestTestMs: number | null }
   | { type: 'fault'; id: number; message: string; generator: boolean };
 
 /**

@@ -330,6 +330,7 @@ class Run {
     this.events.progress(builder.passed, this.position++, performance.now() - this.startedAt);
     user.deadlines.startTest(this.job.testTimeoutMs);
     const heapBefore = this.engine.heapBytes();
+    const testStarted = performance.now();
     const answer = this.timed(() => {
       const first = user.call('call', fn, argsJson);
       const drained = user.drain();
@@ -344,6 +345,7 @@ class Run {
     });
     const expired = user.expired;
     user.deadlines.endTest();
+    builder.slowestTestMs = Math.max(builder.slowestTestMs, performance.now() - testStarted);
     this.collectLogs(ref.kind);
     // An interrupt inside an async function surfaces as an ordinary rejection: the clock decides.
     if (expired) return this.stop(ref, 'time', expired === 'test' ? 'test' : 'submission', input);

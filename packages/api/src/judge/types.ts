@@ -3,6 +3,8 @@ import type { Generator, TestCase, Verdict } from '@skillbytes/shared';
 /** What the judge needs to know about a challenge. */
 export type JudgeSpec = {
   functionName: string;
+  /** This challenge's own per-test limit (derived from its reference solution at authoring). */
+  testTimeoutMs?: number | null;
   tests: TestCase[];
   hiddenTests: TestCase[];
   generator: Generator | null;
@@ -24,7 +26,13 @@ export type JudgeOptions = {
 /** `durationMs` is for the record: a submit's verdict carries no timing (user code could steer it). */
 export type JudgeResult = { verdict: Verdict; seed: number | null; durationMs: number };
 
-export type ChallengeCheck = { ok: true } | { ok: false; problems: string[] };
+/**
+ * A check that passed says what per-test limit the challenge gets: `REFERENCE_FACTOR` times its
+ * reference solution's slowest test, at least the judge's default, at most the submission budget.
+ */
+export type ChallengeCheck =
+  | { ok: true; testTimeLimitMs: number; referenceSlowestTestMs: number | null }
+  | { ok: false; problems: string[] };
 
 /** The judge: `judge(spec, code, mode) → Verdict`. Nothing outside judge/ knows about QuickJS or workers. */
 export interface Judge {

@@ -32,8 +32,11 @@ export type VerdictPlan = {
   memoryMb: number;
 };
 
-/** What a run measured besides its verdict: the time is recorded, never shown on submits. */
-export type JudgedRun = { verdict: Verdict; durationMs: number };
+/**
+ * What a run measured besides its verdict: the time is recorded, never shown on submits; the slowest
+ * test's time is how authoring derives a challenge's per-test limit from its reference solution.
+ */
+export type JudgedRun = { verdict: Verdict; durationMs: number; slowestTestMs?: number };
 
 /**
  * Builds one verdict as tests run. Precedence: the first failing test in order decides the status.
@@ -44,6 +47,7 @@ export class VerdictBuilder {
   passed = 0;
   first: FirstFailure | null = null;
   durationMs = 0;
+  slowestTestMs = 0;
   logs = '';
   private hiddenOutcome: 'passed' | 'failed' | 'not_run' = 'not_run';
 
@@ -105,6 +109,7 @@ export class VerdictBuilder {
         ...(this.logs ? { logs: this.logs } : {}),
       },
       durationMs,
+      slowestTestMs: Math.round(this.slowestTestMs),
     };
   }
 }

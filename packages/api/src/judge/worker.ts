@@ -75,7 +75,12 @@ async function serve(): Promise<void> {
         } else {
           const result = checkChallengeRun(engine, request.job);
           poisoned = result.poisoned;
-          answer = { type: 'checked', id: request.id, problems: result.problems };
+          answer = {
+            type: 'checked',
+            id: request.id,
+            problems: result.problems,
+            referenceSlowestTestMs: result.referenceSlowestTestMs,
+          };
         }
       } catch (error) {
         poisoned = !(error instanceof GeneratorFault);

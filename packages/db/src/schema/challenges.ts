@@ -39,6 +39,10 @@ export const challenges = pgTable(
     hiddenTests: json().$type<TestCase[]>().notNull().default([]),
     generator: json().$type<Generator>(),
     solution: text(),
+    /** The per-test time limit, derived at authoring from the reference solution (null: the judge's default). */
+    testTimeLimitMs: integer(),
+    /** How long the reference solution took on its slowest test when the challenge was checked. */
+    referenceTestMs: integer(),
     status: text({ enum: ['draft', 'published', 'archived'] })
       .notNull()
       .default('draft'),
