@@ -28,6 +28,19 @@ function rawSocket(port: number) {
 const within = <T>(promise: Promise<T>, ms: number) =>
   Promise.race([promise, new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), ms))]);
 
+/** Tries `GET /ping` on a fresh socket until one is answered (room freed a moment ago); what came back. */
+async function pingOnceRoom(port: number): Promise<string> {
+  let answered = '';
+  for (let i = 0; i < 50 && !answered.includes('pong'); i++) {
+    await new Promise((r) => setTimeout(r, 20));
+    const next = rawSocket(port);
+    next.socket.write('GET /ping HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n');
+    await within(next.closed, 2000);
+    answered = next.received;
+  }
+  return answered;
+}
+
 describe('slow and excess connections', () => {
   let server: TestServer;
   beforeAll(async () => {
@@ -78,15 +91,7 @@ describe('slow and excess connections', () => {
     expect(extra.received).toBe('');
 
     held[0]!.socket.destroy();
-    let answered = '';
-    for (let i = 0; i < 50 && !answered.includes('pong'); i++) {
-      await new Promise((r) => setTimeout(r, 20));
-      const next = rawSocket(server.port);
-      next.socket.write('GET /ping HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n');
-      await within(next.closed, 2000);
-      answered = next.received;
-    }
-    expect(answered).toContain('pong');
+    expect(await pingOnceRoom(server.port)).toContain('pong');
     for (const h of held) h.socket.destroy();
   }, 20_000);
 });
@@ -107,15 +112,7 @@ describe('connections per client address', () => {
     expect(extra.received).toBe('');
     held[0]!.socket.destroy();
     await held[0]!.closed;
-    let answered = '';
-    for (let i = 0; i < 50 && !answered.includes('pong'); i++) {
-      await new Promise((r) => setTimeout(r, 20));
-      const next = rawSocket(server.port);
-      next.socket.write('GET /ping HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n');
-      await within(next.closed, 2000);
-      answered = next.received;
-    }
-    expect(answered).toContain('pong');
+    expect(await pingOnceRoom(server.port)).toContain('pong');
     for (const h of held) h.socket.destroy();
   }, 20_000);
 });
