@@ -116,6 +116,23 @@ describe('challenges create (local validation, no server needed)', () => {
     expect(r2.stderr).toContain('publish: expected a boolean');
   });
 
+  it('names the problem inside a test, whether it is a call test or a class test', async () => {
+    const file = writeFile(
+      'bad-tests.json',
+      challenge({
+        tests: [
+          { input: 'not an array', expectedOutput: 1 },
+          { steps: [{ new: [] }, { call: 'push', get: 'size', expectedOutput: 1 }] },
+        ],
+      }),
+    );
+    const r = await runCli(['challenges', 'create', file, '--dry-run']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('tests.0.input: Invalid input: expected array');
+    expect(r.stderr).toContain('tests.1.steps.1: A step does exactly one of new, call, get or iterate');
+    expect(r.stderr).not.toContain('Invalid input\n');
+  });
+
   it('exits 2 on a missing file, unparsable JSON and a missing argument', async () => {
     expect((await runCli(['challenges', 'create', path.join(dir, 'nope.json')])).code).toBe(2);
     const broken = writeFile('broken.json', '{ "title": ', 'raw');

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { schema } from '@skillbytes/db';
-import type { ChallengeCore } from '@skillbytes/shared';
+import type { CallTest, ChallengeCore } from '@skillbytes/shared';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_RATE_LIMITS, defaultApiConfig } from '../src/config.ts';
@@ -267,7 +267,7 @@ describe('stored tests are judged as written', () => {
       .set({ language })
       .where(eq(schema.challenges.id, created.id));
     expect(created.tests).toEqual(challenge.tests);
-    expect(Object.keys(created.hiddenTests[0]!.input[0] as object)).toEqual(['zzz', 'yy', 'x']);
+    expect(Object.keys((created.hiddenTests[0] as CallTest).input[0] as object)).toEqual(['zzz', 'yy', 'x']);
     const user = await api.createUser({ language });
     const daily = await api.as(user).challenges.daily();
     expect(daily.challenge.id).toBe(created.id);

@@ -65,14 +65,17 @@ export const Comparison = z.discriminatedUnion('mode', [
 ]);
 export type Comparison = z.infer<typeof Comparison>;
 
+const Value = z.json();
+const Arguments = z.array(Value).max(32);
+
 /**
- * One test: the solution is called as `fn(...input)`, and either its return value is compared with
- * `expectedOutput` (as `compare` says) or it must throw as `expectedError` says.
+ * One test of a function: the solution is called as `fn(...input)`, and either its return value is
+ * compared with `expectedOutput` (as `compare` says) or it must throw as `expectedError` says.
  */
-export const TestCase = z
+export const CallTest = z
   .object({
-    input: z.array(z.json()).max(32),
-    expectedOutput: z.json().optional(),
+    input: Arguments,
+    expectedOutput: Value.optional(),
     expectedError: ExpectedError.optional(),
     compare: Comparison.optional(),
   })
@@ -82,7 +85,73 @@ export const TestCase = z
     'A test expects either an output (expectedOutput) or a throw (expectedError)',
   )
   .refine((t) => !(t.compare && t.expectedError), 'A test that expects a throw has no output to compare');
+export type CallTest = z.infer<typeof CallTest>;
+
+const MemberName = text().min(1).max(100);
+
+/**
+ * One step of a class test, on the test's one instance. Exactly one of:
+ * - `new`: construct the class with these arguments (the first step, and only the first);
+ * - `call`: call this method with `args` (default none);
+ * - `get`: read this property;
+ * - `iterate: true`: spread the instance (`[...instance]`), for classes that are iterable.
+ * A step may expect an output (`expectedOutput`, compared as `compare` says) or a throw
+ * (`expectedError`); a step with neither must simply not throw.
+ */
+export const Step = z
+  .object({
+    new: Arguments.optional(),
+    call: MemberName.optional(),
+    args: Arguments.optional(),
+    get: MemberName.optional(),
+    iterate: z.literal(true).optional(),
+    expectedOutput: Value.optional(),
+    expectedError: ExpectedError.optional(),
+    compare: Comparison.optional(),
+  })
+  .strict()
+  .refine(
+    (s) => [s.new, s.call, s.get, s.iterate].filter((a) => a !== undefined).length === 1,
+    'A step does exactly one of new, call, get or iterate',
+  )
+  .refine((s) => s.args === undefined || s.call !== undefined, 'Only a call step takes args')
+  .refine(
+    (s) => !(s.expectedOutput !== undefined && s.expectedError !== undefined),
+    'A step expects an output or a throw, not both',
+  )
+  .refine((s) => !(s.new && s.expectedOutput !== undefined), 'Constructing has no output to expect')
+  .refine(
+    (s) => !(s.compare && s.expectedOutput === undefined),
+    'Only a step that expects an output compares it',
+  );
+export type Step = z.infer<typeof Step>;
+
+/**
+ * A test of a class: steps on one instance, the first constructing it. A test whose constructor is
+ * expected to throw has that one step.
+ */
+export const SequenceTest = z
+  .object({ steps: z.array(Step).min(1).max(LIMITS.stepsMax) })
+  .strict()
+  .refine((t) => t.steps[0]?.new !== undefined, 'The first step constructs the instance (new)')
+  .refine((t) => t.steps.slice(1).every((s) => s.new === undefined), 'Only the first step constructs (new)')
+  .refine(
+    (t) => t.steps[0]?.expectedError === undefined || t.steps.length === 1,
+    'A constructor that must throw leaves no instance for further steps',
+  )
+  .refine(
+    (t) => t.steps.some((s) => s.expectedOutput !== undefined || s.expectedError !== undefined),
+    'A class test expects something: give at least one step an expectedOutput or expectedError',
+  );
+export type SequenceTest = z.infer<typeof SequenceTest>;
+
+/** A challenge's tests all call its function, or all drive its class; `steps` tells them apart. */
+export const TestCase = z.union([CallTest, SequenceTest]);
 export type TestCase = z.infer<typeof TestCase>;
+
+export function isSequenceTest(t: TestCase): t is SequenceTest {
+  return 'steps' in t;
+}
 
 /**
  * Generated tests. `Math.random` is a seeded PRNG in both styles.
@@ -297,6 +366,8 @@ export const Verdict = z.object({
       kind: TestKind,
       /** Visible tests only (and authoring checks). */
       index: z.number().int().optional(),
+      /** Class tests: the 0-based step that failed (`input` then shows the steps up to it). */
+      step: z.number().int().optional(),
       input: z.json().optional(),
       expected: z.json().optional(),
       actual: z.json().optional(),

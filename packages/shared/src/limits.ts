@@ -16,4 +16,5 @@ export const LIMITS = {
   descriptionMax: 50_000,
   testsMax: 200,
   generatedCasesMax: 100,
+  stepsMax: 100,
 } as const;

@@ -39,8 +39,23 @@ function parseFile(file: string): unknown {
 
 function issuesText(issues: z.core.$ZodIssue[], prefix: string[]): string {
   return issues
-    .map((i) => `  ${[...prefix, ...i.path.map(String)].join('.') || '(root)'}: ${i.message}`)
+    .map((i) => {
+      const path = [...prefix, ...i.path.map(String)];
+      if (i.code === 'invalid_union' && i.errors.length > 0) return issuesText(meantBranch(i.errors), path);
+      return `  ${path.join('.') || '(root)'}: ${i.message}`;
+    })
     .join('\n');
+}
+
+/**
+ * Of a union's branches (a test is a call test or a class test), the one the author meant: one that
+ * does not reject their keys outright, and of those the one with the fewest problems.
+ */
+function meantBranch(branches: z.core.$ZodIssue[][]): z.core.$ZodIssue[] {
+  const rejectsKeys = (b: z.core.$ZodIssue[]) =>
+    b.some((i) => i.code === 'unrecognized_keys' && i.path.length === 0);
+  const fitting = branches.filter((b) => !rejectsKeys(b));
+  return (fitting.length > 0 ? fitting : branches).reduce((best, b) => (b.length < best.length ? b : best));
 }
 
 /**

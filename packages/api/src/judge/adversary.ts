@@ -1,4 +1,5 @@
-import type { TestCase } from '@skillbytes/shared';
+import { type CallTest, isSequenceTest, type TestCase } from '@skillbytes/shared';
+import { classAdversaries } from './adversary-steps.ts';
 import { matches } from './compare.ts';
 
 /** A solution that knows only what every user sees: the visible tests. */
@@ -24,6 +25,32 @@ export function adversaries(spec: {
   tests: TestCase[];
   hiddenTests: TestCase[];
 }): Adversary[] {
+  if (spec.tests.some(isSequenceTest)) {
+    const steps = (tests: TestCase[]) => tests.filter(isSequenceTest);
+    const tests = steps(spec.tests);
+    const visibleAnswers = tests.flatMap((t) =>
+      t.steps.flatMap((s) => (s.expectedOutput === undefined ? [] : [s.expectedOutput])),
+    );
+    const guesses = [...FALLBACKS, ...visibleAnswers.slice(0, VISIBLE_GUESSES)];
+    return classAdversaries({
+      functionName: spec.functionName,
+      tests,
+      hiddenTests: steps(spec.hiddenTests),
+      guesses,
+    });
+  }
+  return callAdversaries({
+    ...spec,
+    tests: spec.tests as CallTest[],
+    hiddenTests: spec.hiddenTests as CallTest[],
+  });
+}
+
+function callAdversaries(spec: {
+  functionName: string;
+  tests: CallTest[];
+  hiddenTests: CallTest[];
+}): Adversary[] {
   const table = new Map(spec.tests.map((t) => [JSON.stringify(t.input), JSON.stringify(t.expectedOutput)]));
   const unseen = spec.hiddenTests.filter((t) => !table.has(JSON.stringify(t.input)));
   const guesses: Guess[] = [
@@ -44,7 +71,7 @@ export function adversaries(spec: {
     // A hidden test the table answers passes by construction (same input, so the same expected value).
     // It never throws, so a hidden test that expects a throw stops it; a test's own checker is only
     // known in the sandbox (matches() answers null), so such a test leaves the guess to the run.
-    const mayPass = (t: TestCase) =>
+    const mayPass = (t: CallTest) =>
       !t.expectedError && matches(answers(t.input), t.expectedOutput, t.compare) !== false;
     if (!unseen.every(mayPass)) continue;
     candidates.push({ code: memorising(spec.functionName, table, guess), fallback });

@@ -1,4 +1,10 @@
-import type { Generator, TestCase, TestKind, Verdict } from '@skillbytes/shared';
+import {
+  type Generator,
+  isSequenceTest,
+  type TestCase,
+  type TestKind,
+  type Verdict,
+} from '@skillbytes/shared';
 import { adversaries } from './adversary.ts';
 import { encodeJson } from './codec.ts';
 import { Sandbox } from './harness.ts';
@@ -24,7 +30,8 @@ export function checkChallengeRun(
   engine: Engine,
   job: CheckJob,
 ): { problems: string[]; poisoned: boolean; referenceSlowestTestMs: number | null } {
-  const problems: string[] = [];
+  const problems = shapeProblems(job);
+  if (problems.length > 0) return { problems, poisoned: false, referenceSlowestTestMs: null };
   let poisoned = false;
   if (job.generator) {
     const result = checkGenerator(engine, job, job.generator);
@@ -68,28 +75,64 @@ export function checkChallengeRun(
   return { problems, poisoned, referenceSlowestTestMs };
 }
 
-/** A test with a checker of its own: the checker compiles and accepts the test's own expected output. */
-function checkTestCheckers(engine: Engine, job: CheckJob) {
-  const problems: string[] = [];
+/**
+ * A challenge asks for a function or for a class, not both: its tests all call it, or all drive it
+ * through steps. Generated cases are calls, so a class challenge has no generator.
+ */
+function shapeProblems(job: CheckJob): string[] {
+  const all = [...job.tests, ...job.hiddenTests];
+  const classTests = all.filter(isSequenceTest).length;
+  if (classTests === 0) return [];
+  if (classTests < all.length) {
+    return ['Mixed tests: give every test steps (a class challenge) or none of them (a function challenge)'];
+  }
+  return job.generator ? ['A class challenge has no generator: generated cases call a function'] : [];
+}
+
+/** Where a comparison with a checker sits: a call test, or one step of a class test. */
+type CheckedExpectation = { where: string; args: unknown[]; expected: unknown; checker: string };
+
+function checkedExpectations(job: CheckJob): CheckedExpectation[] {
   const fixed: [TestKind, TestCase[]][] = [
     ['visible', job.tests],
     ['hidden', job.hiddenTests],
   ];
-  const withChecker = fixed.flatMap(([kind, tests]) =>
-    tests.flatMap((test, index) => (test.compare?.mode === 'checker' ? [{ kind, index, test }] : [])),
+  return fixed.flatMap(([kind, tests]) =>
+    tests.flatMap((test, index): CheckedExpectation[] => {
+      const where = `${kind} test ${index + 1}`;
+      if (!isSequenceTest(test)) {
+        if (test.compare?.mode !== 'checker') return [];
+        return [{ where, args: test.input, expected: test.expectedOutput, checker: test.compare.checker }];
+      }
+      return test.steps.flatMap((step, i) =>
+        step.compare?.mode === 'checker'
+          ? [
+              {
+                where: `${where}, step ${i + 1}`,
+                args: step.args ?? [],
+                expected: step.expectedOutput,
+                checker: step.compare.checker,
+              },
+            ]
+          : [],
+      );
+    }),
   );
+}
+
+/** A test with a checker of its own: the checker compiles and accepts the test's own expected output. */
+function checkTestCheckers(engine: Engine, job: CheckJob) {
+  const problems: string[] = [];
+  const withChecker = checkedExpectations(job);
   if (withChecker.length === 0) return { problems, poisoned: false };
   const checker = Sandbox.checker(engine.mod, job.memoryMb, performance.now() + job.timeoutMs);
   try {
-    for (const { kind, index, test } of withChecker) {
-      if (test.compare?.mode !== 'checker') continue;
-      const expected = encodeJson(test.expectedOutput);
-      const r = checker.call('judgeWith', test.compare.checker, encodeJson(test.input), expected, expected);
+    for (const { where, args, expected, checker: source } of withChecker) {
+      const encoded = encodeJson(expected);
+      const r = checker.call('judgeWith', source, encodeJson(args), encoded, encoded);
       if (r.t === 'pass') continue;
       const why = r.t === 'fail' ? 'it returned false' : replyText(r);
-      problems.push(
-        `${kind} test ${index + 1}: its checker does not accept its own expected output (${why})`,
-      );
+      problems.push(`${where}: its checker does not accept its own expected output (${why})`);
     }
   } catch (error) {
     checker.dispose();
@@ -112,7 +155,7 @@ function checkGenerator(engine: Engine, job: CheckJob, generator: Generator) {
       for (const [kind, tests] of fixed) {
         for (const [index, test] of tests.entries()) {
           // A test that expects a throw has no output for the checker to look at.
-          if (test.expectedError) continue;
+          if (isSequenceTest(test) || test.expectedError) continue;
           const r = checker.call('check', encodeJson(test.input), encodeJson(test.expectedOutput));
           if (r.t === 'pass') continue;
           const why = r.t === 'fail' ? 'it returned false' : replyText(r);
@@ -148,8 +191,11 @@ function solutionProblem(verdict: Verdict): string {
   const f = verdict.firstFailure;
   if (!f) return `The reference solution fails: ${status}${verdict.message ? ` (${verdict.message})` : ''}`;
   const index = (f.index ?? 0) + 1;
+  const step = f.step !== undefined ? `, step ${f.step + 1}` : '';
   const where =
-    f.kind === 'generated' ? `generated case ${index} (seed ${CHECK_SEED})` : `${f.kind} test ${index}`;
+    f.kind === 'generated'
+      ? `generated case ${index} (seed ${CHECK_SEED})`
+      : `${f.kind} test ${index}${step}`;
   const parts = [
     f.input !== undefined ? `input ${JSON.stringify(f.input)}` : '',
     f.expected !== undefined ? `expected ${JSON.stringify(f.expected)}` : '',

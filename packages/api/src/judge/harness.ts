@@ -79,7 +79,7 @@ export class Sandbox {
       deadline,
       USER_JS,
       [USER_LIMITS],
-      ['call', 'outcome', 'describe', 'logs', 'notes'],
+      ['call', 'step', 'outcome', 'describe', 'logs', 'notes'],
     );
   }
 

@@ -1,5 +1,6 @@
 // Longer than our ~300-line habit on purpose: the slots' lifecycle (spawn, assign, watchdog, reply,
 // retire) is one state machine over state they all share; split up, each part would reach into the rest.
+import { isSequenceTest } from '@skillbytes/shared';
 import { randomInt } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
@@ -137,7 +138,7 @@ export class JudgePool implements Judge {
       memoryMb,
     };
     const counts = { visible: spec.tests.length, hidden: hiddenTests.length };
-    const visibleInputs = spec.tests.map((t) => t.input);
+    const visibleInputs = spec.tests.map((t) => (isSequenceTest(t) ? { steps: t.steps } : t.input));
     const run = await this.schedule<JudgedRun>(
       options.owner,
       { type: 'judge', job },

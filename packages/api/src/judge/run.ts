@@ -1,6 +1,15 @@
 // Longer than our ~300-line habit on purpose: one run, from loading the code to the verdict, read top
 // to bottom (the Run class); authoring checks are in check.ts, replies in reply.ts.
-import type { ExpectedError, Generator, TestCase, TestKind } from '@skillbytes/shared';
+import {
+  type CallTest,
+  type ExpectedError,
+  type Generator,
+  isSequenceTest,
+  type SequenceTest,
+  type Step,
+  type TestCase,
+  type TestKind,
+} from '@skillbytes/shared';
 import type { QuickJSHandle, QuickJSWASMModule } from 'quickjs-emscripten-core';
 import { decode, encodeJson, toShown } from './codec.ts';
 import { matches } from './compare.ts';
@@ -62,6 +71,31 @@ const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
  */
 const MODULE_SYNTAX = /^[ \t]*(export|import)[\s{*]/m;
 
+/** How one test's return value is judged: null when right, a failure's detail, or a limit the check hit. */
+type Check = (json: string) => FailureDetail | null | 'time' | 'memory';
+
+/** What one test (or one step of a class test) came to. */
+type Outcome =
+  | { t: 'pass' }
+  | {
+      t: 'fail';
+      status: 'wrong_answer' | 'runtime_error';
+      detail: FailureDetail;
+      /** The module broke underneath (a host stack overflow): nothing more can run. */
+      stopsRun?: boolean;
+      step?: number;
+      input?: () => unknown;
+    }
+  | { t: 'stop'; signal: 'time' | 'memory'; scope: TimeScope; step?: number; input?: () => unknown };
+
+/** A step as the sandbox's `step` method takes it: the action, the member's name, the arguments. */
+function stepAction(step: Step): ['new' | 'call' | 'get' | 'iterate', string, unknown[]] {
+  if (step.new !== undefined) return ['new', '', step.new];
+  if (step.call !== undefined) return ['call', step.call, step.args ?? []];
+  if (step.get !== undefined) return ['get', step.get, []];
+  return ['iterate', '', []];
+}
+
 /** Each generated case gets its own PRNG seed derived from the run's seed and the case index. */
 export function caseSeed(seed: number, index: number): number {
   return (seed + Math.imul(index + 1, 0x9e3779b9)) | 0;
@@ -107,7 +141,9 @@ export function judgeRun(
   };
   // The checker's runtime is made before the solution runs: made later, it could find the module's
   // memory taken by the solution and fail to start, which would cost the submission its verdict.
-  const usesChecker = [...job.tests, ...job.hiddenTests].some((t) => t.compare?.mode === 'checker');
+  const usesChecker = [...job.tests, ...job.hiddenTests].some((t) =>
+    isSequenceTest(t) ? t.steps.some((s) => s.compare?.mode === 'checker') : t.compare?.mode === 'checker',
+  );
   if (job.generator || usesChecker) checker();
   const run = new Run({ engine, job, builder, user, events, checker });
   let judged: JudgedRun;
@@ -166,8 +202,7 @@ class Run {
     this.collectLogs();
     if (loaded) return this.loadFailure(loaded, heapBefore);
 
-    const missing = `Define a function named ${job.functionName}`;
-    if (!IDENTIFIER.test(job.functionName)) return builder.early('missing_function', missing);
+    if (!IDENTIFIER.test(job.functionName)) return builder.early('missing_function', this.missing);
     const fn = namespace ? this.exported(namespace) : this.resolveGlobal(heapBefore);
     if ('verdict' in fn) return fn;
 
@@ -179,6 +214,15 @@ class Run {
     if (this.runFixed('hidden', job.hiddenTests, fn.handle)) return builder.finish();
     if (job.generator) this.runGenerated(job.generator, fn.handle);
     return builder.finish();
+  }
+
+  /** A class challenge's tests are all class tests (check.ts refuses a mix). */
+  private get asked(): 'class' | 'function' {
+    return this.job.tests.some(isSequenceTest) ? 'class' : 'function';
+  }
+
+  private get missing(): string {
+    return `Define a ${this.asked} named ${this.job.functionName}`;
   }
 
   /** What the solution used that QuickJS cannot do as Node would (globals.js), while loading and on visible tests. */
@@ -197,14 +241,14 @@ class Run {
     if (handle) return { handle };
     return this.builder.early(
       'missing_function',
-      `Export a function named ${job.functionName} (or make it the default export)`,
+      `Export a ${this.asked} named ${job.functionName} (or make it the default export)`,
     );
   }
 
   /** The function of a script: whatever the name means at global scope (declarations, const, let). */
   private resolveGlobal(heapBefore: number): { handle: QuickJSHandle } | JudgedRun {
     const { job, builder, user } = this;
-    const missing = `Define a function named ${job.functionName}`;
+    const missing = this.missing;
     const resolved = this.timed(() => user.evaluate(job.functionName, 'resolve.js'));
     if ('failure' in resolved) {
       const failure = resolved.failure;
@@ -212,7 +256,7 @@ class Run {
       return builder.early('missing_function', missing);
     }
     if (!user.isFunction(resolved.value)) {
-      return builder.early('missing_function', `${missing}; ${job.functionName} is not a function`);
+      return builder.early('missing_function', `${missing}; ${job.functionName} is not a ${this.asked}`);
     }
     return { handle: resolved.value };
   }
@@ -220,31 +264,36 @@ class Run {
   /** Visible tests all run (unless a limit stops the run); hidden ones stop at their first failure. */
   private runFixed(kind: TestKind, tests: TestCase[], fn: QuickJSHandle): boolean {
     for (const [index, test] of tests.entries()) {
-      const expectsError = test.expectedError;
-      const stop = this.runCase(
-        { kind, index },
-        fn,
-        encodeJson(test.input),
-        () => test.input,
-        (json) => {
-          const actual = decode(json);
-          if (expectsError)
-            return { input: test.input, expected: { throws: expectsError }, actual: toShown(actual) };
-          const matched = matches(actual, test.expectedOutput, test.compare);
-          if (matched === null) return this.checkWithChecker(test, json, actual);
-          if (matched) return null;
-          return { input: test.input, expected: test.expectedOutput, actual: toShown(actual) };
-        },
-        expectsError,
-      );
+      const ref = { kind, index };
+      const stop = isSequenceTest(test) ? this.runSequence(ref, fn, test) : this.runCall(ref, test, fn);
       if (stop || (kind !== 'visible' && this.builder.first)) return true;
     }
     return false;
   }
 
+  private runCall(ref: TestRef, test: CallTest, fn: QuickJSHandle): boolean {
+    const expectsError = test.expectedError;
+    return this.runCase(
+      ref,
+      fn,
+      encodeJson(test.input),
+      () => test.input,
+      (json) => {
+        const actual = decode(json);
+        if (expectsError)
+          return { input: test.input, expected: { throws: expectsError }, actual: toShown(actual) };
+        const matched = matches(actual, test.expectedOutput, test.compare);
+        if (matched === null) return this.checkWithChecker(test, json, actual);
+        if (matched) return null;
+        return { input: test.input, expected: test.expectedOutput, actual: toShown(actual) };
+      },
+      expectsError,
+    );
+  }
+
   /** A test whose comparison is a checker of its own: it runs in the checker's runtime. */
   private checkWithChecker(
-    test: TestCase,
+    test: CallTest,
     json: string,
     actual: unknown,
   ): FailureDetail | null | 'time' | 'memory' {
@@ -317,89 +366,170 @@ class Run {
     }
   }
 
-  /** Runs one test under its own time limit; true when the run must stop (time or memory limit). */
+  /** Runs one call test under its own time limit; true when the run must stop (time or memory limit). */
   private runCase(
     ref: TestRef,
     fn: QuickJSHandle,
     argsJson: string,
     input: () => unknown,
-    check: (json: string) => FailureDetail | null | 'time' | 'memory',
+    check: Check,
     expectsError?: ExpectedError,
   ): boolean {
+    return this.runTest(ref, input, () => {
+      const heapBefore = this.engine.heapBytes();
+      const answer = this.timed(() => this.settle(this.user.call('call', fn, argsJson)));
+      return this.outcomeOf(answer, heapBefore, input, check, expectsError);
+    });
+  }
+
+  /**
+   * Runs one class test: its steps in order on one instance, under one time limit for the whole test.
+   * The first step that fails decides; a failure shows the steps up to it and which step it was.
+   */
+  private runSequence(ref: TestRef, cls: QuickJSHandle, test: SequenceTest): boolean {
+    const upTo = (step: number) => () => ({ steps: test.steps.slice(0, step + 1) });
+    return this.runTest(ref, upTo(test.steps.length - 1), () => {
+      for (const [index, step] of test.steps.entries()) {
+        const [kind, name, args] = stepAction(step);
+        const heapBefore = this.engine.heapBytes();
+        const answer = this.timed(() =>
+          this.settle(this.user.call('step', cls, kind, name, encodeJson(args))),
+        );
+        const input = upTo(index);
+        const outcome = this.outcomeOf(
+          answer,
+          heapBefore,
+          input,
+          this.stepCheck(step, input),
+          step.expectedError,
+        );
+        if (outcome.t !== 'pass') return { ...outcome, step: index, input };
+      }
+      return { t: 'pass' };
+    });
+  }
+
+  /** A step's own comparison: its expected output, or nothing when it only must not throw. */
+  private stepCheck(step: Step, input: () => unknown): Check {
+    return (json) => {
+      const actual = decode(json);
+      if (step.expectedError)
+        return { input: input(), expected: { throws: step.expectedError }, actual: toShown(actual) };
+      if (step.expectedOutput === undefined) return null;
+      const test = {
+        input: step.args ?? step.new ?? [],
+        expectedOutput: step.expectedOutput,
+        compare: step.compare,
+      };
+      const matched = matches(actual, step.expectedOutput, step.compare);
+      if (matched === null) return this.checkWithChecker(test, json, actual);
+      if (matched) return null;
+      return { input: input(), expected: step.expectedOutput, actual: toShown(actual) };
+    };
+  }
+
+  /** One test's frame: progress for the watchdog, the per-test clock, logs, and the outcome recorded. */
+  private runTest(ref: TestRef, input: () => unknown, body: () => Outcome): boolean {
     const { builder, user } = this;
     this.events.progress(builder.passed, this.position++, performance.now() - this.startedAt);
     user.deadlines.startTest(this.job.testTimeoutMs);
-    const heapBefore = this.engine.heapBytes();
     const testStarted = performance.now();
-    const answer = this.timed(() => {
-      const first = user.call('call', fn, argsJson);
-      const drained = user.drain();
-      if (drained) return drained;
-      if (first.t !== 'pending') return first;
-      const settled = user.call('outcome');
-      if (settled.t === 'pending') {
-        const error = { name: 'Error', message: 'The function returned a promise that never settled' };
-        return { t: 'thrown', error } as Reply;
-      }
-      return settled;
-    });
-    const expired = user.expired;
+    const outcome = body();
     user.deadlines.endTest();
     builder.slowestTestMs = Math.max(builder.slowestTestMs, performance.now() - testStarted);
     this.collectLogs(ref.kind);
-    // An interrupt inside an async function surfaces as an ordinary rejection: the clock decides.
-    if (expired) return this.stop(ref, 'time', expired === 'test' ? 'test' : 'submission', input);
-    switch (answer.t) {
-      case 'value': {
-        let outcome: ReturnType<typeof check>;
-        try {
-          outcome = check(answer.json);
-        } catch {
-          const error = { name: 'Error', message: 'The return value could not be read' };
-          this.record('runtime_error', ref, { input: input(), error });
-          return false;
-        }
-        if (outcome === 'time' || outcome === 'memory') return this.stop(ref, outcome, 'submission', input);
-        if (outcome === null) builder.pass(ref);
-        else this.record('wrong_answer', ref, outcome);
+    const shownInput = 'input' in outcome && outcome.input ? outcome.input : input;
+    switch (outcome.t) {
+      case 'pass':
+        builder.pass(ref);
         return false;
-      }
-      case 'signal':
-        if (answer.signal !== 'stack') return this.stop(ref, answer.signal, 'test', input);
-        this.record('runtime_error', ref, {
-          input: input(),
-          error: { name: 'InternalError', message: 'stack overflow' },
-        });
-        return user.poisoned;
-      case 'oom':
-        return this.stop(ref, 'memory', 'test', input);
-      case 'thrown':
-        if (answer.isNull && grewDuring(this.engine, heapBefore)) {
-          return this.stop(ref, 'memory', 'test', input);
-        }
-        if (expectsError) {
-          const thrown = plainError(answer.error);
-          if (throwsAsExpected(thrown, expectsError)) builder.pass(ref);
-          else
-            this.record('wrong_answer', ref, {
-              input: input(),
-              expected: { throws: expectsError },
-              actual: { throws: thrown },
-            });
-          return false;
-        }
-        this.record('runtime_error', ref, { input: input(), error: plainError(answer.error) });
-        return false;
+      case 'stop':
+        return this.stop(ref, outcome.signal, outcome.scope, shownInput, outcome.step);
       default:
-        this.record('runtime_error', ref, { input: input(), error: plainError(unreadable(answer)) });
-        return false;
+        this.record(outcome.status, ref, {
+          ...outcome.detail,
+          step: 'step' in outcome ? outcome.step : undefined,
+        });
+        return outcome.stopsRun ?? false;
     }
   }
 
-  private stop(ref: TestRef, signal: 'time' | 'memory', scope: TimeScope, input?: () => unknown): true {
+  /** A call's reply once any promise it returned has settled (the jobs queue runs under the same clock). */
+  private settle(first: Reply): Reply {
+    const drained = this.user.drain();
+    if (drained) return drained;
+    if (first.t !== 'pending') return first;
+    const settled = this.user.call('outcome');
+    if (settled.t !== 'pending') return settled;
+    return {
+      t: 'thrown',
+      error: { name: 'Error', message: 'The function returned a promise that never settled' },
+    };
+  }
+
+  /** What one call's reply means for its test: a pass, a failure to record, or a limit that stops the run. */
+  private outcomeOf(
+    answer: Reply,
+    heapBefore: number,
+    input: () => unknown,
+    check: Check,
+    expectsError?: ExpectedError,
+  ): Outcome {
+    // An interrupt inside an async function surfaces as an ordinary rejection: the clock decides.
+    const expired = this.user.expired;
+    if (expired) return { t: 'stop', signal: 'time', scope: expired === 'test' ? 'test' : 'submission' };
+    switch (answer.t) {
+      case 'value': {
+        let detail: ReturnType<Check>;
+        try {
+          detail = check(answer.json);
+        } catch {
+          const error = { name: 'Error', message: 'The return value could not be read' };
+          return { t: 'fail', status: 'runtime_error', detail: { input: input(), error } };
+        }
+        if (detail === 'time' || detail === 'memory')
+          return { t: 'stop', signal: detail, scope: 'submission' };
+        return detail === null ? { t: 'pass' } : { t: 'fail', status: 'wrong_answer', detail };
+      }
+      case 'signal':
+        if (answer.signal !== 'stack') return { t: 'stop', signal: answer.signal, scope: 'test' };
+        return {
+          t: 'fail',
+          status: 'runtime_error',
+          detail: { input: input(), error: { name: 'InternalError', message: 'stack overflow' } },
+          stopsRun: this.user.poisoned,
+        };
+      case 'oom':
+        return { t: 'stop', signal: 'memory', scope: 'test' };
+      case 'thrown': {
+        if (answer.isNull && grewDuring(this.engine, heapBefore))
+          return { t: 'stop', signal: 'memory', scope: 'test' };
+        const thrown = plainError(answer.error);
+        if (!expectsError)
+          return { t: 'fail', status: 'runtime_error', detail: { input: input(), error: thrown } };
+        if (throwsAsExpected(thrown, expectsError)) return { t: 'pass' };
+        const detail = { input: input(), expected: { throws: expectsError }, actual: { throws: thrown } };
+        return { t: 'fail', status: 'wrong_answer', detail };
+      }
+      default:
+        return {
+          t: 'fail',
+          status: 'runtime_error',
+          detail: { input: input(), error: plainError(unreadable(answer)) },
+        };
+    }
+  }
+
+  private stop(
+    ref: TestRef,
+    signal: 'time' | 'memory',
+    scope: TimeScope,
+    input?: () => unknown,
+    step?: number,
+  ): true {
     const status = signal === 'time' ? 'time_limit_exceeded' : 'memory_limit_exceeded';
     if (signal === 'memory') this.memoryExhausted = true;
-    this.record(status, ref, { input: input?.() }, scope);
+    this.record(status, ref, { input: input?.(), step }, scope);
     return true;
   }
 

@@ -15,6 +15,8 @@ export type FailureDetail = {
   expected?: unknown;
   actual?: unknown;
   error?: Failure['error'];
+  /** Class tests: the 0-based step that failed. */
+  step?: number;
 };
 /** Which time limit ended a test: its own, or the submission's. */
 export type TimeScope = 'test' | 'submission';

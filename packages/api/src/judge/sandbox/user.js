@@ -60,33 +60,65 @@
     }
   };
   const PENDING = '{"t":"pending"}';
+  const construct = Reflect.construct;
+  const arrayFrom = Array.from;
+  const TypeErrorC = TypeError;
   let outcome = null;
+  /** A returned value, or the outcome of a returned promise once the host has run the jobs queue. */
+  const settle = (r) => {
+    if (r === null || (typeof r !== 'object' && typeof r !== 'function') || typeof r.then !== 'function') {
+      return ok(r);
+    }
+    apply(promiseThen, apply(promiseResolve, PromiseC, [r]), [
+      (v) => {
+        outcome = ok(v);
+      },
+      (e) => {
+        outcome = thrown(e);
+      },
+    ]);
+    return PENDING;
+  };
+  /** The instance a class test's steps act on; each test constructs its own. */
+  let instance;
+  const act = (kind, cls, name, args) => {
+    switch (kind) {
+      case 'new':
+        instance = undefined;
+        instance = construct(cls, args);
+        return undefined;
+      case 'call': {
+        const method = instance[name];
+        if (typeof method !== 'function') {
+          throw new TypeErrorC('The instance has no method ' + name + ' (it is ' + typeof method + ')');
+        }
+        return apply(method, instance, args);
+      }
+      case 'get':
+        return instance[name];
+      default:
+        return arrayFrom(instance);
+    }
+  };
   return {
     call(fn, argsJson) {
       testRoom = limits.logPerTest;
       outcome = null;
-      let r;
       try {
-        r = apply(fn, undefined, decode(argsJson));
-        if (
-          r === null ||
-          (typeof r !== 'object' && typeof r !== 'function') ||
-          typeof r.then !== 'function'
-        ) {
-          return ok(r);
-        }
-        apply(promiseThen, apply(promiseResolve, PromiseC, [r]), [
-          (v) => {
-            outcome = ok(v);
-          },
-          (e) => {
-            outcome = thrown(e);
-          },
-        ]);
+        return settle(apply(fn, undefined, decode(argsJson)));
       } catch (e) {
         return thrown(e);
       }
-      return PENDING;
+    },
+    /** One step of a class test: `new` (with arguments), `call` a method, `get` a property, `iterate`. */
+    step(cls, kind, name, argsJson) {
+      if (kind === 'new') testRoom = limits.logPerTest;
+      outcome = null;
+      try {
+        return settle(act(kind, cls, name, decode(argsJson)));
+      } catch (e) {
+        return thrown(e);
+      }
     },
     outcome: () => outcome ?? PENDING,
     describe,
