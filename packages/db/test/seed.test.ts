@@ -29,11 +29,18 @@ describe('starter challenge pool', () => {
     expect(new Set(pool.flatMap((c) => c.tags)).size).toBeGreaterThanOrEqual(8);
   });
 
-  it('gives every challenge a solution, a generator and hidden tests', () => {
+  it('gives every challenge a solution, and hidden tests with a generator or, for a class, more of them', () => {
     for (const c of pool) {
-      expect(c.solution, c.slug).toContain(`function ${c.functionName}(`);
-      expect(c.generator?.cases, c.slug).toBeGreaterThanOrEqual(5);
-      expect(c.hiddenTests.length, c.slug).toBeGreaterThanOrEqual(3);
+      const isClass = c.tests.some((t) => 'steps' in t);
+      expect(c.solution, c.slug).toContain(isClass ? `class ${c.functionName} ` : `function ${c.functionName}(`);
+      if (isClass) {
+        // Class challenges have no generator (generated cases are calls): hidden sequences stand in.
+        expect(c.generator, c.slug).toBeUndefined();
+        expect(c.hiddenTests.length, c.slug).toBeGreaterThanOrEqual(6);
+      } else {
+        expect(c.generator?.cases, c.slug).toBeGreaterThanOrEqual(5);
+        expect(c.hiddenTests.length, c.slug).toBeGreaterThanOrEqual(3);
+      }
     }
   });
 });
