@@ -304,11 +304,12 @@ async function benchPglite(run: Run) {
 
 /** The judge's and leaderboard's micro-benchmarks, each a bounded child process, their output kept. */
 async function runExtras(run: Run) {
-  for (const name of ['judge-bench.ts', 'judge-fairness.ts', 'leaderboard-bench.ts']) {
+  for (const name of ['judge-bench.ts', 'judge-fairness.ts', 'typescript-strip.ts', 'leaderboard-bench.ts']) {
     log(`\n=== ${name}`);
     const started = performance.now();
     // leaderboard-bench creates (and drops) its own database through this admin connection; judge-fairness
-    // runs its server on BENCH_DATABASE_URL itself (see the README's caveat); judge-bench needs none.
+    // runs its server on BENCH_DATABASE_URL itself (see the README's caveat); judge-bench and
+    // typescript-strip need none.
     const child = spawn(process.execPath, ['--import', 'tsx', `src/${name}`], {
       cwd: benchDir,
       env: { ...process.env, BENCH_DATABASE_URL: run.s.adminUrl },

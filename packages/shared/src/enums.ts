@@ -6,8 +6,11 @@ export type Role = z.infer<typeof Role>;
 export const Difficulty = z.enum(['beginner', 'easy', 'medium', 'hard']);
 export type Difficulty = z.infer<typeof Difficulty>;
 
-/** Languages the judge can run. Solutions are judged in a JavaScript sandbox, so this is JavaScript for now. */
-export const Language = z.enum(['javascript']);
+/**
+ * Languages the judge can run. Both run in the same JavaScript sandbox: TypeScript has its types
+ * stripped first (never checked).
+ */
+export const Language = z.enum(['javascript', 'typescript']);
 export type Language = z.infer<typeof Language>;
 
 export const ChallengeStatus = z.enum(['draft', 'published', 'archived']);

@@ -23,8 +23,9 @@ const NO_EVENTS: RunEvents = { progress() {}, failure() {} };
 
 /**
  * The challenge's own data must hold together: every fixed test satisfies the checker, the generator
- * produces inputs, the reference solution is accepted on everything, and a solution that only memorises
- * the visible answers is not. Problems name the test.
+ * produces inputs, the reference solution (in the challenge's own language) is accepted on everything,
+ * and a solution that only memorises the visible answers (JavaScript, written by adversary.ts) is not.
+ * Problems name the test.
  */
 export function checkChallengeRun(
   engine: Engine,
@@ -41,9 +42,10 @@ export function checkChallengeRun(
   const checked = checkTestCheckers(engine, job);
   problems.push(...checked.problems);
   poisoned ||= checked.poisoned;
-  const submitJob = (code: string): RunJob => ({
+  const submitJob = (code: string, language = job.language): RunJob => ({
     ...job,
     code,
+    language,
     seed: CHECK_SEED,
     collectLogs: false,
     judgesHidden: true,
@@ -61,7 +63,7 @@ export function checkChallengeRun(
     // One time budget for every adversary together, so the whole check stays within three budgets.
     const deadline = performance.now() + job.timeoutMs;
     for (const adversary of adversaries(job)) {
-      const result = judgeRun(engine, submitJob(adversary.code), NO_EVENTS, deadline);
+      const result = judgeRun(engine, submitJob(adversary.code, 'javascript'), NO_EVENTS, deadline);
       poisoned ||= result.poisoned;
       if (result.run.verdict.status === 'accepted') {
         problems.push(

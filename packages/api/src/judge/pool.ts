@@ -18,7 +18,15 @@ import {
 import { FairQueue, type Queued } from './fair-queue.ts';
 import type { CheckJob, RunJob } from './run.ts';
 import { sanitizeVerdict } from './storable.ts';
-import type { ChallengeCheck, Judge, JudgeMode, JudgeOptions, JudgeResult, JudgeSpec } from './types.ts';
+import type {
+  ChallengeCheck,
+  CheckSpec,
+  Judge,
+  JudgeMode,
+  JudgeOptions,
+  JudgeResult,
+  JudgeSpec,
+} from './types.ts';
 import {
   type FirstFailure,
   type JudgedRun,
@@ -116,6 +124,7 @@ export class JudgePool implements Judge {
     const seed = generator ? (options.seed ?? randomInt(2 ** 31)) : null;
     const job: RunJob = {
       code,
+      language: options.language ?? 'javascript',
       functionName: spec.functionName,
       tests: spec.tests,
       hiddenTests,
@@ -158,7 +167,7 @@ export class JudgePool implements Judge {
     return { verdict, seed, durationMs: run.durationMs };
   }
 
-  async checkChallenge(spec: JudgeSpec & { solution: string | null }): Promise<ChallengeCheck> {
+  async checkChallenge(spec: CheckSpec): Promise<ChallengeCheck> {
     this.assertOpen();
     const { codeMaxBytes, maxCases, timeoutMs, testTimeoutMs, memoryMb } = this.config;
     const total = spec.tests.length + spec.hiddenTests.length + (spec.generator?.cases ?? 0);
@@ -178,6 +187,7 @@ export class JudgePool implements Judge {
       hiddenTests: spec.hiddenTests,
       generator: spec.generator,
       solution: spec.solution,
+      language: spec.language ?? 'javascript',
       timeoutMs,
       testTimeoutMs,
       memoryMb,

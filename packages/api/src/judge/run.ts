@@ -5,6 +5,7 @@ import {
   type ExpectedError,
   type Generator,
   isSequenceTest,
+  type Language,
   type SequenceTest,
   type Step,
   type TestCase,
@@ -15,6 +16,7 @@ import { decode, encodeJson, toShown } from './codec.ts';
 import { matches } from './compare.ts';
 import { LOG_PER_RUN, Sandbox } from './harness.ts';
 import type { Reply, Signal, ThrownError } from './reply.ts';
+import { toJavaScript } from './typescript.ts';
 import {
   type FailureDetail,
   type FirstFailure,
@@ -27,6 +29,8 @@ import {
 /** One judge run as the worker receives it. Run mode sends no hidden tests and no generator. */
 export type RunJob = {
   code: string;
+  /** The solution's language: TypeScript has its types stripped (judgeRun, in the worker) before it runs. */
+  language: Language;
   functionName: string;
   tests: TestCase[];
   hiddenTests: TestCase[];
@@ -128,6 +132,11 @@ export function judgeRun(
     testTimeMs: job.testTimeoutMs,
     memoryMb: job.memoryMb,
   });
+  const stripStarted = performance.now();
+  const source = toJavaScript(job.code, job.language);
+  builder.durationMs += performance.now() - stripStarted;
+  if ('compileError' in source)
+    return { run: builder.early('compile_error', source.compileError), poisoned: false };
   const user = Sandbox.user(engine.mod, job.memoryMb, deadline);
   const opened: { checker: Sandbox | null } = { checker: null };
   const checker = () => {
@@ -145,7 +154,7 @@ export function judgeRun(
     isSequenceTest(t) ? t.steps.some((s) => s.compare?.mode === 'checker') : t.compare?.mode === 'checker',
   );
   if (job.generator || usesChecker) checker();
-  const run = new Run({ engine, job, builder, user, events, checker });
+  const run = new Run({ engine, job: { ...job, code: source.code }, builder, user, events, checker });
   let judged: JudgedRun;
   try {
     judged = withNotes(run.judge(), run.notes);

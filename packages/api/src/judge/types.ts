@@ -1,4 +1,4 @@
-import type { Generator, TestCase, Verdict } from '@skillbytes/shared';
+import type { Generator, Language, TestCase, Verdict } from '@skillbytes/shared';
 
 /** What the judge needs to know about a challenge. */
 export type JudgeSpec = {
@@ -9,6 +9,9 @@ export type JudgeSpec = {
   hiddenTests: TestCase[];
   generator: Generator | null;
 };
+
+/** A challenge as authoring checks it: with its reference solution, in its language (default javascript). */
+export type CheckSpec = JudgeSpec & { solution: string | null; language?: Language };
 
 /** `run`: visible tests only, console output returned. `submit`: visible, hidden and generated tests. */
 export type JudgeMode = 'run' | 'submit';
@@ -21,6 +24,8 @@ export type JudgeOptions = {
    * whose recent runs hit a time or memory limit wait behind owners whose runs finish.
    */
   owner?: string;
+  /** The solution's language (default javascript): TypeScript has its types stripped, never checked. */
+  language?: Language;
 };
 
 /** `durationMs` is for the record: a submit's verdict carries no timing (user code could steer it). */
@@ -42,6 +47,6 @@ export interface Judge {
    * A challenge's own data must pass: every test satisfies the generator's checker and the reference
    * solution, and a solution that only memorises the visible answers is refused.
    */
-  checkChallenge(spec: JudgeSpec & { solution: string | null }): Promise<ChallengeCheck>;
+  checkChallenge(spec: CheckSpec): Promise<ChallengeCheck>;
   close(): Promise<void>;
 }
