@@ -106,7 +106,7 @@ export const SQL = {
     insert into daily_assignments (user_id, day, challenge_id, assigned_at)
     select u.id, $1::date, c.id, $2::timestamptz
     from users u
-    join challenges c on c.language = u.language and c.status = 'published'
+    join challenges c on c.languages @> array[u.language] and c.status = 'published'
     left join lateral (
       select max(prev.day) as last_day
       from daily_assignments prev
@@ -125,7 +125,7 @@ export const SQL = {
     returning challenge_id::text as challenge_id
   `,
   dailyChallenge:
-    'select "challenges"."id", "challenges"."slug", "challenges"."title", "challenges"."summary", "challenges"."description", "challenges"."difficulty", "challenges"."language", "challenges"."tags", "challenges"."points", "challenges"."function_name", "challenges"."starter_code", "challenges"."help", "challenges"."tests", "challenges"."published_at", "completions"."awarded_at", "completions"."points" from "challenges" left join "completions" on ("completions"."challenge_id" = "challenges"."id" and "completions"."user_id" = $1) where "challenges"."id" = $2',
+    'select "challenges"."id", "challenges"."slug", "challenges"."title", "challenges"."summary", "challenges"."description", "challenges"."difficulty", "challenges"."language", "challenges"."languages", "challenges"."tags", "challenges"."points", "challenges"."function_name", "challenges"."starter_code", "challenges"."help", "challenges"."tests", "challenges"."published_at", "completions"."awarded_at", "completions"."points" from "challenges" left join "completions" on ("completions"."challenge_id" = "challenges"."id" and "completions"."user_id" = $1) where "challenges"."id" = $2',
   topAll: `
     with page as (
         select "users"."id" as id, "users"."username" as username, "users"."points" as points
@@ -392,8 +392,8 @@ const handlers: Record<string, Handler> = {
     });
     const r = rows[0] as unknown[] | undefined;
     if (!r) throw new HttpError(404, 'There is no challenge left for you today');
-    const publishedAt = r[13] as Date | null;
-    const completedAt = r[14] as Date | null;
+    const publishedAt = r[14] as Date | null;
+    const completedAt = r[15] as Date | null;
     const dates = [publishedAt && 'challenge.publishedAt', completedAt && 'completedAt'].filter(
       (d) => d !== null,
     );
@@ -408,17 +408,18 @@ const handlers: Record<string, Handler> = {
           description: r[4] as string,
           difficulty: r[5] as string,
           language: r[6] as string,
-          tags: r[7] as string[],
-          points: r[8] as number,
-          functionName: r[9] as string,
-          starterCode: r[10] as string | null,
-          help: r[11] as string | null,
-          tests: r[12] as Json,
+          languages: r[7] as string[],
+          tags: r[8] as string[],
+          points: r[9] as number,
+          functionName: r[10] as string,
+          starterCode: r[11] as string | null,
+          help: r[12] as string | null,
+          tests: r[13] as Json,
           publishedAt: iso(publishedAt),
         },
         completed: completedAt !== null,
         completedAt: iso(completedAt),
-        pointsAwarded: r[15] as number | null,
+        pointsAwarded: r[16] as number | null,
       },
       dates,
     };

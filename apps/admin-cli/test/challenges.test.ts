@@ -268,6 +268,8 @@ describe('challenges list, show, publish, archive', () => {
     expect(shown.code).toBe(0);
     expect(shown.stdout).toMatch(/hidden tests\s+2/);
     expect(shown.stdout).toMatch(/status\s+draft/);
+    expect(shown.stdout).toMatch(/language\s+javascript\n/);
+    expect(shown.stdout).toMatch(/languages\s+javascript, typescript\n/);
     const published = await admin(['challenges', 'publish', created.slug]);
     expect(published.stdout).toContain(`${created.slug} (${created.id}) is published`);
     const archived = await admin(['challenges', 'archive', created.id, '--json']);

@@ -179,6 +179,7 @@ describe('challenges.daily', () => {
         'description',
         'difficulty',
         'language',
+        'languages',
         'tags',
         'points',
         'functionName',

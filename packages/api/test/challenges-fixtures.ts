@@ -11,6 +11,7 @@ export function addChallenge(overrides: Partial<ChallengeCore> = {}): ChallengeC
     description: 'Write `add(a, b)` that returns `a + b`.',
     difficulty: 'beginner',
     language: 'javascript',
+    languages: ['javascript', 'typescript'],
     tags: ['math'],
     points: 10,
     functionName: 'add',
@@ -31,7 +32,11 @@ export function addChallenge(overrides: Partial<ChallengeCore> = {}): ChallengeC
   };
 }
 
-/** Inserts a challenge straight into the database (no judge), published unless told otherwise. */
+/**
+ * Inserts a challenge straight into the database (no judge), published unless told otherwise. A challenge
+ * given a `language` accepts only that one unless `languages` says otherwise: tests keep their daily pools
+ * apart with made-up languages (see challenges-daily.test.ts).
+ */
 export async function insertChallenge(
   db: Database,
   values: Partial<typeof schema.challenges.$inferInsert> = {},
@@ -58,6 +63,7 @@ export async function insertChallenge(
       solution: base.solution,
       status: 'published',
       publishedAt: new Date(),
+      ...(values.language ? { languages: [values.language] } : {}),
       ...values,
     })
     .returning();

@@ -41,6 +41,7 @@ async function record(userId: string, challengeId: string, status: 'accepted' | 
     challengeId,
     points,
     code: `// ${status}`,
+    language: 'javascript',
     verdict: { status, passed: status === 'accepted' ? 3 : 1, total: 3, durationMs: 2 },
     seed: 7,
     judgeVersion: 'test',

@@ -317,6 +317,7 @@ describe('points are paid exactly once', () => {
           challengeId: challenge.id,
           points: 50,
           code: ADD,
+          language: 'javascript',
           verdict,
           seed: 1,
           judgeVersion: 'test',

@@ -264,7 +264,7 @@ describe('stored tests are judged as written', () => {
     // A pool of its own, so the daily pick can only be this challenge.
     await api.database.db
       .update(schema.challenges)
-      .set({ language })
+      .set({ language, languages: [language] })
       .where(eq(schema.challenges.id, created.id));
     expect(created.tests).toEqual(challenge.tests);
     expect(Object.keys((created.hiddenTests[0] as CallTest).input[0] as object)).toEqual(['zzz', 'yy', 'x']);

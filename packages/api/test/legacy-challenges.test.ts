@@ -29,7 +29,7 @@ async function published(body: Record<string, unknown>) {
   const language = `lang-${randomUUID().slice(0, 8)}`;
   await api.database.db
     .update(schema.challenges)
-    .set({ language })
+    .set({ language, languages: [language] })
     .where(eq(schema.challenges.id, created.id));
   const user = await api.createUser({ language });
   await api.as(user).challenges.daily();

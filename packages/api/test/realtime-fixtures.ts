@@ -42,6 +42,7 @@ export async function awardPoints(
     challengeId: challenge!.id,
     points,
     code: 'function f() { return null; }',
+    language: 'javascript',
     verdict: { status: 'accepted', passed: 1, total: 1 },
     seed: null,
     judgeVersion: 'test',

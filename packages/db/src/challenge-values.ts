@@ -9,6 +9,7 @@ export function challengeContentValues(c: ChallengeCore) {
     description: c.description,
     difficulty: c.difficulty,
     language: c.language,
+    languages: c.languages,
     tags: c.tags,
     points: c.points,
     functionName: c.functionName,

@@ -175,13 +175,25 @@ export const Generator = z
   .strict();
 export type Generator = z.infer<typeof Generator>;
 
+/** What a challenge accepts unless it says otherwise: TypeScript is a superset, so any challenge takes both. */
+export const DEFAULT_LANGUAGES: readonly Language[] = ['javascript', 'typescript'];
+
+/** The languages a challenge accepts solutions in: at least one, each once. */
+export const Languages = z
+  .array(Language)
+  .min(1)
+  .max(Language.options.length)
+  .refine((list) => new Set(list).size === list.length, 'Name each language once');
+
 const challengeFields = {
   slug: Slug.optional(),
   title: text().trim().min(1).max(LIMITS.titleMax),
   summary: text().trim().min(1).max(500),
   description: text().trim().min(1).max(LIMITS.descriptionMax),
   difficulty: Difficulty,
+  /** The language of the starter code and the reference solution; the challenge must accept it. */
   language: Language.default('javascript'),
+  languages: Languages.default(() => [...DEFAULT_LANGUAGES]),
   tags: z.array(Tag).max(LIMITS.preferencesMax).default([]),
   points: z.number().int().min(1).max(1000),
   functionName: FunctionName,
@@ -194,7 +206,18 @@ const challengeFields = {
   solution: text().max(LIMITS.codeMaxBytes).optional(),
 };
 
-export const ChallengeCore = z.object(challengeFields).strict();
+/** A challenge accepts the language its own starter code and reference solution are written in. */
+export function acceptsOwnLanguage(c: { language: string; languages: readonly string[] }): boolean {
+  return c.languages.includes(c.language);
+}
+
+export const OWN_LANGUAGE_PROBLEM =
+  'languages must include language (the language of the starter code and reference solution)';
+
+export const ChallengeCore = z
+  .object(challengeFields)
+  .strict()
+  .refine(acceptsOwnLanguage, { message: OWN_LANGUAGE_PROBLEM, path: ['languages'] });
 export type ChallengeCore = z.infer<typeof ChallengeCore>;
 
 /** A legacy test: `input` is the single argument (an array is one array argument). */
@@ -246,6 +269,7 @@ export const ChallengeInput = z.union([
       description: l.description,
       difficulty: l.difficulty,
       language: 'javascript',
+      languages: [...DEFAULT_LANGUAGES],
       tags: l.tags,
       points: l.points,
       functionName: l.functionName,
@@ -291,6 +315,7 @@ export const ChallengeUpdateInput = z
         ...challengeFields,
         // Without their defaults: an absent field in a patch means "unchanged", never "reset".
         language: Language.optional(),
+        languages: Languages.optional(),
         tags: z.array(Tag).max(LIMITS.preferencesMax).optional(),
         hiddenTests: z.array(TestCase).max(LIMITS.testsMax).optional(),
       })
@@ -322,9 +347,12 @@ export const ChallengeListInput = z
   .prefault({});
 export type ChallengeListInput = z.input<typeof ChallengeListInput>;
 
-/** Code is bounded again by the judge's configured limit (CODE_TOO_LARGE); this cap only stops abuse early. */
+/**
+ * Code is bounded again by the judge's configured limit (CODE_TOO_LARGE); this cap only stops abuse early.
+ * Without `language`, the user's preferred language when the challenge accepts it, else the challenge's own.
+ */
 export const SolutionInput = z
-  .object({ challengeId: z.uuid(), code: text().max(LIMITS.codeMaxBytes * 4) })
+  .object({ challengeId: z.uuid(), code: text().max(LIMITS.codeMaxBytes * 4), language: Language.optional() })
   .strict();
 export type SolutionInput = z.input<typeof SolutionInput>;
 

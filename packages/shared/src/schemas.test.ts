@@ -9,6 +9,7 @@ import {
   Password,
   SendMessageInput,
   SignupInput,
+  SolutionInput,
   TimeZone,
   UpdateProfileInput,
   Username,
@@ -90,7 +91,32 @@ describe('shared schemas', () => {
       points: 10,
       tags: ['math'],
       difficulty: 'easy',
+      language: 'javascript',
+      languages: ['javascript', 'typescript'],
     });
+  });
+
+  it('a challenge takes JavaScript and TypeScript unless it lists the languages it takes, its own among them', () => {
+    expect(ChallengeInput.parse(challenge)).toMatchObject({
+      language: 'javascript',
+      languages: ['javascript', 'typescript'],
+    });
+    const typed = ChallengeInput.parse({ ...challenge, language: 'typescript', languages: ['typescript'] });
+    expect(typed).toMatchObject({ language: 'typescript', languages: ['typescript'] });
+    for (const languages of [[], ['javascript', 'javascript'], ['typescript'], ['python']]) {
+      expect(ChallengeInput.safeParse({ ...challenge, languages }).success, JSON.stringify(languages)).toBe(
+        false,
+      );
+    }
+  });
+
+  it('a solution may name its language, one the judge runs', () => {
+    const challengeId = crypto.randomUUID();
+    expect(SolutionInput.parse({ challengeId, code: 'x', language: 'typescript' }).language).toBe(
+      'typescript',
+    );
+    expect(SolutionInput.parse({ challengeId, code: 'x' }).language).toBeUndefined();
+    expect(SolutionInput.safeParse({ challengeId, code: 'x', language: 'python' }).success).toBe(false);
   });
 
   it('validates message colours and audiences', () => {

@@ -140,6 +140,7 @@ function showChallenge(c: AdminChallenge): string {
     ['difficulty', c.difficulty],
     ['points', c.points],
     ['language', c.language],
+    ['languages', c.languages.join(', ')],
     ['tags', c.tags.join(', ') || '-'],
     ['function', c.functionName],
     ['visible tests', c.tests.length],

@@ -29,6 +29,7 @@ describe('admin.stats', () => {
       challengeId: popular!.id,
       points: 10,
       code: 'x',
+      language: 'javascript' as const,
       seed: null,
       judgeVersion: 't',
       durationMs: 1,

@@ -1,20 +1,23 @@
 import { challengeContentValues, type Executor, isUniqueViolation, schema } from '@skillbytes/db';
-import type {
-  ChallengeCore,
-  ChallengeCreateInput,
-  ChallengeListInput,
-  ChallengeStatus,
-  ChallengeUpdateInput,
-  Page,
+import {
+  acceptsOwnLanguage,
+  type ChallengeCore,
+  type ChallengeCreateInput,
+  type ChallengeListInput,
+  type ChallengeStatus,
+  type ChallengeUpdateInput,
+  OWN_LANGUAGE_PROBLEM,
+  type Page,
 } from '@skillbytes/shared';
 import { and, desc, eq, ilike, or, sql } from 'drizzle-orm';
 import type { z } from 'zod';
 import { audit } from '../auth/audit.ts';
 import type { Service } from '../context.ts';
 import { DomainError } from '../errors.ts';
-import type { Judge, JudgeSpec } from '../judge/types.ts';
+import type { CheckSpec, Judge } from '../judge/types.ts';
 import { timeCursor } from '../lib/cursor.ts';
 import { isUuid } from '../lib/uuid.ts';
+import { storedLanguage } from './language.ts';
 import { freeSlug, slugify } from './slug.ts';
 
 const c = schema.challenges;
@@ -37,7 +40,7 @@ const SLUG_ATTEMPTS = 5;
  */
 async function assertChallengePasses(
   judge: Judge,
-  spec: JudgeSpec & { solution: string | null },
+  spec: CheckSpec,
 ): Promise<{ testTimeLimitMs: number; referenceTestMs: number | null }> {
   const check = await judge.checkChallenge(spec);
   if (!check.ok) {
@@ -49,9 +52,10 @@ async function assertChallengePasses(
 }
 
 function specOf(
-  ch: Pick<ChallengeCore, 'functionName' | 'tests' | 'hiddenTests' | 'generator' | 'solution'>,
-) {
+  ch: Pick<ChallengeCore, 'functionName' | 'tests' | 'hiddenTests' | 'generator' | 'solution' | 'language'>,
+): CheckSpec {
   return {
+    language: ch.language,
     functionName: ch.functionName,
     tests: ch.tests,
     hiddenTests: ch.hiddenTests,
@@ -111,20 +115,29 @@ export async function createChallenge(svc: Service, input: CreateInput): Promise
   }
 }
 
-const JUDGED_FIELDS = ['functionName', 'tests', 'hiddenTests', 'generator', 'solution'] as const;
+/** What the authoring check reads: a change to any of them is checked again. */
+const JUDGED_FIELDS = ['functionName', 'tests', 'hiddenTests', 'generator', 'solution', 'language'] as const;
 
 /**
  * Applies a partial change. When the patch touches anything the judge looks at, the merged challenge is
- * checked again; a change of title or tags alone does not need the judge.
+ * checked again; a change of title or tags alone does not need the judge. The merged challenge must
+ * still accept its own language.
  */
 export async function updateChallenge(svc: Service, input: UpdateInput): Promise<AdminChallenge> {
   const { db, now } = svc;
   const { id, patch } = input;
   const [current] = await db.select().from(c).where(eq(c.id, id));
   if (!current) throw new DomainError('CHALLENGE_NOT_FOUND', 'No such challenge');
+  const language = patch.language ?? current.language;
+  if (!acceptsOwnLanguage({ language, languages: patch.languages ?? current.languages })) {
+    throw new DomainError('CHALLENGE_INVALID', 'The challenge must accept its own language', {
+      problems: [OWN_LANGUAGE_PROBLEM],
+    });
+  }
   let limits: { testTimeLimitMs: number; referenceTestMs: number | null } | undefined;
   if (JUDGED_FIELDS.some((f) => patch[f] !== undefined)) {
     limits = await assertChallengePasses(svc.judge, {
+      language: storedLanguage(language),
       functionName: patch.functionName ?? current.functionName,
       tests: patch.tests ?? current.tests,
       hiddenTests: patch.hiddenTests ?? current.hiddenTests,
@@ -196,6 +209,7 @@ export type AdminChallengeListItem = Pick<
   | 'summary'
   | 'difficulty'
   | 'language'
+  | 'languages'
   | 'tags'
   | 'points'
   | 'status'
@@ -216,6 +230,7 @@ export async function listChallenges(svc: Service, input: ListInput): Promise<Pa
       summary: c.summary,
       difficulty: c.difficulty,
       language: c.language,
+      languages: c.languages,
       tags: c.tags,
       points: c.points,
       status: c.status,

@@ -28,14 +28,21 @@ const overlap = sql`case when c.tags && u.preferences
   then cardinality(array(select unnest(c.tags) intersect select unnest(u.preferences)))
   else 0 end`;
 
+/**
+ * Challenges that take solutions in the user's language. `@>` rather than `= any(c.languages)`: the
+ * same test, and one the pool's GIN index (challenges_pool_idx, published challenges) can answer.
+ */
+const inUsersLanguage = sql`c.languages @> array[u.language]`;
+
 /** Random-looking but the same for a given (user, day, challenge), so a repeated pick picks the same. */
 const tieBreak = (day: string) => sql`md5(u.id::text || ${day} || c.id::text)`;
 
 /**
  * Picks and records the user's challenge for `day` in one statement, inside the database, among the
- * published challenges in the user's language they have neither completed nor ever been assigned: the
- * most tags in common with their preferences first, ties broken by `tieBreak`. `ON CONFLICT DO NOTHING`
- * makes a concurrent first call of the day lose quietly; it then reads the winner's row.
+ * published challenges that accept the user's language and that they have neither completed nor ever
+ * been assigned: the most tags in common with their preferences first, ties broken by `tieBreak`.
+ * `ON CONFLICT DO NOTHING` makes a concurrent first call of the day lose quietly; it then reads the
+ * winner's row.
  * Returns null when the insert did nothing (a conflict, or no such challenge left).
  */
 async function assignFresh(db: Executor, userId: string, day: string, now: Date): Promise<string | null> {
@@ -43,7 +50,7 @@ async function assignFresh(db: Executor, userId: string, day: string, now: Date)
     insert into daily_assignments (user_id, day, challenge_id, assigned_at)
     select u.id, ${day}::date, c.id, ${now.toISOString()}::timestamptz
     from users u
-    join challenges c on c.language = u.language and c.status = 'published'
+    join challenges c on ${inUsersLanguage} and c.status = 'published'
     where u.id = ${userId}::uuid
       and not exists (select 1 from daily_assignments da where da.user_id = u.id and da.challenge_id = c.id)
       and not exists (select 1 from completions cp where cp.user_id = u.id and cp.challenge_id = c.id)
@@ -65,7 +72,7 @@ async function assignStale(db: Executor, userId: string, day: string, now: Date)
     select u.id, ${day}::date, c.id, ${now.toISOString()}::timestamptz
     from users u
     join daily_assignments da on da.user_id = u.id
-    join challenges c on c.id = da.challenge_id and c.language = u.language and c.status = 'published'
+    join challenges c on c.id = da.challenge_id and ${inUsersLanguage} and c.status = 'published'
     where u.id = ${userId}::uuid
       and not exists (select 1 from completions cp where cp.user_id = u.id and cp.challenge_id = c.id)
     group by u.id, c.id

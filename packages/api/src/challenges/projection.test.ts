@@ -32,6 +32,15 @@ describe('what a React app gets from challenges.*', () => {
     >();
   });
 
+  it('a solution may name its language; a challenge lists the ones it takes; a submission says which it was', () => {
+    type Language = 'javascript' | 'typescript';
+    expectTypeOf<RouterInputs['challenges']['submit']['language']>().toEqualTypeOf<Language | undefined>();
+    expectTypeOf<RouterInputs['challenges']['run']['language']>().toEqualTypeOf<Language | undefined>();
+    expectTypeOf<Daily['challenge']['languages']>().toEqualTypeOf<string[]>();
+    type Submission = RouterOutputs['challenges']['submissions']['items'][number];
+    expectTypeOf<Submission['language']>().toEqualTypeOf<Language>();
+  });
+
   it('paged queries take an optional input and return a cursor', () => {
     type CompletedIn = RouterInputs['challenges']['completed'];
     expectTypeOf<undefined>().toExtend<CompletedIn>();

@@ -16,6 +16,7 @@ export const publicChallengeColumns = {
   description: c.description,
   difficulty: c.difficulty,
   language: c.language,
+  languages: c.languages,
   tags: c.tags,
   points: c.points,
   functionName: c.functionName,
@@ -32,7 +33,10 @@ export type PublicChallenge = {
   summary: string;
   description: string;
   difficulty: Difficulty;
+  /** The language of the starter code. */
   language: string;
+  /** The languages the challenge takes solutions in. */
+  languages: string[];
   tags: string[];
   points: number;
   functionName: string;
@@ -87,6 +91,7 @@ export function toPublicChallenge(row: PublicChallenge): PublicChallenge {
     description: row.description,
     difficulty: row.difficulty,
     language: row.language,
+    languages: row.languages,
     tags: row.tags,
     points: row.points,
     functionName: row.functionName,

@@ -1,5 +1,13 @@
 import { schema } from '@skillbytes/db';
-import type { IdInput, Page, PageInput, SubmissionsInput, Verdict, VerdictStatus } from '@skillbytes/shared';
+import type {
+  IdInput,
+  Language,
+  Page,
+  PageInput,
+  SubmissionsInput,
+  Verdict,
+  VerdictStatus,
+} from '@skillbytes/shared';
 import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import type { z } from 'zod';
 import type { Service, ServiceContext } from '../context.ts';
@@ -98,6 +106,8 @@ export type SubmissionRecord = {
   challengeId: string;
   challengeTitle: string;
   code: string;
+  /** The language the code was judged as. */
+  language: Language;
   status: VerdictStatus;
   passed: number;
   total: number;
@@ -118,6 +128,7 @@ export async function submissionHistory(
       challengeId: sub.challengeId,
       challengeTitle: c.title,
       code: sub.code,
+      language: sql<Language>`${sub.language}`,
       status: sql<VerdictStatus>`${sub.status}`,
       passed: sub.passed,
       total: sub.total,

@@ -1,5 +1,5 @@
 import { type Database, schema } from '@skillbytes/db';
-import type { AppCode, SolutionInput, Verdict } from '@skillbytes/shared';
+import type { AppCode, Language, SolutionInput, Verdict } from '@skillbytes/shared';
 import { and, eq, sql } from 'drizzle-orm';
 import type { z } from 'zod';
 import { enforce, type Limit, refund } from '../auth/rate-limit.ts';
@@ -7,6 +7,7 @@ import type { Service, ServiceContext } from '../context.ts';
 import { DomainError } from '../errors.ts';
 import type { JudgeSpec } from '../judge/types.ts';
 import { assignedOrCompletedBy } from './access.ts';
+import { solutionLanguage } from './language.ts';
 import { localDay, weekStartUtc } from '../lib/local-day.ts';
 import { advanceStreak, effectiveStreak } from './streaks.ts';
 
@@ -31,14 +32,25 @@ export type SubmitResult = {
 
 const c = schema.challenges;
 
-type JudgeableChallenge = JudgeSpec & { id: string; points: number };
+type JudgeableChallenge = JudgeSpec & {
+  id: string;
+  points: number;
+  language: string;
+  languages: string[];
+  /** The user's `language`, read in the same statement. */
+  preferredLanguage: string | null;
+};
 
-/** A published challenge the user was assigned or completed, with what the judge needs. */
+/**
+ * A published challenge the user was assigned or completed, with what the judge needs, and the user's
+ * language (for the default of solutionLanguage).
+ */
 async function judgeableChallenge(
   db: Database,
   userId: string,
   challengeId: string,
 ): Promise<JudgeableChallenge> {
+  const u = schema.users;
   const [row] = await db
     .select({
       id: c.id,
@@ -48,6 +60,9 @@ async function judgeableChallenge(
       tests: c.tests,
       hiddenTests: c.hiddenTests,
       generator: c.generator,
+      language: c.language,
+      languages: c.languages,
+      preferredLanguage: sql<string | null>`(select ${u.language} from ${u} where ${u.id} = ${userId}::uuid)`,
     })
     .from(c)
     .where(and(eq(c.id, challengeId), eq(c.status, 'published'), assignedOrCompletedBy(userId)));
@@ -60,6 +75,7 @@ export async function runSolution(svc: Service, input: Solution): Promise<{ verd
   const { db, config } = svc;
   const userId = svc.caller.userId;
   const ch = await judgeableChallenge(db, userId, input.challengeId);
+  const language = solutionLanguage(input.language, ch);
   // Hidden tests and the generator never travel with a run, whatever the judge would do with them.
   const spec = {
     functionName: ch.functionName,
@@ -71,7 +87,7 @@ export async function runSolution(svc: Service, input: Solution): Promise<{ verd
   const { verdict } = await judgeWithin(
     svc,
     { bucket: budgets.run(userId), policy: config.rateLimits.runPerUser },
-    () => svc.judge.judge(spec, input.code, 'run', { owner: userId }),
+    () => svc.judge.judge(spec, input.code, 'run', { owner: userId, language }),
   );
   return { verdict };
 }
@@ -101,16 +117,18 @@ export async function submitSolution(svc: Service, input: Solution): Promise<Sub
   const { db, config } = svc;
   const userId = svc.caller.userId;
   const ch = await judgeableChallenge(db, userId, input.challengeId);
+  const language = solutionLanguage(input.language, ch);
   const { verdict, seed, durationMs } = await judgeWithin(
     svc,
     { bucket: budgets.submit(userId, ch.id), policy: config.rateLimits.submitPerChallenge },
-    () => svc.judge.judge(ch, input.code, 'submit', { owner: userId }),
+    () => svc.judge.judge(ch, input.code, 'submit', { owner: userId, language }),
   );
   const result = await recordSubmission(svc, {
     userId,
     challengeId: ch.id,
     points: ch.points,
     code: input.code,
+    language,
     verdict,
     durationMs,
     seed,
@@ -136,6 +154,8 @@ export type JudgedSubmission = {
   challengeId: string;
   points: number;
   code: string;
+  /** The language the code was judged as. */
+  language: Language;
   verdict: Verdict;
   /** Time spent judging, for operators: never shown to the user on a submit. */
   durationMs: number;
@@ -163,6 +183,7 @@ export async function recordSubmission(
         userId: s.userId,
         challengeId: s.challengeId,
         code: s.code,
+        language: s.language,
         status: s.verdict.status,
         passed: s.verdict.passed,
         total: s.verdict.total,

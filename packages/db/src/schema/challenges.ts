@@ -27,7 +27,10 @@ export const challenges = pgTable(
     summary: text().notNull(),
     description: text().notNull(),
     difficulty: text({ enum: ['beginner', 'easy', 'medium', 'hard'] }).notNull(),
+    /** The language of the starter code and the reference solution. */
     language: text().notNull().default('javascript'),
+    /** The languages solutions may be written in (the daily pick offers it to users of any of them). */
+    languages: text().array().notNull().default(sql`'{javascript,typescript}'::text[]`),
     tags: text().array().notNull().default(sql`'{}'::text[]`),
     points: integer().notNull(),
     functionName: text().notNull(),
@@ -53,7 +56,8 @@ export const challenges = pgTable(
   },
   (t) => [
     uniqueIndex('challenges_slug_key').on(t.slug),
-    index('challenges_pool_idx').on(t.language, t.status),
+    // the daily pick: published challenges that accept the user's language (`languages @> array[...]`)
+    index('challenges_pool_idx').using('gin', t.languages).where(sql`${t.status} = 'published'`),
     index('challenges_tags_idx').using('gin', t.tags),
     index('challenges_created_at_idx').on(t.createdAt, t.id),
     // admin list filtered by status, topics of published challenges
@@ -95,6 +99,8 @@ export const submissions = pgTable(
       .notNull()
       .references(() => challenges.id, { onDelete: 'cascade' }),
     code: text().notNull(),
+    /** The language the code was judged as. */
+    language: text().notNull().default('javascript'),
     status: text().notNull(),
     passed: integer().notNull(),
     total: integer().notNull(),
