@@ -70,7 +70,7 @@ describe('storable text', () => {
       functionName: 'echo',
       tests: [{ input: ['a\u0000b'], expectedOutput: 'a\u0000b' }],
     });
-    expect(challenge.tests[0]?.expectedOutput).toBe('a\u0000b');
+    expect(challenge.tests[0]).toMatchObject({ expectedOutput: 'a\u0000b' });
   });
 });
 
