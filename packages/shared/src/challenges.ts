@@ -4,6 +4,7 @@ import { ChallengeStatus, Difficulty, Language, VerdictStatus } from './enums.ts
 import { LIMITS } from './limits.ts';
 import { Cursor, PageInput } from './pagination.ts';
 import { text } from './text.ts';
+import { TaggedValue } from './values.ts';
 
 export const Slug = text()
   .trim()
@@ -45,10 +46,12 @@ export const ExpectedError = z
 export type ExpectedError = z.infer<typeof ExpectedError>;
 
 /**
- * How a test's output is compared with `expectedOutput`; the default is exact deep equality.
- * - `unordered`: the same elements in any order (arrays, compared as multisets);
- * - `approx`: numbers (also inside arrays and objects) within `abs` or `rel` of the expected ones
- *   (default 1e-9 each);
+ * How a test's output is compared with `expectedOutput`; the default is exact deep equality (Maps
+ * and Sets in any order; an expected -0 wants -0, an expected 0 takes either zero; a property whose
+ * value is undefined counts as missing).
+ * - `unordered`: the same elements in any order (arrays and Sets, compared as multisets);
+ * - `approx`: numbers (also inside arrays, objects and Map values) within `abs` or `rel` of the
+ *   expected ones (default 1e-9 each);
  * - `checker`: any output the `checker` accepts: a function body with `input` (the arguments),
  *   `output` and `expected` in scope, returning true, run in the checker's runtime.
  */
@@ -65,12 +68,14 @@ export const Comparison = z.discriminatedUnion('mode', [
 ]);
 export type Comparison = z.infer<typeof Comparison>;
 
-const Value = z.json();
+const Value = TaggedValue;
 const Arguments = z.array(Value).max(32);
 
 /**
  * One test of a function: the solution is called as `fn(...input)`, and either its return value is
  * compared with `expectedOutput` (as `compare` says) or it must throw as `expectedError` says.
+ * Arguments and expected values, here and in class tests' steps, are author-form values (values.ts):
+ * JSON, with tags for BigInt, Date, undefined, NaN, ±Infinity, -0, Map and Set.
  */
 export const CallTest = z
   .object({
@@ -220,8 +225,11 @@ export const ChallengeCore = z
   .refine(acceptsOwnLanguage, { message: OWN_LANGUAGE_PROBLEM, path: ['languages'] });
 export type ChallengeCore = z.infer<typeof ChallengeCore>;
 
-/** A legacy test: `input` is the single argument (an array is one array argument). */
-const LegacyTestCase = z.object({ input: z.json(), expectedOutput: z.json() }).strict();
+/**
+ * A legacy test: `input` is the single argument (an array is one array argument). Both are read as
+ * author-form values, as ours are: plain JSON means what it meant to the legacy judge.
+ */
+const LegacyTestCase = z.object({ input: TaggedValue, expectedOutput: TaggedValue }).strict();
 
 /**
  * The legacy `admin/send-challenge` body, exactly as the legacy repository sends it (DESIGN §6.1):

@@ -8,3 +8,4 @@ export * from './leaderboard.ts';
 export * from './limits.ts';
 export * from './pagination.ts';
 export * from './text.ts';
+export * from './values.ts';
