@@ -1,5 +1,5 @@
-import type { ExpectedError, SequenceTest, Step } from '@skillbytes/shared';
-import type { Adversary } from './adversary.ts';
+import { type ExpectedError, fromTagged, type SequenceTest, type Step, toTagged } from '@skillbytes/shared';
+import { type Adversary, TYPED_PRELUDE } from './adversary.ts';
 import { matches } from './compare.ts';
 
 /**
@@ -47,9 +47,9 @@ function action(step: Step): [string, string, unknown[]] {
   return ['iterate', '', []];
 }
 
-/** The table key of a sequence: its actions, without what they expect. */
+/** The table key of a sequence: its actions, without what they expect, in canonical author form. */
 function keyOf(steps: Step[]): string {
-  return JSON.stringify(steps.map(action));
+  return JSON.stringify(toTagged(fromTagged(steps.map(action))));
 }
 
 function answerOf(step: Step): Answer {
@@ -69,7 +69,7 @@ export function messageFor(expected: ExpectedError): string {
 }
 
 function guessed(guess: Guess, step: Step): unknown {
-  return guess.kind === 'constant' ? guess.value : action(step)[2][0];
+  return fromTagged(guess.kind === 'constant' ? guess.value : action(step)[2][0]);
 }
 
 /**
@@ -81,7 +81,7 @@ function mayPass(test: SequenceTest, table: Map<string, Answer>, guess: Guess): 
     if (table.has(keyOf(test.steps.slice(0, i + 1)))) return true;
     if (step.expectedError) return false;
     if (step.expectedOutput === undefined) return true;
-    return matches(guessed(guess, step), step.expectedOutput, step.compare) !== false;
+    return matches(guessed(guess, step), fromTagged(step.expectedOutput), step.compare) !== false;
   });
 }
 
@@ -107,10 +107,10 @@ function memorising(
   guess: Guess,
 ): string {
   const text = (v: unknown) => JSON.stringify(JSON.stringify(v));
-  const otherwise = guess.kind === 'constant' ? `parse(${text(guess.value)})` : 'args[0]';
-  return `(function (g) {
+  const otherwise = guess.kind === 'constant' ? `typed.fromTagged(parse(${text(guess.value)}))` : 'args[0]';
+  return `(function (g, typed) {
   const parse = g.JSON.parse;
-  const stringify = g.JSON.stringify;
+  const stringify = (v) => g.JSON.stringify(typed.toTagged(v));
   const table = new g.Map(parse(${text([...table])}));
   const members = parse(${text(members)});
   const answer = (history, args) => {
@@ -122,7 +122,7 @@ function memorising(
       e.name = a[1];
       throw e;
     }
-    return a[0] === 'out' ? a[1] : undefined;
+    return a[0] === 'out' ? typed.fromTagged(a[1]) : undefined;
   };
   g[${JSON.stringify(functionName)}] = function (...args) {
     const history = [['new', '', args]];
@@ -148,5 +148,5 @@ function memorising(
       return (g.Array.isArray(r) ? r : [])[g.Symbol.iterator]();
     };
   };
-})(this);`;
+})(this, ${TYPED_PRELUDE});`;
 }

@@ -1,16 +1,42 @@
-import { type CallTest, isSequenceTest, type TestCase } from '@skillbytes/shared';
+import { readFileSync } from 'node:fs';
+import {
+  type CallTest,
+  fromTagged,
+  isSequenceTest,
+  type JsonValue,
+  type TestCase,
+  toTagged,
+} from '@skillbytes/shared';
 import { classAdversaries } from './adversary-steps.ts';
 import { matches } from './compare.ts';
+
+const sandboxSource = (name: string) =>
+  readFileSync(new URL(`./sandbox/${name}`, import.meta.url), 'utf8')
+    .trim()
+    .replace(/;$/, '');
+/** The memorising solution's own code (see sandbox/adversary.js), read once. */
+const ADVERSARY_JS = sandboxSource('adversary.js');
+/**
+ * An expression, in an adversary's source, for the author form of typed values inside the sandbox
+ * (`{ toTagged, fromTagged }`, sandbox/typed.js); it takes the globals it needs when evaluated.
+ */
+export const TYPED_PRELUDE = `(${sandboxSource('typed.js')})(this)`;
 
 /** A solution that knows only what every user sees: the visible tests. */
 export type Adversary = { code: string; fallback: string };
 
 /** Answers a memorising solution falls back on for inputs it has not seen. */
-const FALLBACKS: unknown[] = [null, false, true, 0, 1, -1, '', [], {}];
+const FALLBACKS: JsonValue[] = [null, false, true, 0, 1, -1, '', [], {}];
 /** It may also guess one of the visible answers (the most common answer is often the right guess). */
 const VISIBLE_GUESSES = 8;
 
-type Guess = { kind: 'constant'; value: unknown } | { kind: 'first argument' };
+type Guess = { kind: 'constant'; value: JsonValue } | { kind: 'first argument' };
+
+/**
+ * The key of a test's arguments in the memorising table: their canonical author-form text, which the
+ * adversary computes again from the real values it is called with (sandbox/adversary.js).
+ */
+const keyOf = (input: JsonValue[]) => JSON.stringify(toTagged(fromTagged(input)));
 
 /**
  * The adversaries authoring runs against a challenge: each answers the visible tests from a lookup
@@ -51,14 +77,19 @@ function callAdversaries(spec: {
   tests: CallTest[];
   hiddenTests: CallTest[];
 }): Adversary[] {
-  const table = new Map(spec.tests.map((t) => [JSON.stringify(t.input), JSON.stringify(t.expectedOutput)]));
-  const unseen = spec.hiddenTests.filter((t) => !table.has(JSON.stringify(t.input)));
+  // A test that expects a throw has no answer to memorise: the adversary's fallback fails it.
+  const answered = spec.tests.flatMap((t) => (t.expectedOutput === undefined ? [] : [t]));
+  const table = new Map(answered.map((t) => [keyOf(t.input), t.expectedOutput as JsonValue]));
+  const unseen = spec.hiddenTests.filter((t) => !table.has(keyOf(t.input)));
+  const sharedAnswer = unseen[0]?.expectedOutput;
   const guesses: Guess[] = [
-    ...[...FALLBACKS, ...spec.tests.slice(0, VISIBLE_GUESSES).map((t) => t.expectedOutput)].map(
+    ...[...FALLBACKS, ...answered.slice(0, VISIBLE_GUESSES).map((t) => t.expectedOutput as JsonValue)].map(
       (value): Guess => ({ kind: 'constant', value }),
     ),
     // Two or more hidden answers that are all the same are one lucky guess away (a single one is not).
-    ...(unseen.length > 1 ? [{ kind: 'constant', value: unseen[0]!.expectedOutput } as Guess] : []),
+    ...(unseen.length > 1 && sharedAnswer !== undefined
+      ? [{ kind: 'constant', value: sharedAnswer } as Guess]
+      : []),
     { kind: 'first argument' },
   ];
   const seen = new Set<string>();
@@ -67,12 +98,13 @@ function callAdversaries(spec: {
     const fallback = guess.kind === 'constant' ? JSON.stringify(guess.value) : 'its first argument';
     if (seen.has(fallback)) continue;
     seen.add(fallback);
-    const answers = (input: unknown[]) => (guess.kind === 'constant' ? guess.value : input[0]);
+    const answers = (input: JsonValue[]) =>
+      guess.kind === 'constant' ? fromTagged(guess.value) : (fromTagged(input) as unknown[])[0];
     // A hidden test the table answers passes by construction (same input, so the same expected value).
     // It never throws, so a hidden test that expects a throw stops it; a test's own checker is only
     // known in the sandbox (matches() answers null), so such a test leaves the guess to the run.
     const mayPass = (t: CallTest) =>
-      !t.expectedError && matches(answers(t.input), t.expectedOutput, t.compare) !== false;
+      !t.expectedError && matches(answers(t.input), fromTagged(t.expectedOutput), t.compare) !== false;
     if (!unseen.every(mayPass)) continue;
     candidates.push({ code: memorising(spec.functionName, table, guess), fallback });
   }
@@ -80,21 +112,11 @@ function callAdversaries(spec: {
 }
 
 /**
- * The adversary's source. It declares nothing: it reaches JSON and Map through the global object and
- * puts its function there, so a challenge whose function is named `JSON`, `Map` or `globalThis` does
- * not break it.
+ * The adversary's source: sandbox/adversary.js called with the global object, its table of
+ * `[argument key, author-form answer]` and its fallback (author-form text, or null for the first argument).
  */
-function memorising(functionName: string, table: Map<string, string>, guess: Guess): string {
-  const entries = JSON.stringify(JSON.stringify([...table]));
-  const otherwise =
-    guess.kind === 'constant' ? `parse(${JSON.stringify(JSON.stringify(guess.value))})` : 'args[0]';
-  return `(function (g) {
-  const parse = g.JSON.parse;
-  const stringify = g.JSON.stringify;
-  const answers = new g.Map(parse(${entries}));
-  g[${JSON.stringify(functionName)}] = (...args) => {
-    const key = stringify(args);
-    return answers.has(key) ? parse(answers.get(key)) : ${otherwise};
-  };
-})(this);`;
+function memorising(functionName: string, table: Map<string, JsonValue>, guess: Guess): string {
+  const fallback = guess.kind === 'constant' ? JSON.stringify(JSON.stringify(guess.value)) : 'null';
+  const args = [JSON.stringify(functionName), JSON.stringify(JSON.stringify([...table])), fallback];
+  return `(${ADVERSARY_JS})(this, ${TYPED_PRELUDE}, ${args.join(', ')});`;
 }

@@ -1,4 +1,5 @@
 import {
+  type JsonValue,
   type Generator,
   isSequenceTest,
   type TestCase,
@@ -92,7 +93,12 @@ function shapeProblems(job: CheckJob): string[] {
 }
 
 /** Where a comparison with a checker sits: a call test, or one step of a class test. */
-type CheckedExpectation = { where: string; args: unknown[]; expected: unknown; checker: string };
+type CheckedExpectation = {
+  where: string;
+  args: JsonValue[];
+  expected: JsonValue | undefined;
+  checker: string;
+};
 
 function checkedExpectations(job: CheckJob): CheckedExpectation[] {
   const fixed: [TestKind, TestCase[]][] = [

@@ -195,7 +195,7 @@ describe('expected errors', () => {
       firstFailure: {
         index: 1,
         expected: { throws: { name: 'RangeError', message: 'division by zero' } },
-        actual: 'Infinity',
+        actual: { $number: 'Infinity' },
       },
     });
     const other = await verdictOf(
@@ -381,14 +381,18 @@ describe('values', () => {
     const verdict = await verdictOf('function f() {}', 'run', spec);
     expect(verdict).toMatchObject({
       status: 'wrong_answer',
-      firstFailure: { actual: 'undefined', expected: null },
+      firstFailure: { actual: { $undefined: true }, expected: null },
     });
   });
 
-  it('shows NaN, Infinity and BigInt results as text', async () => {
+  it('shows NaN, Infinity and BigInt results in the author form, ready to paste into a test', async () => {
     const spec = echo([{ input: [], expectedOutput: [0, 0, 0] }]);
     const verdict = await verdictOf('const f = () => [NaN, -Infinity, 10n];', 'run', spec);
-    expect(verdict.firstFailure?.actual).toEqual(['NaN', '-Infinity', '10n']);
+    expect(verdict.firstFailure?.actual).toEqual([
+      { $number: 'NaN' },
+      { $number: '-Infinity' },
+      { $bigint: '10' },
+    ]);
   });
 
   it('passes inputs as fresh JSON values the function may mutate', async () => {

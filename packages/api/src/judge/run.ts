@@ -1,6 +1,7 @@
 // Longer than our ~300-line habit on purpose: one run, from loading the code to the verdict, read top
 // to bottom (the Run class); authoring checks are in check.ts, replies in reply.ts.
 import {
+  type JsonValue,
   type CallTest,
   type ExpectedError,
   type Generator,
@@ -11,6 +12,7 @@ import {
   type TestCase,
   type TestKind,
 } from '@skillbytes/shared';
+import { fromTagged } from '@skillbytes/shared';
 import type { QuickJSHandle, QuickJSWASMModule } from 'quickjs-emscripten-core';
 import { decode, encodeJson, toShown } from './codec.ts';
 import { matches } from './compare.ts';
@@ -93,7 +95,7 @@ type Outcome =
   | { t: 'stop'; signal: 'time' | 'memory'; scope: TimeScope; step?: number; input?: () => unknown };
 
 /** A step as the sandbox's `step` method takes it: the action, the member's name, the arguments. */
-function stepAction(step: Step): ['new' | 'call' | 'get' | 'iterate', string, unknown[]] {
+function stepAction(step: Step): ['new' | 'call' | 'get' | 'iterate', string, JsonValue[]] {
   if (step.new !== undefined) return ['new', '', step.new];
   if (step.call !== undefined) return ['call', step.call, step.args ?? []];
   if (step.get !== undefined) return ['get', step.get, []];
@@ -291,7 +293,7 @@ class Run {
         const actual = decode(json);
         if (expectsError)
           return { input: test.input, expected: { throws: expectsError }, actual: toShown(actual) };
-        const matched = matches(actual, test.expectedOutput, test.compare);
+        const matched = matches(actual, fromTagged(test.expectedOutput), test.compare);
         if (matched === null) return this.checkWithChecker(test, json, actual);
         if (matched) return null;
         return { input: test.input, expected: test.expectedOutput, actual: toShown(actual) };
@@ -430,7 +432,7 @@ class Run {
         expectedOutput: step.expectedOutput,
         compare: step.compare,
       };
-      const matched = matches(actual, step.expectedOutput, step.compare);
+      const matched = matches(actual, fromTagged(step.expectedOutput), step.compare);
       if (matched === null) return this.checkWithChecker(test, json, actual);
       if (matched) return null;
       return { input: input(), expected: step.expectedOutput, actual: toShown(actual) };
