@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { schema } from '@skillbytes/db';
-import type { ChallengeCore, JsonValue, TestCase } from '@skillbytes/shared';
+import type { CallTest, ChallengeCore, JsonValue, TestCase } from '@skillbytes/shared';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
@@ -26,7 +26,7 @@ beforeAll(async () => {
 });
 afterAll(() => api?.close());
 
-const test = (input: JsonValue[], expectedOutput: JsonValue): TestCase => ({ input, expectedOutput });
+const test = (input: JsonValue[], expectedOutput: JsonValue): CallTest => ({ input, expectedOutput });
 
 /** A challenge around `functionName`, with a unique title. */
 function challenge(
@@ -38,6 +38,7 @@ function challenge(
     description: `Write \`${fields.functionName}\`.`,
     difficulty: 'easy',
     language: 'javascript',
+    languages: ['javascript', 'typescript'],
     tags: [],
     points: 10,
     ...fields,
@@ -50,7 +51,7 @@ async function published(c: ChallengeCore) {
   const language = `lang-${randomUUID().slice(0, 8)}`;
   await api.database.db
     .update(schema.challenges)
-    .set({ language })
+    .set({ language, languages: [language] })
     .where(eq(schema.challenges.id, created.id));
   const user = await api.createUser({ language });
   const caller = api.as(user);
@@ -176,7 +177,7 @@ describe('a challenge with a Set argument and a Map answer', () => {
       status: 'wrong_answer',
       firstFailure: {
         index: 0,
-        input: COUNT_WORDS.tests[0]!.input,
+        input: (COUNT_WORDS.tests[0] as CallTest).input,
         expected: {
           $map: [
             ['to', 2],

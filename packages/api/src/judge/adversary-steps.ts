@@ -1,5 +1,5 @@
-import { type ExpectedError, fromTagged, type SequenceTest, type Step, toTagged } from '@skillbytes/shared';
-import { type Adversary, TYPED_PRELUDE } from './adversary.ts';
+import { fromTagged, type SequenceTest, type Step, toTagged } from '@skillbytes/shared';
+import { type Adversary, messageFor, TYPED_PRELUDE } from './adversary.ts';
 import { matches } from './compare.ts';
 
 /**
@@ -55,17 +55,6 @@ function keyOf(steps: Step[]): string {
 function answerOf(step: Step): Answer {
   if (step.expectedError) return ['err', step.expectedError.name ?? 'Error', messageFor(step.expectedError)];
   return step.expectedOutput === undefined ? ['none'] : ['out', step.expectedOutput];
-}
-
-/**
- * A message the expected throw accepts, as someone reading the visible test would write it: the exact
- * message, or the pattern's own text when it matches itself once its regex syntax is dropped.
- */
-export function messageFor(expected: ExpectedError): string {
-  if (expected.message !== undefined) return expected.message;
-  if (expected.messagePattern === undefined) return '';
-  const literal = expected.messagePattern.replace(/\\(.)/g, '$1').replace(/[\^$]/g, '');
-  return new RegExp(expected.messagePattern).test(literal) ? literal : '';
 }
 
 function guessed(guess: Guess, step: Step): unknown {

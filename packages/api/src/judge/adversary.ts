@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import {
   type CallTest,
+  type ExpectedError,
   fromTagged,
   isSequenceTest,
   type JsonValue,
@@ -21,6 +22,26 @@ const ADVERSARY_JS = sandboxSource('adversary.js');
  * (`{ toTagged, fromTagged }`, sandbox/typed.js); it takes the globals it needs when evaluated.
  */
 export const TYPED_PRELUDE = `(${sandboxSource('typed.js')})(this)`;
+
+/** What a memorised test answers: an author-form value, or a throw (by name and message). */
+export type Answer = ['out', JsonValue | undefined] | ['err', string, string];
+
+function answerOf(t: { expectedOutput?: JsonValue; expectedError?: ExpectedError }): Answer {
+  return t.expectedError
+    ? ['err', t.expectedError.name ?? 'Error', messageFor(t.expectedError)]
+    : ['out', t.expectedOutput];
+}
+
+/**
+ * A message the expected throw accepts, as someone reading the visible test would write it: the exact
+ * message, or the pattern's own text when it matches itself once its regex syntax is dropped.
+ */
+export function messageFor(expected: ExpectedError): string {
+  if (expected.message !== undefined) return expected.message;
+  if (expected.messagePattern === undefined) return '';
+  const literal = expected.messagePattern.replace(/\\(.)/g, '$1').replace(/[\^$]/g, '');
+  return new RegExp(expected.messagePattern).test(literal) ? literal : '';
+}
 
 /** A solution that knows only what every user sees: the visible tests. */
 export type Adversary = { code: string; fallback: string };
@@ -77,9 +98,9 @@ function callAdversaries(spec: {
   tests: CallTest[];
   hiddenTests: CallTest[];
 }): Adversary[] {
-  // A test that expects a throw has no answer to memorise: the adversary's fallback fails it.
+  // A visible test that expects a throw is memorised too: the adversary throws what it expects.
   const answered = spec.tests.flatMap((t) => (t.expectedOutput === undefined ? [] : [t]));
-  const table = new Map(answered.map((t) => [keyOf(t.input), t.expectedOutput as JsonValue]));
+  const table = new Map(spec.tests.map((t) => [keyOf(t.input), answerOf(t)]));
   const unseen = spec.hiddenTests.filter((t) => !table.has(keyOf(t.input)));
   const sharedAnswer = unseen[0]?.expectedOutput;
   const guesses: Guess[] = [
@@ -115,7 +136,7 @@ function callAdversaries(spec: {
  * The adversary's source: sandbox/adversary.js called with the global object, its table of
  * `[argument key, author-form answer]` and its fallback (author-form text, or null for the first argument).
  */
-function memorising(functionName: string, table: Map<string, JsonValue>, guess: Guess): string {
+function memorising(functionName: string, table: Map<string, Answer>, guess: Guess): string {
   const fallback = guess.kind === 'constant' ? JSON.stringify(JSON.stringify(guess.value)) : 'null';
   const args = [JSON.stringify(functionName), JSON.stringify(JSON.stringify([...table])), fallback];
   return `(${ADVERSARY_JS})(this, ${TYPED_PRELUDE}, ${args.join(', ')});`;
