@@ -1,5 +1,5 @@
-import { fromTagged, type SequenceTest, type Step, toTagged } from '@skillbytes/shared';
-import { type Adversary, messageFor, TYPED_PRELUDE } from './adversary.ts';
+import { fromTagged, type JsonValue, type SequenceTest, type Step, toTagged } from '@skillbytes/shared';
+import { type Adversary, distinctAdversaries, type Guess, messageFor, TYPED_PRELUDE } from './adversary.ts';
 import { matches } from './compare.ts';
 
 /**
@@ -12,7 +12,7 @@ export function classAdversaries(spec: {
   functionName: string;
   tests: SequenceTest[];
   hiddenTests: SequenceTest[];
-  guesses: unknown[];
+  guesses: JsonValue[];
 }): Adversary[] {
   const table = new Map<string, Answer>();
   for (const test of spec.tests) {
@@ -24,19 +24,13 @@ export function classAdversaries(spec: {
     ...spec.guesses.map((value): Guess => ({ kind: 'constant', value })),
     { kind: 'first argument' },
   ];
-  const seen = new Set<string>();
-  const candidates: Adversary[] = [];
-  for (const guess of guesses) {
-    const fallback = guess.kind === 'constant' ? JSON.stringify(guess.value) : 'its first argument';
-    if (seen.has(fallback)) continue;
-    seen.add(fallback);
-    if (!spec.hiddenTests.every((t) => mayPass(t, table, guess))) continue;
-    candidates.push({ code: memorising(spec.functionName, table, members, guess), fallback });
-  }
-  return candidates;
+  return distinctAdversaries(
+    guesses,
+    (guess) => spec.hiddenTests.every((t) => mayPass(t, table, guess)),
+    (guess) => memorising(spec.functionName, table, members, guess),
+  );
 }
 
-type Guess = { kind: 'constant'; value: unknown } | { kind: 'first argument' };
 /** What a step answers: a value, a throw (by name and message), or nothing it is checked for. */
 type Answer = ['out', unknown] | ['err', string, string] | ['none'];
 

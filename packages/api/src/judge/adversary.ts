@@ -51,7 +51,7 @@ const FALLBACKS: JsonValue[] = [null, false, true, 0, 1, -1, '', [], {}];
 /** It may also guess one of the visible answers (the most common answer is often the right guess). */
 const VISIBLE_GUESSES = 8;
 
-type Guess = { kind: 'constant'; value: JsonValue } | { kind: 'first argument' };
+export type Guess = { kind: 'constant'; value: JsonValue } | { kind: 'first argument' };
 
 /**
  * The key of a test's arguments in the memorising table: their canonical author-form text, which the
@@ -113,21 +113,38 @@ function callAdversaries(spec: {
       : []),
     { kind: 'first argument' },
   ];
+  return distinctAdversaries(
+    guesses,
+    (guess) => {
+      const answers = (input: JsonValue[]) =>
+        guess.kind === 'constant' ? fromTagged(guess.value) : (fromTagged(input) as unknown[])[0];
+      // A hidden test the table answers passes by construction (same input, so the same expected
+      // value). A throw the table does not hold stops the guess; a test's own checker is only known in
+      // the sandbox (matches() answers null), so such a test leaves the guess to the run.
+      const mayPass = (t: CallTest) =>
+        !t.expectedError && matches(answers(t.input), fromTagged(t.expectedOutput), t.compare) !== false;
+      return unseen.every(mayPass);
+    },
+    (guess) => memorising(spec.functionName, table, guess),
+  );
+}
+
+/**
+ * One adversary per distinct guess that may pass every hidden test it does not memorise; guesses
+ * that already fail one are dropped here, on the host, so a well-made challenge costs no sandbox run.
+ */
+export function distinctAdversaries(
+  guesses: Guess[],
+  mayPass: (guess: Guess) => boolean,
+  code: (guess: Guess) => string,
+): Adversary[] {
   const seen = new Set<string>();
   const candidates: Adversary[] = [];
   for (const guess of guesses) {
     const fallback = guess.kind === 'constant' ? JSON.stringify(guess.value) : 'its first argument';
     if (seen.has(fallback)) continue;
     seen.add(fallback);
-    const answers = (input: JsonValue[]) =>
-      guess.kind === 'constant' ? fromTagged(guess.value) : (fromTagged(input) as unknown[])[0];
-    // A hidden test the table answers passes by construction (same input, so the same expected value).
-    // It never throws, so a hidden test that expects a throw stops it; a test's own checker is only
-    // known in the sandbox (matches() answers null), so such a test leaves the guess to the run.
-    const mayPass = (t: CallTest) =>
-      !t.expectedError && matches(answers(t.input), fromTagged(t.expectedOutput), t.compare) !== false;
-    if (!unseen.every(mayPass)) continue;
-    candidates.push({ code: memorising(spec.functionName, table, guess), fallback });
+    if (mayPass(guess)) candidates.push({ code: code(guess), fallback });
   }
   return candidates;
 }
