@@ -155,10 +155,10 @@ describe('typed values returned', () => {
 
   it('carry a large Map in and out', async () => {
     const pairs: JsonValue[] = Array.from({ length: 20_000 }, (_, i) => [`k${i}`, { $bigint: String(i) }]);
-    const s = spec([test([{ $map: pairs }], { $map: pairs })]);
-    const started = performance.now();
+    // The whole budget for the one test: this checks the values arrive intact, not how fast (a busy
+    // 2-core machine may take seconds; the judge's speed is the bench's to measure).
+    const s = spec([test([{ $map: pairs }], { $map: pairs })], { testTimeoutMs: 20_000 });
     expect((await verdictOf('const f = (m) => new Map(m);', s)).status).toBe('accepted');
-    expect(performance.now() - started).toBeLessThan(5000);
   });
 
   it('compare approximately inside Map values and unordered inside Sets and arrays', async () => {
