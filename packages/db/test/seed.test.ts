@@ -32,7 +32,9 @@ describe('starter challenge pool', () => {
   it('gives every challenge a solution, and hidden tests with a generator or, for a class, more of them', () => {
     for (const c of pool) {
       const isClass = c.tests.some((t) => 'steps' in t);
-      expect(c.solution, c.slug).toContain(isClass ? `class ${c.functionName} ` : `function ${c.functionName}(`);
+      expect(c.solution, c.slug).toContain(
+        isClass ? `class ${c.functionName} ` : `function ${c.functionName}(`,
+      );
       if (isClass) {
         // Class challenges have no generator (generated cases are calls): hidden sequences stand in.
         expect(c.generator, c.slug).toBeUndefined();

@@ -24,7 +24,7 @@ const ADVERSARY_JS = sandboxSource('adversary.js');
 export const TYPED_PRELUDE = `(${sandboxSource('typed.js')})(this)`;
 
 /** What a memorised test answers: an author-form value, or a throw (by name and message). */
-export type Answer = ['out', JsonValue | undefined] | ['err', string, string];
+type Answer = ['out', JsonValue | undefined] | ['err', string, string];
 
 function answerOf(t: { expectedOutput?: JsonValue; expectedError?: ExpectedError }): Answer {
   return t.expectedError
