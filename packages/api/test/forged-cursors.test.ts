@@ -55,3 +55,24 @@ describe.each(LISTS)('%s', (_name, list) => {
     await expectTrpcError(list(cursor), 'BAD_REQUEST', 'VALIDATION_FAILED');
   });
 });
+
+/**
+ * tRPC's infinite queries (`useInfiniteQuery`) send `direction` with each page: every list takes
+ * `forward` and refuses `backward`, which keyset pages cannot answer.
+ */
+// `backward` is not in the input type: a client that sends it anyway is refused at run time.
+const DIRECTED: [string, (direction: 'forward') => Promise<unknown>][] = [
+  ['challenges.completed', (direction) => api.as(user).challenges.completed({ direction })],
+  ['challenges.submissions', (direction) => api.as(user).challenges.submissions({ direction })],
+  ['inbox.list', (direction) => api.as(user).inbox.list({ direction })],
+  ['leaderboard.top', (direction) => api.as(user).leaderboard.top({ direction })],
+  ['admin.users.list', (direction) => api.as(admin).admin.users.list({ direction })],
+  ['challenges.list (admin)', (direction) => api.as(admin).challenges.list({ direction })],
+];
+
+describe.each(DIRECTED)('%s with an infinite query’s direction', (_name, list) => {
+  it('answers forward and refuses backward', async () => {
+    await list('forward');
+    await expectTrpcError(list('backward' as 'forward'), 'BAD_REQUEST', 'VALIDATION_FAILED');
+  });
+});

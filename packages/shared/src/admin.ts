@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { Username } from './auth.ts';
 import { text } from './text.ts';
 import { Role } from './enums.ts';
-import { Cursor } from './pagination.ts';
+import { Cursor, PageDirection } from './pagination.ts';
 import { LIMITS } from './limits.ts';
 
 export const AdminUsersListInput = z
@@ -10,6 +10,7 @@ export const AdminUsersListInput = z
     /** Matches email, username or name (case-insensitive substring), or an exact user id. */
     query: text().trim().max(LIMITS.emailMax).optional(),
     cursor: Cursor.nullish(),
+    direction: PageDirection,
     limit: z.number().int().min(1).max(LIMITS.pageMax).default(LIMITS.pageDefault),
   })
   .strict();

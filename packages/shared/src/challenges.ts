@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { Tag } from './auth.ts';
 import { ChallengeStatus, Difficulty, Language, VerdictStatus } from './enums.ts';
 import { LIMITS } from './limits.ts';
-import { Cursor, PageInput } from './pagination.ts';
+import { Cursor, PageDirection, PageInput } from './pagination.ts';
 import { text } from './text.ts';
 import { TaggedValue } from './values.ts';
 
@@ -349,6 +349,7 @@ export const ChallengeListInput = z
     status: ChallengeStatus.optional(),
     query: text().trim().max(100).optional(),
     cursor: Cursor.nullish(),
+    direction: PageDirection,
     limit: z.number().int().min(1).max(LIMITS.pageMax).default(LIMITS.pageDefault),
   })
   .strict()
@@ -368,6 +369,7 @@ export const SubmissionsInput = z
   .object({
     challengeId: z.uuid().optional(),
     cursor: Cursor.nullish(),
+    direction: PageDirection,
     limit: z.number().int().min(1).max(LIMITS.pageMax).default(LIMITS.pageDefault),
   })
   .strict()

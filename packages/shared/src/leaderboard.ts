@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { LeaderboardWindow } from './enums.ts';
-import { Cursor } from './pagination.ts';
+import { Cursor, PageDirection } from './pagination.ts';
 import { LIMITS } from './limits.ts';
 
 export const LeaderboardTopInput = z
   .object({
     window: LeaderboardWindow.default('all'),
     cursor: Cursor.nullish(),
+    direction: PageDirection,
     limit: z.number().int().min(1).max(LIMITS.pageMax).default(LIMITS.pageDefault),
   })
   .strict();

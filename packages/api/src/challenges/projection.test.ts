@@ -46,6 +46,7 @@ describe('what a React app gets from challenges.*', () => {
     expectTypeOf<undefined>().toExtend<CompletedIn>();
     expectTypeOf<Exclude<CompletedIn, void>>().toEqualTypeOf<{
       cursor?: string | null | undefined;
+      direction?: 'forward' | undefined;
       limit?: number | undefined;
     }>();
     expectTypeOf<RouterOutputs['challenges']['submissions']['nextCursor']>().toEqualTypeOf<string | null>();
