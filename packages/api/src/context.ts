@@ -11,7 +11,14 @@ export const systemClock: Clock = { now: () => new Date() };
 
 /** Who is calling, resolved from a session (access token) or an API key. */
 export type Caller =
-  | { kind: 'session'; userId: string; role: Role; sessionId: string }
+  | {
+      kind: 'session';
+      userId: string;
+      role: Role;
+      sessionId: string;
+      /** When the access token this request presented expires (`auth.me`); unset for callers tests pre-set. */
+      accessExpiresAt?: Date;
+    }
   | { kind: 'apiKey'; userId: string; role: Role; keyId: string; scopes: string[] };
 
 /** Credentials the HTTP layer found on the request; resolved into a `Caller` only when a procedure needs one. */

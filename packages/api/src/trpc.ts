@@ -7,7 +7,7 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import superjson from 'superjson';
 import { z } from 'zod';
-import { resolveCaller } from './auth/authenticate.ts';
+import { resolveCaller, resolveOptionalCaller } from './auth/authenticate.ts';
 import { type Caller, type Context, serviceContext } from './context.ts';
 import { DomainError, defaultAppCode, toTRPCError } from './errors.ts';
 
@@ -67,6 +67,12 @@ const authenticated = t.middleware(async ({ ctx, next }) => {
   return next({ ctx: { caller, service: serviceContext(ctx, caller) } });
 });
 
+/** The caller when the credentials are good; else `caller: null` and `refusal`, the reason (null: none sent). */
+const optionallyAuthenticated = t.middleware(async ({ ctx, next }) => {
+  const { caller, refusal } = await resolveOptionalCaller(ctx);
+  return next({ ctx: { caller, refusal, service: serviceContext(ctx, caller) } });
+});
+
 /**
  * Admins only. Each admin mutation writes its own audit row inside its own transaction (authoring,
  * inbox.send, roles, sessions, keys): one row per action, committed with it or not at all.
@@ -91,6 +97,8 @@ const adminOnly = t.middleware(async ({ ctx, next, path }) => {
 // 3. procedures ----------------------------------------------------------------------------------------
 
 export const publicProcedure = t.procedure.use(observed);
+/** Anyone; `ctx.caller` is the signed-in caller or null, and `ctx.refusal` why it is null. */
+export const optionalAuthProcedure = publicProcedure.use(optionallyAuthenticated);
 /** A signed-in user (session) or an API key; `ctx.caller` is set. */
 export const authedProcedure = publicProcedure.use(authenticated);
 /** Role admin (a session of an admin, or an admin's API key with the admin scope). */

@@ -57,6 +57,7 @@ describe('auth.me', () => {
         'createdAt',
         'currentStreak',
         'email',
+        'expiresAt',
         'id',
         'language',
         'name',

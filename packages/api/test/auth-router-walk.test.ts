@@ -5,7 +5,14 @@ import { appCodeOf, GENEROUS_LIMITS, signUp, withBearer } from './auth-helpers.t
 import { createTestApi, type TestApi } from './helpers.ts';
 
 /** The only procedures anyone may call signed out. Adding one here is a security decision. */
-const PUBLIC = new Set(['auth.signup', 'auth.login', 'auth.refresh', 'challenges.topics', 'health.ping']);
+const PUBLIC = new Set([
+  'auth.signup',
+  'auth.login',
+  'auth.refresh',
+  'auth.session',
+  'challenges.topics',
+  'health.ping',
+]);
 
 /** Admin-only: every `admin.*` procedure, challenge authoring, and sending messages. */
 const isAdminOnly = (path: string) =>

@@ -96,6 +96,16 @@ export const RefreshInput = z
   .optional();
 export type RefreshInput = z.input<typeof RefreshInput>;
 
+/** Signs out with the access token, or with the refresh token alone (an expired or absent access token). */
+export const LogoutInput = z
+  .object({
+    /** Native clients whose access token expired send their refresh token here; browsers send the cookie. */
+    refreshToken: RefreshToken.optional(),
+  })
+  .strict()
+  .optional();
+export type LogoutInput = z.input<typeof LogoutInput>;
+
 export const UpdateProfileInput = z
   .object({
     name: text().trim().min(1).max(LIMITS.nameMax).optional(),
@@ -165,3 +175,9 @@ export const Profile = z.object({
   createdAt: z.date(),
 });
 export type Profile = z.infer<typeof Profile>;
+
+/** `auth.me` and `auth.session`: the profile, and when this request's access token expires. */
+export type Me = Profile & {
+  /** When the access token this request presented expires (refresh before then); null for an API key. */
+  expiresAt: Date | null;
+};

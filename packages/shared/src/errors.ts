@@ -18,6 +18,8 @@ export const APP_ERRORS = {
   CSRF_REJECTED: 'FORBIDDEN',
   INVALID_CREDENTIALS: 'UNAUTHORIZED',
   INVALID_TOKEN: 'UNAUTHORIZED',
+  /** The access token expired (or the browser dropped its cookie) but the session may live: refresh, then retry. */
+  TOKEN_EXPIRED: 'UNAUTHORIZED',
   SESSION_REVOKED: 'UNAUTHORIZED',
   SESSION_EXPIRED: 'UNAUTHORIZED',
   EMAIL_TAKEN: 'CONFLICT',

@@ -3,12 +3,13 @@ import type {
   ChangePasswordInput,
   DeleteAccountInput,
   IdInput,
+  Me,
   Profile,
   UpdateProfileInput,
 } from '@skillbytes/shared';
 import { and, eq, isNull } from 'drizzle-orm';
 import type { z } from 'zod';
-import type { Service } from '../context.ts';
+import type { Service, ServiceContext } from '../context.ts';
 import { DomainError } from '../errors.ts';
 import { assertKeepsAnAdmin } from './admins.ts';
 import { actorOf, audit } from './audit.ts';
@@ -17,7 +18,7 @@ import { invalidCredentials } from './login.ts';
 import { assertStrongPassword, hashPassword, verifyPassword } from './passwords.ts';
 import { profileColumns, toProfile } from './profile.ts';
 import { requireSession } from './require-session.ts';
-import { type IssuedTokens, openSession, revokeSessions } from './sessions.ts';
+import { type IssuedTokens, openSession, revokeSessions, sessionProvenBy } from './sessions.ts';
 import { passwordThrottle } from './throttle.ts';
 
 const u = schema.users;
@@ -25,14 +26,27 @@ const k = schema.apiKeys;
 
 const userNotFound = () => new DomainError('USER_NOT_FOUND', 'No such user');
 
-/** The caller's own account (`auth.me`). */
-export async function getProfile(svc: Service): Promise<Profile> {
+/** The caller's own account. */
+async function getProfile(svc: Service): Promise<Profile> {
   const [row] = await svc.db
     .select(profileColumns)
     .from(u)
     .where(and(eq(u.id, svc.caller.userId), isNull(u.deletedAt)));
   if (!row) throw userNotFound();
   return toProfile(row);
+}
+
+/** `auth.me`: the profile, and when the access token of this request expires. */
+export async function getMe(svc: Service): Promise<Me> {
+  const { caller } = svc;
+  const expiresAt = caller.kind === 'session' ? (caller.accessExpiresAt ?? null) : null;
+  return { ...(await getProfile(svc)), expiresAt };
+}
+
+/** `auth.session`: as `auth.me` for a signed-in caller, null for anyone else. */
+export function getSession(svc: ServiceContext): Promise<Me | null> {
+  const { caller } = svc;
+  return caller ? getMe({ ...svc, caller }) : Promise.resolve(null);
 }
 
 /** The legacy onboarding steps in one call. Only these fields: role, points, email are not reachable. */
@@ -191,19 +205,29 @@ export async function deleteAccount(svc: Service, input: z.output<typeof DeleteA
   await succeeded();
 }
 
-/** Signs this session out (every process refuses it from the next request on). */
-export async function logout(svc: Service): Promise<void> {
-  const me = requireSession(svc.caller);
+/**
+ * Signs a session out (every process refuses it from the next request on): the caller's, or, when the
+ * access token is expired or absent, the one the refresh token names. Signing out is what a stolen
+ * token's owner wants too, so the refresh token's previous secret is accepted as well (a tab that
+ * signs out while another one rotates the cookie still ends the session). A session already ended is
+ * no error. Without either, the access token's refusal stands (TOKEN_EXPIRED: refresh, then retry).
+ */
+export async function logout(
+  svc: ServiceContext,
+  opts: { refreshToken: string | undefined; refusal: DomainError | null },
+): Promise<void> {
+  const { caller, now } = svc;
+  let session: { id: string; userId: string } | undefined;
+  if (caller) session = { id: requireSession(caller).sessionId, userId: caller.userId };
+  else if (opts.refreshToken) session = await sessionProvenBy(svc, opts.refreshToken);
+  else throw opts.refusal ?? new DomainError('UNAUTHENTICATED', 'Sign in first');
+  if (!session) return;
+  const { id, userId } = session;
   await svc.db.transaction(async (tx) => {
     const inTx = { ...svc, db: tx };
-    await revokeSessions(inTx, { userId: me.userId, only: [me.sessionId], reason: 'logout' });
-    await audit(inTx, {
-      action: 'session_logout',
-      at: svc.now,
-      actorUserId: me.userId,
-      target: me.sessionId,
-      sessionId: me.sessionId,
-    });
+    const ended = await revokeSessions(inTx, { userId, only: [id], reason: 'logout' });
+    if (!ended.length) return;
+    await audit(inTx, { action: 'session_logout', at: now, actorUserId: userId, target: id, sessionId: id });
   });
 }
 

@@ -1,8 +1,9 @@
+import type { AppCode } from '@skillbytes/shared';
 import type { Caller, Context, RequestInfo, Service } from '../context.ts';
 import { DomainError } from '../errors.ts';
 import { apiKeyCaller, isApiKeyActive, isApiKeyShaped } from './api-keys.ts';
 import { isSessionActive, sessionCaller } from './sessions.ts';
-import { verifyAccessToken } from './tokens.ts';
+import { ExpiredAccessToken, verifyAccessToken } from './tokens.ts';
 
 /** One resolution per HTTP request, shared by the calls of a batch. */
 const resolved = new WeakMap<RequestInfo, Promise<Caller>>();
@@ -23,14 +24,57 @@ export function resolveCaller(ctx: Context): Promise<Caller> {
   return pending;
 }
 
+/**
+ * TOKEN_EXPIRED tells a client that a refresh may help: an expired access token of a session that is
+ * still live, or no access token next to a refresh cookie (the browser drops the access cookie when
+ * its Max-Age, the token's lifetime, is over). A dead session answers SESSION_REVOKED/SESSION_EXPIRED
+ * at once, whatever the token's age, so a client does not refresh in vain.
+ */
 async function authenticate(ctx: Context): Promise<Caller> {
-  const { bearer, accessCookie } = ctx.credentials;
+  const { bearer, accessCookie, refreshCookie } = ctx.credentials;
   const svc = { db: ctx.db, config: ctx.config, now: ctx.now() };
   if (bearer && isApiKeyShaped(bearer)) return apiKeyCaller(svc, bearer);
   const token = bearer ?? accessCookie;
-  if (!token) throw new DomainError('UNAUTHENTICATED', 'Sign in first');
-  const claims = await verifyAccessToken(svc, token);
-  return sessionCaller(svc, claims);
+  if (!token) {
+    if (refreshCookie) throw new DomainError('TOKEN_EXPIRED', 'The access token has expired: refresh it');
+    throw new DomainError('UNAUTHENTICATED', 'Sign in first');
+  }
+  try {
+    return await sessionCaller(svc, await verifyAccessToken(svc, token));
+  } catch (error) {
+    if (error instanceof ExpiredAccessToken) await sessionCaller(svc, error.claims);
+    throw error;
+  }
+}
+
+/** The refusals that mean "these credentials do not sign anyone in" (as opposed to a failure of ours). */
+const AUTH_REFUSALS: ReadonlySet<AppCode> = new Set<AppCode>([
+  'UNAUTHENTICATED',
+  'TOKEN_EXPIRED',
+  'INVALID_TOKEN',
+  'SESSION_REVOKED',
+  'SESSION_EXPIRED',
+]);
+
+export type OptionalCaller =
+  | { caller: Caller; refusal: null }
+  /** `refusal` is null when the request carried no credentials at all. */
+  | { caller: null; refusal: DomainError | null };
+
+/**
+ * For procedures anyone may call that act on a caller when there is one (`auth.session`,
+ * `auth.logout`): the caller, or why the request's credentials did not resolve to one.
+ */
+export async function resolveOptionalCaller(ctx: Context): Promise<OptionalCaller> {
+  const { bearer, accessCookie, refreshCookie } = ctx.credentials;
+  if (!ctx.caller && !bearer && !accessCookie && !refreshCookie) return { caller: null, refusal: null };
+  try {
+    return { caller: await resolveCaller(ctx), refusal: null };
+  } catch (error) {
+    if (error instanceof DomainError && AUTH_REFUSALS.has(error.appCode))
+      return { caller: null, refusal: error };
+    throw error;
+  }
 }
 
 /**

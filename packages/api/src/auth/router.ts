@@ -3,17 +3,19 @@ import {
   DeleteAccountInput,
   IdInput,
   LoginInput,
+  LogoutInput,
   RefreshInput,
   SignupInput,
   UpdateProfileInput,
 } from '@skillbytes/shared';
 import type { Context, ServiceContext } from '../context.ts';
 import { DomainError } from '../errors.ts';
-import { authedProcedure, createTRPCRouter, publicProcedure } from '../trpc.ts';
+import { authedProcedure, createTRPCRouter, optionalAuthProcedure, publicProcedure } from '../trpc.ts';
 import {
   changePassword,
   deleteAccount,
-  getProfile,
+  getMe,
+  getSession,
   logout,
   revokeOtherSessions,
   revokeOwnSession,
@@ -45,6 +47,7 @@ async function authResponseHeaders<R extends { ok: boolean; error?: { cause?: un
 
 const authPublic = publicProcedure.use(({ ctx, next }) => authResponseHeaders({ ctx, next }));
 const authUser = authedProcedure.use(({ ctx, next }) => authResponseHeaders({ ctx, next }));
+const authAnyone = optionalAuthProcedure.use(({ ctx, next }) => authResponseHeaders({ ctx, next }));
 
 /** A refresh failed for a cookie-borne token: the browser should drop both cookies. */
 const isDeadSession = (error: unknown) =>
@@ -106,13 +109,33 @@ export const authRouter = createTRPCRouter({
     }
   }),
 
-  logout: authUser.mutation(async ({ ctx }) => {
-    await logout(ctx.service);
-    clearAuthCookies(ctx.res, ctx.config.isProduction);
+  /**
+   * Signs this session out: with the access token, or with the refresh token alone (cookie, or
+   * `refreshToken` for native clients) once the access token expired. Both cookies are expired
+   * whatever happens.
+   */
+  logout: authAnyone.input(LogoutInput).mutation(async ({ ctx, input }) => {
+    try {
+      const refreshToken = input?.refreshToken ?? ctx.credentials.refreshCookie;
+      await logout(ctx.service, { refreshToken, refusal: ctx.refusal });
+    } finally {
+      clearAuthCookies(ctx.res, ctx.config.isProduction);
+    }
     return { ok: true as const };
   }),
 
-  me: authUser.query(({ ctx }) => getProfile(ctx.service)),
+  me: authUser.query(({ ctx }) => getMe(ctx.service)),
+
+  /**
+   * The signed-in profile, or null (a first visit is no error). An expired access token of a live
+   * session is TOKEN_EXPIRED, so the client refreshes instead of concluding it is signed out; cookies
+   * that sign nobody in are expired.
+   */
+  session: authAnyone.query(({ ctx }) => {
+    if (ctx.refusal?.appCode === 'TOKEN_EXPIRED') throw ctx.refusal;
+    if (ctx.refusal && ctx.req.viaCookie) clearAuthCookies(ctx.res, ctx.config.isProduction);
+    return getSession(ctx.service);
+  }),
 
   updateProfile: authUser
     .input(UpdateProfileInput)

@@ -6,7 +6,15 @@ import type { Caller, Service, ServiceContext } from '../context.ts';
 import { DomainError } from '../errors.ts';
 import { audit } from './audit.ts';
 import { coarseIp } from './ip.ts';
-import { type AccessClaims, formatRefreshToken, newSecret, sha256, signAccessToken } from './tokens.ts';
+import {
+  type AccessClaims,
+  formatRefreshToken,
+  hashesEqual,
+  newSecret,
+  parseRefreshToken,
+  sha256,
+  signAccessToken,
+} from './tokens.ts';
 
 const s = schema.sessions;
 const u = schema.users;
@@ -157,7 +165,7 @@ export async function isSessionActive(
  */
 export async function sessionCaller(
   svc: Pick<ServiceContext, 'db' | 'config' | 'now'>,
-  claims: AccessClaims,
+  claims: AccessClaims & { expiresAt?: Date },
 ): Promise<Caller> {
   const { db, now } = svc;
   const idleTtlSec = svc.config.sessionIdleTtlSec;
@@ -190,7 +198,39 @@ export async function sessionCaller(
       .set({ lastUsedAt: now })
       .where(and(eq(s.id, claims.sessionId), lt(s.lastUsedAt, new Date(now.getTime() - TOUCH_INTERVAL_MS))));
   }
-  return { kind: 'session', userId: row.userId, role: row.role, sessionId: claims.sessionId };
+  return {
+    kind: 'session',
+    userId: row.userId,
+    role: row.role,
+    sessionId: claims.sessionId,
+    ...(claims.expiresAt ? { accessExpiresAt: claims.expiresAt } : {}),
+  };
+}
+
+/**
+ * The session whose current or previous refresh secret this token holds (`auth.logout` without an
+ * access token), or undefined when that session already ended; any other token is INVALID_TOKEN.
+ */
+export async function sessionProvenBy(
+  svc: Pick<ServiceContext, 'db'>,
+  token: string,
+): Promise<{ id: string; userId: string } | undefined> {
+  const parsed = parseRefreshToken(token);
+  if (!parsed) throw new DomainError('INVALID_TOKEN', 'Invalid or expired credentials');
+  const [row] = await svc.db
+    .select({
+      userId: s.userId,
+      refreshHash: s.refreshHash,
+      previousRefreshHash: s.previousRefreshHash,
+      revokedAt: s.revokedAt,
+    })
+    .from(s)
+    .where(eq(s.id, parsed.sessionId));
+  const presented = sha256(parsed.secret);
+  const isProven =
+    row && (hashesEqual(row.refreshHash, presented) || hashesEqual(row.previousRefreshHash, presented));
+  if (!isProven) throw new DomainError('INVALID_TOKEN', 'Invalid or expired credentials');
+  return row.revokedAt ? undefined : { id: parsed.sessionId, userId: row.userId };
 }
 
 /** The caller's signed-in devices (active sessions), newest first. */

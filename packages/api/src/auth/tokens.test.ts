@@ -8,6 +8,7 @@ import {
   newSecret,
   parseRefreshToken,
   sha256,
+  ExpiredAccessToken,
   signAccessToken,
   verifyAccessToken,
 } from './tokens.ts';
@@ -50,13 +51,14 @@ function craft(
     .sign(opts.key ?? current.secret);
 }
 
-async function refused(token: string | Promise<string>, at = now) {
+async function refused(token: string | Promise<string>, at = now, appCode = 'INVALID_TOKEN') {
   const error = await verifyAccessToken({ config, now: at }, await token).then(
     () => undefined,
     (e: unknown) => e,
   );
   expect(error).toBeInstanceOf(DomainError);
-  expect((error as DomainError).appCode).toBe('INVALID_TOKEN');
+  expect((error as DomainError).appCode).toBe(appCode);
+  return error as DomainError;
 }
 
 describe('access tokens', () => {
@@ -115,11 +117,22 @@ describe('access tokens', () => {
     const token = await craft();
     const expiry = (iat + 900) * 1000;
     await expect(verifyAccessToken({ config, now: new Date(expiry + 3000) }, token)).resolves.toBeTruthy();
-    await refused(token, new Date(expiry + 6000));
+    await refused(token, new Date(expiry + 6000), 'TOKEN_EXPIRED');
   });
 
-  it('refuses a far-future exp beyond the access lifetime', async () => {
-    await refused(craft({ payload: { iat: iat - 3600, exp: iat + 86_400 } }));
+  it('tells an expired genuine token (TOKEN_EXPIRED, with its claims) from a forged expired one', async () => {
+    const later = new Date((iat + 901) * 1000 + 5000);
+    const expired = await refused(craft(), later, 'TOKEN_EXPIRED');
+    expect(expired).toBeInstanceOf(ExpiredAccessToken);
+    expect((expired as ExpiredAccessToken).claims).toEqual(claims);
+    // Only a token that passes every other check is "expired": a forged or foreign one stays invalid.
+    await refused(craft({ key: enc('attacker-secret-attacker-secret-012345678') }), later);
+    await refused(craft({ payload: { aud: 'another-api' } }), later);
+    await refused(craft({ payload: { role: 'superuser' } }), later);
+  });
+
+  it('refuses a far-future exp beyond the access lifetime (older than the lifetime: expired)', async () => {
+    await refused(craft({ payload: { iat: iat - 3600, exp: iat + 86_400 } }), now, 'TOKEN_EXPIRED');
   });
 
   it('picks the key by kid from configuration: the previous key still verifies, an unknown kid does not', async () => {

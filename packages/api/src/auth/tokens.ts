@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual, webcrypto } from 'node:crypto';
 import { Role } from '@skillbytes/shared';
-import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { errors as joseErrors, type JWTPayload, jwtVerify, SignJWT } from 'jose';
 import type { ApiConfig } from '../config.ts';
 import type { ServiceContext } from '../context.ts';
 import { DomainError } from '../errors.ts';
@@ -76,17 +76,34 @@ function keyByKid(keys: ApiConfig['jwtKeys']) {
 }
 
 /**
+ * A genuine access token (our key, issuer, audience, type and claims) whose lifetime is over. Its
+ * claims are kept so that the caller can tell an expired token of a live session (refresh, then retry:
+ * TOKEN_EXPIRED) from one of a session that ended.
+ */
+export class ExpiredAccessToken extends DomainError {
+  readonly claims: AccessClaims;
+
+  constructor(claims: AccessClaims) {
+    super('TOKEN_EXPIRED', 'The access token has expired: refresh it and try again');
+    this.claims = claims;
+  }
+}
+
+/**
  * Verifies an access token: HS256 only (jose never accepts `none`, and pinning refuses RS256/ES256
  * look-alikes), the key chosen by `kid` from configuration (never from the token), and every claim we
- * rely on required (`exp` is only checked by jose when present). Any failure is one INVALID_TOKEN.
+ * rely on required (`exp` is only checked by jose when present). A token that passes every check but
+ * its age is an `ExpiredAccessToken` (jose checks `exp` and `iat` last, after the signature and the
+ * other claims); any other failure is one INVALID_TOKEN.
  */
 export async function verifyAccessToken(
   { config, now }: TokenContext,
   token: string,
 ): Promise<AccessClaims & { expiresAt: Date }> {
   if (token.length > ACCESS_TOKEN_MAX_CHARS) throw invalidToken();
+  let payload: JWTPayload;
   try {
-    const { payload } = await jwtVerify(token, keyByKid(config.jwtKeys), {
+    ({ payload } = await jwtVerify(token, keyByKid(config.jwtKeys), {
       algorithms: [ALGORITHM],
       issuer: config.jwtIssuer,
       audience: config.jwtAudience,
@@ -95,15 +112,22 @@ export async function verifyAccessToken(
       clockTolerance: CLOCK_TOLERANCE_SEC,
       maxTokenAge: config.accessTokenTtlSec + CLOCK_TOLERANCE_SEC,
       currentDate: now,
-    });
-    const role = Role.safeParse(payload.role);
-    const sub = payload.sub ?? '';
-    const sid = typeof payload.sid === 'string' ? payload.sid : '';
-    if (!role.success || !UUID.test(sub) || !UUID.test(sid)) throw invalidToken();
-    return { userId: sub, sessionId: sid, role: role.data, expiresAt: new Date((payload.exp ?? 0) * 1000) };
-  } catch {
-    throw invalidToken();
+    }));
+  } catch (error) {
+    const expired = error instanceof joseErrors.JWTExpired ? accessClaimsOf(error.payload) : undefined;
+    throw expired ? new ExpiredAccessToken(expired) : invalidToken();
   }
+  const claims = accessClaimsOf(payload);
+  if (!claims) throw invalidToken();
+  return { ...claims, expiresAt: new Date((payload.exp ?? 0) * 1000) };
+}
+
+function accessClaimsOf(payload: JWTPayload): AccessClaims | undefined {
+  const role = Role.safeParse(payload.role);
+  const sub = payload.sub ?? '';
+  const sid = typeof payload.sid === 'string' ? payload.sid : '';
+  if (!role.success || !UUID.test(sub) || !UUID.test(sid)) return undefined;
+  return { userId: sub, sessionId: sid, role: role.data };
 }
 
 function invalidToken() {

@@ -23,8 +23,6 @@ export type EventMap = {
   'session.revoked': { sessionIds: string[]; all?: true };
 };
 
-type EventType = keyof EventMap;
-
 /** Any map from event name to payload (the bus itself does not care which; the product uses EventMap). */
 export type EventPayloads = { [type: string]: object };
 
