@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { API_DEFAULTS, type ApiConfig, defaultJudgeWorkers } from '@skillbytes/api';
 import { z } from 'zod';
 
@@ -45,6 +46,8 @@ const Env = z.object({
     .optional()
     .refine((v) => !v || /^postgres(ql)?:\/\//.test(v), 'must be a postgres:// or postgresql:// URL'),
   DATA_DIR: z.string().min(1).default('./.data'),
+  /** The built web app served at /; without an index.html there the server serves the API only. */
+  WEB_DIST: z.string().min(1).optional(),
   DATABASE_POOL_MAX: int(1, 200).default(10),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   /** Previous signing secrets, still accepted for verification during a rotation. */
@@ -119,6 +122,7 @@ export type ServerConfig = {
   port: number;
   host: string;
   dataDir: string;
+  webDist: string;
   databaseUrl: string | undefined;
   bodyLimitBytes: number;
   http: { maxConnections: number; maxConnectionsPerIp: number; headersTimeoutMs: number };
@@ -137,6 +141,9 @@ export class ConfigError extends Error {
     this.problems = problems;
   }
 }
+
+/** apps/web/dist, where `vite build` in the workspace puts the app. */
+const DEFAULT_WEB_DIST = fileURLToPath(new URL('../../web/dist', import.meta.url));
 
 const PLACEHOLDER_SECRETS = ['changeme', 'secret', 'your-secret', 'dev-secret'];
 
@@ -179,6 +186,7 @@ export function loadConfig(source: Record<string, string | undefined>, cwd = pro
     port: env.PORT,
     host: env.HOST,
     dataDir,
+    webDist: env.WEB_DIST ? path.resolve(cwd, env.WEB_DIST) : DEFAULT_WEB_DIST,
     databaseUrl: env.DATABASE_URL || undefined,
     bodyLimitBytes: env.BODY_LIMIT_KB * 1024,
     http: {

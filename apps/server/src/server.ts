@@ -5,6 +5,7 @@ import { createDatabase, seedStarterPool } from '@skillbytes/db';
 import pino, { type Logger } from 'pino';
 import type { ServerConfig } from './config.ts';
 import { createHttpApp } from './http/app.ts';
+import { createStaticSite } from './http/static-site.ts';
 import { createMetrics } from './metrics.ts';
 
 export type RunningServer = {
@@ -48,7 +49,14 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
     clock: opts.clock,
     onProcedure: metrics.observeProcedure,
   });
-  const app = createHttpApp({ services, config, metrics, logger });
+  const site = createStaticSite(config.webDist);
+  if (!site) {
+    logger.warn(
+      { webDist: config.webDist },
+      'no built web app (index.html) there: serving the API only; build it with `pnpm --filter @skillbytes/web build`',
+    );
+  }
+  const app = createHttpApp({ services, config, metrics, logger, site });
   await new Promise<void>((resolve, reject) => {
     app.server.once('error', reject);
     app.server.listen(config.port, config.host, () => resolve());
@@ -61,6 +69,7 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
       host: config.host,
       database: database.kind,
       dataDir: database.kind === 'pglite' ? config.dataDir : undefined,
+      webApp: site?.root ?? null,
     },
     'server listening',
   );

@@ -33,14 +33,32 @@ export async function testDatabaseEnv(): Promise<{ env: Record<string, string>; 
   };
 }
 
-export type TestServer = RunningServer & { config: ServerConfig; close(): Promise<void> };
+export type TestServer = RunningServer & {
+  config: ServerConfig;
+  /** Stops this server and starts a new one on the same database and port (as after a deploy). */
+  restart(): Promise<TestServer>;
+  close(): Promise<void>;
+};
+
+/**
+ * Test servers serve the API only unless a test names a built web app (WEB_DIST): whether
+ * apps/web/dist happens to exist must not change what an unknown path answers.
+ */
+const noWebApp = (dataDir: string | undefined) => path.join(dataDir ?? tmpdir(), 'no-web-app');
 
 /** The real server in this process on an ephemeral port, with its own database. */
 export async function startTestServer(
   env: Record<string, string> = {},
   opts: StartOptions = {},
 ): Promise<TestServer> {
-  const db = await testDatabaseEnv();
+  return startOnDatabase(await testDatabaseEnv(), env, opts);
+}
+
+async function startOnDatabase(
+  db: Awaited<ReturnType<typeof testDatabaseEnv>>,
+  env: Record<string, string>,
+  opts: StartOptions,
+): Promise<TestServer> {
   const config = loadConfig({
     NODE_ENV: 'test',
     PORT: '0',
@@ -48,16 +66,23 @@ export async function startTestServer(
     LOG_LEVEL: 'silent',
     JWT_SECRET: 'test-secret-test-secret-test-secret-0123456789',
     JUDGE_WORKERS: '1',
+    WEB_DIST: noWebApp(db.env.DATA_DIR),
     ...db.env,
     ...env,
   });
   const server = await startServer(config, { logger: pino({ level: 'silent' }), ...opts });
+  let isHandedOver = false;
   return {
     ...server,
     config,
+    async restart() {
+      await server.shutdown();
+      isHandedOver = true;
+      return startOnDatabase(db, { ...env, PORT: String(server.port) }, opts);
+    },
     async close() {
       await server.shutdown();
-      await db.cleanup();
+      if (!isHandedOver) await db.cleanup();
     },
   };
 }
@@ -81,6 +106,7 @@ export async function spawnServer(env: Record<string, string>): Promise<ServerPr
       HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
       JUDGE_WORKERS: '1',
+      WEB_DIST: noWebApp(env.DATA_DIR),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -12,6 +12,7 @@ import { isPlainPath, servePlainEndpoint } from './plain-endpoints.ts';
 import { logWhenClosed } from './request-log.ts';
 import { type RequestMeta, readRequestMeta } from './request-meta.ts';
 import { setSecurityHeaders } from './security-headers.ts';
+import type { StaticSite } from './static-site.ts';
 import { sendJson } from './send-json.ts';
 import { createShutdown } from './shutdown.ts';
 import { createTrpcContext } from './trpc-context.ts';
@@ -21,6 +22,8 @@ export type HttpAppOptions = {
   config: Pick<ServerConfig, 'bodyLimitBytes' | 'http' | 'trustProxy' | 'publicOrigin' | 'api'>;
   metrics: Metrics;
   logger: Logger;
+  /** The built web app, served at / for every path the API does not own. */
+  site?: StaticSite | undefined;
 };
 
 /**
@@ -30,11 +33,11 @@ export type HttpAppOptions = {
 const CONNECTIONS_CHECK_MS = 1000;
 
 /**
- * The HTTP adapter: plain endpoints (/ping, /health, /ready, /metrics) and tRPC under /trpc, with
- * CORS, CSRF and content-type guards, a body limit, security headers, request ids, one log line and
- * metrics per request, and a graceful shutdown.
+ * The HTTP adapter: plain endpoints (/ping, /health, /ready, /metrics), tRPC under /trpc and the web
+ * app at every other path, with CORS, CSRF and content-type guards, a body limit, security headers,
+ * request ids, one log line and metrics per request, and a graceful shutdown.
  */
-export function createHttpApp({ services, config, metrics, logger }: HttpAppOptions) {
+export function createHttpApp({ services, config, metrics, logger, site }: HttpAppOptions) {
   const names = cookieNames(config.api.isProduction);
   const { corsOrigins } = config.api;
   const drain = createShutdown();
@@ -62,6 +65,8 @@ export function createHttpApp({ services, config, metrics, logger }: HttpAppOpti
     if (req.method === 'OPTIONS') return answerPreflight(req, res, corsOrigins);
     if (req.method === 'GET' && isPlainPath(path))
       return servePlainEndpoint(path, res, { services, metrics });
+    if (site && (req.method === 'GET' || req.method === 'HEAD') && !isApiPath(path))
+      return site.serve(req, res);
     if (!path.startsWith('/trpc/')) return sendJson(res, 404, { error: 'not found' });
 
     res.setHeader('cache-control', 'no-store');
@@ -111,6 +116,11 @@ export function createHttpApp({ services, config, metrics, logger }: HttpAppOpti
     /** Stop accepting, end event streams, let in-flight requests finish (bounded), then return. */
     shutdown: (graceMs?: number) => drain.shutdown(server, graceMs),
   };
+}
+
+/** Paths the API owns: the web app never answers them, not even with its index.html. */
+function isApiPath(path: string) {
+  return path === '/trpc' || path.startsWith('/trpc/') || isPlainPath(path);
 }
 
 /** Closes a new socket at once when its peer address already holds `limit` of them. */

@@ -1,0 +1,118 @@
+import type { Profile } from '@skillbytes/shared';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { lazy, type ReactNode, Suspense, useEffect } from 'react';
+import { announceSessionChange, useTRPC, useTRPCClient } from './api.ts';
+import { errorMessage } from './errors.ts';
+import { AuthPage } from './pages/auth-page.tsx';
+import { Devices } from './pages/devices.tsx';
+import { History } from './pages/history.tsx';
+import { Inbox } from './pages/inbox.tsx';
+import { Leaderboard } from './pages/leaderboard.tsx';
+import { Onboarding } from './pages/onboarding.tsx';
+import { Link, navigate, usePath } from './router.tsx';
+
+/** The editor (CodeMirror) is most of the app's weight: it loads with the page that shows it. */
+const Today = lazy(() => import('./pages/today.tsx').then((m) => ({ default: m.Today })));
+
+/** Signed out: sign in or up. Signed in without a profile: onboarding. Otherwise the app. */
+export function App() {
+  const trpc = useTRPC();
+  const path = usePath();
+  const session = useQuery(trpc.auth.session.queryOptions());
+
+  if (session.isPending) return <p className="narrow">Loading…</p>;
+  if (session.isError) {
+    return (
+      <main className="narrow">
+        <p role="alert" className="error">
+          Could not reach Skill Bytes: {errorMessage(session.error)}
+        </p>
+        <button type="button" onClick={() => session.refetch()}>
+          Try again
+        </button>
+      </main>
+    );
+  }
+  const me = session.data;
+  if (!me) return <AuthPage mode={path === '/signup' ? 'signup' : 'signin'} />;
+  if (!me.username || !me.name || path === '/welcome') return <Onboarding me={me} />;
+  return (
+    <Shell me={me}>
+      <Suspense fallback={<p className="narrow">Loading…</p>}>
+        <Page path={path} me={me} />
+      </Suspense>
+    </Shell>
+  );
+}
+
+function Page({ path, me }: { path: string; me: Profile }) {
+  switch (path) {
+    case '/history':
+      return <History />;
+    case '/leaderboard':
+      return <Leaderboard myUserId={me.id} />;
+    case '/inbox':
+      return <Inbox />;
+    case '/devices':
+      return <Devices />;
+    default:
+      return <Today />;
+  }
+}
+
+function Shell({ me, children }: { me: Profile; children: ReactNode }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const unread = useQuery(trpc.inbox.unreadCount.queryOptions());
+  const client = useTRPCClient();
+  // New messages arrive over SSE (the kit resumes the stream after a refresh or a lost connection);
+  // the count and the list are read again rather than patched by hand.
+  useEffect(() => {
+    const inboxKey = trpc.inbox.pathKey();
+    const stream = client.inbox.onMessage.subscribe(undefined, {
+      onData: () => void queryClient.invalidateQueries({ queryKey: inboxKey }),
+    });
+    return () => stream.unsubscribe();
+  }, [client, queryClient, trpc]);
+  const logout = useMutation(
+    trpc.auth.logout.mutationOptions({
+      onSettled: () => {
+        queryClient.clear();
+        queryClient.setQueryData(trpc.auth.session.queryKey(), null);
+        announceSessionChange();
+        navigate('/signin', { replace: true });
+      },
+    }),
+  );
+  const count = unread.data?.unreadCount ?? 0;
+
+  return (
+    <>
+      <header className="top">
+        <nav aria-label="Main">
+          <span className="brand">Skill Bytes</span>
+          <Link href="/">Today</Link>
+          <Link href="/history">History</Link>
+          <Link href="/leaderboard">Leaderboard</Link>
+          <Link href="/inbox">
+            Inbox{' '}
+            <span className="count" data-testid="unread-count">
+              {count}
+            </span>
+            <span className="visually-hidden"> unread</span>
+          </Link>
+          <Link href="/devices">Devices</Link>
+        </nav>
+        <div className="who">
+          <span>
+            {me.username} · streak <span data-testid="streak">{me.currentStreak}</span> · {me.points} pts
+          </span>
+          <button type="button" onClick={() => logout.mutate()} disabled={logout.isPending}>
+            Sign out
+          </button>
+        </div>
+      </header>
+      {children}
+    </>
+  );
+}
