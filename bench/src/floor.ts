@@ -25,7 +25,7 @@ type Env = {
   sessionIdleTtlSec: number;
 };
 
-type Claims = { userId: string; sessionId: string; role: string };
+type Claims = { userId: string; sessionId: string; role: string; expiresAt: Date };
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json | undefined };
 type Handler = (ctx: RequestContext) => Promise<Reply>;
 type Reply = { json: Json; dates?: string[] };
@@ -89,7 +89,7 @@ function verifyAccessToken(token: string, keys: Map<string, Buffer>, now: Date):
   ) {
     throw new HttpError(401, 'Invalid or expired credentials');
   }
-  return { userId: sub, sessionId: sid, role };
+  return { userId: sub, sessionId: sid, role, expiresAt: new Date(exp * 1000) };
 }
 
 export const SQL = {
@@ -368,8 +368,9 @@ const handlers: Record<string, Handler> = {
         currentStreak: r.current_streak,
         bestStreak: r.best_streak,
         createdAt: iso(r.created_at),
+        expiresAt: iso(claims.expiresAt),
       },
-      dates: ['createdAt'],
+      dates: ['createdAt', 'expiresAt'],
     };
   },
 

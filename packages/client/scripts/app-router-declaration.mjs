@@ -196,12 +196,23 @@ function createPrinter(program, checker) {
     throw new Error(`cannot print ${checker.typeToString(type)} (flags ${flags})`);
   }
 
+  /**
+   * Prints an anonymous object type. Met again while it is being printed (a recursive type TypeScript
+   * keeps no alias for, e.g. an array of a JSON union), it gets a name of its own: the inner use
+   * refers to the name, and the outer one declares it.
+   */
   function guarded(type, fn) {
-    if (printing.has(type))
-      throw new Error(`recursive anonymous type ${checker.typeToString(type)}: name it`);
+    if (printing.has(type)) {
+      if (!named.has(type)) named.set(type, nameFor('Recursive'));
+      return named.get(type);
+    }
     printing.add(type);
     try {
-      return fn();
+      const text = fn();
+      if (!named.has(type)) return text;
+      const name = named.get(type);
+      declarations.push(`type ${name} = ${text};`, '');
+      return name;
     } finally {
       printing.delete(type);
     }

@@ -1,4 +1,5 @@
-import { type AppCode, isAppCode } from '@skillbytes/shared';
+// The errors module alone: the kit must not pull zod (the schemas) into a browser bundle.
+import { type AppCode, isAppCode } from '@skillbytes/shared/errors';
 
 /**
  * The stable `data.appCode` of an error from the API (`@skillbytes/shared`'s APP_ERRORS), or

@@ -103,7 +103,7 @@ export const LogoutInput = z
     refreshToken: RefreshToken.optional(),
   })
   .strict()
-  .optional();
+  .nullish();
 export type LogoutInput = z.input<typeof LogoutInput>;
 
 export const UpdateProfileInput = z
