@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
@@ -69,6 +70,9 @@ export function createDatabase(config: DatabaseConfig = {}): DatabaseHandle {
 }
 
 function createPgliteDatabase(dataDir: string | undefined): DatabaseHandle {
+  // PGlite creates its own directory but not the ones above it (DATA_DIR on a first start), and
+  // then fails only on the first query. A scheme (memory://, idb://) is not a path.
+  if (dataDir && !/^[a-z]+:\/\//i.test(dataDir)) mkdirSync(dataDir, { recursive: true });
   const client = new PGlite(dataDir);
   const db = drizzlePglite({ client, schema, casing: 'snake_case' }) as unknown as Database;
   let closed = false;

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createDatabase, type DatabaseHandle } from '../src/index.ts';
@@ -104,5 +107,29 @@ describe('listen/notify', () => {
       .catch(() => {});
     await db.db.execute(sql`select pg_notify('sb_test_rollback', 'after')`);
     await expect.poll(() => received, { timeout: 5000 }).toEqual(['after']);
+  });
+});
+
+describe('an embedded database on disk', () => {
+  it('starts in a data directory whose parents do not exist yet (a first start, issue 13)', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'sb-data-'));
+    const dataDir = path.join(root, 'not', 'there', 'pglite');
+    const first = createDatabase({ dataDir });
+    try {
+      await first.migrate();
+      await first.db.execute(sql`create table kept (v int)`);
+      await first.db.execute(sql`insert into kept values (42)`);
+    } finally {
+      await first.close();
+    }
+    // And the data is really there: a second open of the same directory reads it back.
+    const again = createDatabase({ dataDir });
+    try {
+      const { rows } = await again.db.execute<{ v: number }>(sql`select v from kept`);
+      expect(rows).toEqual([{ v: 42 }]);
+    } finally {
+      await again.close();
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
