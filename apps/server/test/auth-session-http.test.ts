@@ -162,3 +162,144 @@ describe('the client contract over HTTP', () => {
     expect(renewed.res.status).toBe(200);
   });
 });
+
+/** Cookie values an attacker controls: none of them may send a client to refresh, none may cost a 500. */
+const HOSTILE_VALUES = [
+  '',
+  'garbage',
+  '%',
+  '%00',
+  '%zz',
+  '%E0%A4%A',
+  encodeURIComponent('\u0000\u0001\u00ff'),
+  '"quoted"',
+  'x'.repeat(7000),
+  `${crypto.randomUUID()}.${'A'.repeat(43)}`,
+];
+
+describe('what the credentials of a request tell an attacker, and cost the server', () => {
+  it('a refresh cookie that proves nothing is INVALID_TOKEN, not TOKEN_EXPIRED; auth.session answers null and expires it', async () => {
+    const victim = await browserSignup();
+    const [victimSession] = victim.refresh.split('.');
+    const attempts = [
+      ...HOSTILE_VALUES.filter(Boolean).map(encodeURIComponent),
+      `${victimSession}.${'A'.repeat(43)}`, // the victim's session id, a guessed secret
+      `${victim.refresh}x`,
+      victim.refresh.toUpperCase(),
+    ];
+    for (const value of attempts) {
+      const cookie = `sb_rt=${value}`;
+      const me = await trpcGet(server.url, 'auth.me', undefined, { cookie });
+      expect(me.res.status, value).toBe(401);
+      expect(appCodeOf(me.body), value).toBe('INVALID_TOKEN');
+      const session = await trpcGet(server.url, 'auth.session', undefined, { cookie });
+      expect(session.res.status, value).toBe(200);
+      expect(session.body.result?.data.json, value).toBeNull();
+      expect(clearedBy(session.res), value).toEqual(['sb_at', 'sb_rt']);
+    }
+    // None of it touched the victim's session.
+    const me = await trpcGet(server.url, 'auth.me', undefined, { cookie: `sb_at=${victim.access}` });
+    expect(me.res.status).toBe(200);
+  });
+
+  it('a refresh cookie of a session that ended says so at once; the previous secret (another tab rotated it) still says TOKEN_EXPIRED', async () => {
+    const tab = await browserSignup();
+    // Another tab rotated the cookie while this request was on its way: a refresh (with the new
+    // cookie, which the browser sends from then on) will succeed.
+    const rotated = await trpcPost(server.url, 'auth.refresh', undefined, {
+      cookie: `sb_rt=${tab.refresh}`,
+      origin: server.url,
+    });
+    expect(rotated.res.status).toBe(200);
+    const stale = await trpcGet(server.url, 'auth.me', undefined, { cookie: `sb_rt=${tab.refresh}` });
+    expect(appCodeOf(stale.body)).toBe('TOKEN_EXPIRED');
+
+    const out = await trpcPost(server.url, 'auth.logout', undefined, {
+      cookie: `sb_rt=${cookiesOf(rotated.res).sb_rt}`,
+      origin: server.url,
+    });
+    expect(out.res.status).toBe(200);
+    const ended = await trpcGet(server.url, 'auth.me', undefined, { cookie: `sb_rt=${tab.refresh}` });
+    expect(appCodeOf(ended.body)).toBe('SESSION_REVOKED');
+    const session = await trpcGet(server.url, 'auth.session', undefined, { cookie: `sb_rt=${tab.refresh}` });
+    expect(session.body.result?.data.json).toBeNull();
+  });
+
+  it('an expired access token does not count as using the session (no idle-time bump)', async () => {
+    const { access, refresh } = await browserSignup();
+    const sessionId = refresh.split('.')[0]!;
+    const lastUsed = async () =>
+      (await server.services.db.query.sessions.findFirst({ where: (s, { eq }) => eq(s.id, sessionId) }))
+        ?.lastUsedAt;
+    const before = await lastUsed();
+    const start = clock.now();
+    clock.advance(2 * 60 * MINUTE);
+    try {
+      for (let i = 0; i < 3; i++) {
+        const stale = await trpcGet(server.url, 'auth.me', undefined, { cookie: `sb_at=${access}` });
+        expect(appCodeOf(stale.body)).toBe('TOKEN_EXPIRED');
+      }
+      expect(await lastUsed()).toEqual(before);
+    } finally {
+      clock.set(start);
+    }
+  });
+
+  it('hostile cookies and bodies never cost a 500: auth.session, auth.me, auth.refresh, auth.logout', async () => {
+    for (const value of HOSTILE_VALUES) {
+      for (const name of ['sb_at', 'sb_rt', 'sb_dt']) {
+        const cookie = `${name}=${value}`;
+        for (const procedure of ['auth.session', 'auth.me']) {
+          const { res } = await trpcGet(server.url, procedure, undefined, { cookie });
+          expect(res.status, `${procedure} ${cookie.slice(0, 40)}`).toBeLessThan(500);
+        }
+        for (const procedure of ['auth.refresh', 'auth.logout']) {
+          const { res } = await trpcPost(server.url, procedure, undefined, { cookie, origin: server.url });
+          expect(res.status, `${procedure} ${cookie.slice(0, 40)}`).toBeLessThan(500);
+        }
+      }
+      const { res } = await trpcPost(server.url, 'auth.logout', { refreshToken: value });
+      expect(res.status, `logout body ${value.slice(0, 40)}`).toBeLessThan(500);
+    }
+  });
+
+  it('two logouts at once both succeed and end the session once (one audit row)', async () => {
+    const { refresh } = await browserSignup();
+    const sessionId = refresh.split('.')[0]!;
+    const outs = await Promise.all(
+      [1, 2, 3].map(() =>
+        trpcPost(server.url, 'auth.logout', undefined, { cookie: `sb_rt=${refresh}`, origin: server.url }),
+      ),
+    );
+    expect(outs.map((o) => o.res.status)).toEqual([200, 200, 200]);
+    const audit = await server.services.db.query.auditLog.findMany({
+      where: (a, { eq, and }) => and(eq(a.target, sessionId), eq(a.action, 'session_logout')),
+    });
+    expect(audit).toHaveLength(1);
+  });
+
+  it('a logout racing a refresh of the same cookie ends the session, whichever wins: the refreshed pair is dead too', async () => {
+    for (let round = 0; round < 4; round++) {
+      const { refresh } = await browserSignup();
+      const cookie = `sb_rt=${refresh}`;
+      const [refreshed, out] = await Promise.all([
+        trpcPost(server.url, 'auth.refresh', undefined, { cookie, origin: server.url }),
+        trpcPost(server.url, 'auth.logout', undefined, { cookie, origin: server.url }),
+      ]);
+      expect(out.res.status).toBe(200);
+      expect(out.body.result?.data.json).toEqual({ ok: true });
+      if (refreshed.res.status === 200) {
+        const pair = cookiesOf(refreshed.res);
+        const me = await trpcGet(server.url, 'auth.me', undefined, { cookie: `sb_at=${pair.sb_at}` });
+        expect(appCodeOf(me.body)).toBe('SESSION_REVOKED');
+        const again = await trpcPost(server.url, 'auth.refresh', undefined, {
+          cookie: `sb_rt=${pair.sb_rt}`,
+          origin: server.url,
+        });
+        expect(appCodeOf(again.body)).toBe('SESSION_REVOKED');
+      } else {
+        expect(appCodeOf(refreshed.body)).toBe('SESSION_REVOKED');
+      }
+    }
+  });
+});

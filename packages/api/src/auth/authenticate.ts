@@ -2,7 +2,7 @@ import type { AppCode } from '@skillbytes/shared';
 import type { Caller, Context, RequestInfo, Service } from '../context.ts';
 import { DomainError } from '../errors.ts';
 import { apiKeyCaller, isApiKeyActive, isApiKeyShaped } from './api-keys.ts';
-import { isSessionActive, sessionCaller } from './sessions.ts';
+import { isSessionActive, refreshCookieRefusal, sessionCaller } from './sessions.ts';
 import { ExpiredAccessToken, verifyAccessToken } from './tokens.ts';
 
 /** One resolution per HTTP request, shared by the calls of a batch. */
@@ -26,9 +26,11 @@ export function resolveCaller(ctx: Context): Promise<Caller> {
 
 /**
  * TOKEN_EXPIRED tells a client that a refresh may help: an expired access token of a session that is
- * still live, or no access token next to a refresh cookie (the browser drops the access cookie when
- * its Max-Age, the token's lifetime, is over). A dead session answers SESSION_REVOKED/SESSION_EXPIRED
- * at once, whatever the token's age, so a client does not refresh in vain.
+ * still live, or no access token next to a refresh cookie that proves a live session (the browser
+ * drops the access cookie when its Max-Age, the token's lifetime, is over). A dead session answers
+ * SESSION_REVOKED/SESSION_EXPIRED at once, whatever the token's age, and a refresh cookie that proves
+ * nothing INVALID_TOKEN, so a client does not refresh in vain. Checking an expired token's session
+ * does not count as using it (no idle-time bump).
  */
 async function authenticate(ctx: Context): Promise<Caller> {
   const { bearer, accessCookie, refreshCookie } = ctx.credentials;
@@ -36,13 +38,13 @@ async function authenticate(ctx: Context): Promise<Caller> {
   if (bearer && isApiKeyShaped(bearer)) return apiKeyCaller(svc, bearer);
   const token = bearer ?? accessCookie;
   if (!token) {
-    if (refreshCookie) throw new DomainError('TOKEN_EXPIRED', 'The access token has expired: refresh it');
+    if (refreshCookie) throw await refreshCookieRefusal(svc, refreshCookie);
     throw new DomainError('UNAUTHENTICATED', 'Sign in first');
   }
   try {
     return await sessionCaller(svc, await verifyAccessToken(svc, token));
   } catch (error) {
-    if (error instanceof ExpiredAccessToken) await sessionCaller(svc, error.claims);
+    if (error instanceof ExpiredAccessToken) await sessionCaller(svc, error.claims, { touch: false });
     throw error;
   }
 }

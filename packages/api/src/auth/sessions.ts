@@ -166,6 +166,8 @@ export async function isSessionActive(
 export async function sessionCaller(
   svc: Pick<ServiceContext, 'db' | 'config' | 'now'>,
   claims: AccessClaims & { expiresAt?: Date },
+  /** `false` for a token that is refused anyway (expired): a refused request never extends the session. */
+  opts: { touch?: boolean } = {},
 ): Promise<Caller> {
   const { db, now } = svc;
   const idleTtlSec = svc.config.sessionIdleTtlSec;
@@ -192,7 +194,7 @@ export async function sessionCaller(
   if (row.expiresAt <= now || idleSince >= idleTtlSec * 1000) {
     throw new DomainError('SESSION_EXPIRED', 'This session has expired; sign in again');
   }
-  if (idleSince >= TOUCH_INTERVAL_MS) {
+  if (opts.touch !== false && idleSince >= TOUCH_INTERVAL_MS) {
     await db
       .update(s)
       .set({ lastUsedAt: now })
@@ -208,6 +210,33 @@ export async function sessionCaller(
 }
 
 /**
+ * The session whose current or previous refresh secret this token holds, with what decides whether
+ * it may still be used; undefined for anything else (garbage, a guess, an unknown session): the same
+ * answer whether or not the id names a session, so a wrong secret says nothing about it.
+ */
+async function sessionOfRefreshToken(svc: Pick<ServiceContext, 'db'>, token: string) {
+  const parsed = parseRefreshToken(token);
+  if (!parsed) return undefined;
+  const presented = sha256(parsed.secret);
+  const [row] = await svc.db
+    .select({
+      userId: s.userId,
+      refreshHash: s.refreshHash,
+      previousRefreshHash: s.previousRefreshHash,
+      revokedAt: s.revokedAt,
+      expiresAt: s.expiresAt,
+      lastUsedAt: s.lastUsedAt,
+      deletedAt: u.deletedAt,
+    })
+    .from(s)
+    .innerJoin(u, eq(u.id, s.userId))
+    .where(eq(s.id, parsed.sessionId));
+  const isProven =
+    row && (hashesEqual(row.refreshHash, presented) || hashesEqual(row.previousRefreshHash, presented));
+  return isProven ? { ...row, id: parsed.sessionId } : undefined;
+}
+
+/**
  * The session whose current or previous refresh secret this token holds (`auth.logout` without an
  * access token), or undefined when that session already ended; any other token is INVALID_TOKEN.
  */
@@ -215,22 +244,32 @@ export async function sessionProvenBy(
   svc: Pick<ServiceContext, 'db'>,
   token: string,
 ): Promise<{ id: string; userId: string } | undefined> {
-  const parsed = parseRefreshToken(token);
-  if (!parsed) throw new DomainError('INVALID_TOKEN', 'Invalid or expired credentials');
-  const [row] = await svc.db
-    .select({
-      userId: s.userId,
-      refreshHash: s.refreshHash,
-      previousRefreshHash: s.previousRefreshHash,
-      revokedAt: s.revokedAt,
-    })
-    .from(s)
-    .where(eq(s.id, parsed.sessionId));
-  const presented = sha256(parsed.secret);
-  const isProven =
-    row && (hashesEqual(row.refreshHash, presented) || hashesEqual(row.previousRefreshHash, presented));
-  if (!isProven) throw new DomainError('INVALID_TOKEN', 'Invalid or expired credentials');
-  return row.revokedAt ? undefined : { id: parsed.sessionId, userId: row.userId };
+  const session = await sessionOfRefreshToken(svc, token);
+  if (!session) throw new DomainError('INVALID_TOKEN', 'Invalid or expired credentials');
+  return session.revokedAt ? undefined : { id: session.id, userId: session.userId };
+}
+
+/**
+ * Why a request with a refresh cookie but no access token is refused. TOKEN_EXPIRED ("refresh, then
+ * retry") only when the cookie holds its session's current or previous secret (another tab may have
+ * just rotated it) and a refresh can still succeed; the session's end when it proves one that ended;
+ * INVALID_TOKEN for any other value. A cookie that cannot be refreshed must not send a client to
+ * `auth.refresh`: a browser that cannot drop it (a cookie of another Path or Domain) would loop.
+ */
+export async function refreshCookieRefusal(
+  svc: Pick<ServiceContext, 'db' | 'config' | 'now'>,
+  token: string,
+): Promise<DomainError> {
+  const session = await sessionOfRefreshToken(svc, token);
+  if (!session) return new DomainError('INVALID_TOKEN', 'Invalid or expired credentials');
+  if (session.revokedAt || session.deletedAt) {
+    return new DomainError('SESSION_REVOKED', 'This session was signed out; sign in again');
+  }
+  const idleSince = svc.now.getTime() - session.lastUsedAt.getTime();
+  if (session.expiresAt <= svc.now || idleSince >= svc.config.sessionIdleTtlSec * 1000) {
+    return new DomainError('SESSION_EXPIRED', 'This session has expired; sign in again');
+  }
+  return new DomainError('TOKEN_EXPIRED', 'The access token has expired: refresh it');
 }
 
 /** The caller's signed-in devices (active sessions), newest first. */
