@@ -94,7 +94,12 @@ export function createClient(options: ClientOptions): SkillBytesClient {
   // Who holds the credentials decides who must take turns: the browser's cookie store (every tab:
   // Web Locks), a cookie jar's fetch (the clients sharing it), a token store (its clients).
   const scope = store ?? options.fetch ?? browserCookies;
-  const coordinator = refreshCoordinator(url, { scope, crossTab: scope === browserCookies });
+  const coordinator = refreshCoordinator(url, {
+    scope,
+    crossTab: scope === browserCookies,
+    // A token store forgets a dead pair, so its later requests are not TOKEN_EXPIRED; a cookie may stay.
+    remembersSignOut: !store,
+  });
   if (options.onSignedOut) coordinator.onSignedOut(options.onSignedOut);
 
   const refresher = createTRPCClient<AppRouter>({

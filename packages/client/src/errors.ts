@@ -21,6 +21,18 @@ const SIGNED_OUT: ReadonlySet<AppCode> = new Set<AppCode>([
   'SESSION_EXPIRED',
 ]);
 
+/** The answers of a request (not of a refresh) that mean its session is over. */
+const SESSION_OVER: ReadonlySet<AppCode> = new Set<AppCode>([
+  'INVALID_TOKEN',
+  'SESSION_REVOKED',
+  'SESSION_EXPIRED',
+]);
+
+export const isSessionOver = (error: unknown) => {
+  const code = appCodeOf(error);
+  return code !== undefined && SESSION_OVER.has(code);
+};
+
 export const isSignedOut = (error: unknown) => {
   const code = appCodeOf(error);
   return code !== undefined && SIGNED_OUT.has(code);

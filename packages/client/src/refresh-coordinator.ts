@@ -15,13 +15,26 @@
 export type RefreshOutcome = 'refreshed' | 'signed-out' | 'failed';
 
 export type RefreshCoordinator = {
-  /** How many refreshes (here or in other tabs) this client knows of: note it when sending a request. */
+  /**
+   * How many refreshes (here, failed ones included, or in other tabs) and sign-ins this client knows
+   * of: note it when sending a request.
+   */
   generation(): number;
   /**
    * Refreshes, unless one finished after `since` (a `generation()` value) — then answers that one's
    * outcome at once. `run` is called under the lock.
    */
   refresh(since: number, run: () => Promise<RefreshOutcome>): Promise<RefreshOutcome>;
+  /**
+   * New credentials arrived without a refresh (a sign-in here or, told over the channel, in another
+   * tab): a generation like a refresh, and the end of a sign-out found earlier.
+   */
+  renewed(): void;
+  /**
+   * A request sent in generation `since` was told its session is over (SESSION_REVOKED, ...): as a
+   * refresh that found it over, unless something renewed the session since. Cookie sessions only.
+   */
+  sessionOver(since: number): void;
   /** Called when this tab or another one finds that the session is over. */
   onSignedOut(listener: () => void): () => void;
 };
@@ -83,7 +96,17 @@ const isMessage = (data: unknown): data is Message =>
  */
 export function refreshCoordinator(
   name: string,
-  opts: { scope: object; crossTab: boolean },
+  opts: {
+    scope: object;
+    crossTab: boolean;
+    /**
+     * Cookie sessions: once the session was found over (by a refresh, or a request's answer), a
+     * later TOKEN_EXPIRED (of a request sent after that) is final, and `onSignedOut` is not told
+     * again, until `renewed()`. The server contradicts itself there (a cookie the browser cannot
+     * drop), and asking again would loop: refresh, signed out, the app reads again, refresh...
+     */
+    remembersSignOut?: boolean;
+  },
 ): RefreshCoordinator {
   let byName = coordinators.get(opts.scope);
   if (!byName) {
@@ -95,7 +118,7 @@ export function refreshCoordinator(
     const Channel = opts.crossTab ? runtime.BroadcastChannel : undefined;
     const channel = Channel ? new Channel(`skillbytes-refresh:${name}`) : null;
     channel?.unref?.();
-    coordinator = createCoordinator(name, channel, opts.crossTab);
+    coordinator = createCoordinator(name, channel, opts.crossTab, opts.remembersSignOut ?? false);
     byName.set(name, coordinator);
   }
   return coordinator;
@@ -107,19 +130,22 @@ function createCoordinator(
   name: string,
   channel: ChannelLike | null,
   isCrossTab: boolean,
+  remembersSignOut: boolean,
 ): RefreshCoordinator {
   const inRealm = realmLock();
   const withLock = isCrossTab ? crossTabLock(`skillbytes-refresh:${name}`, inRealm) : inRealm;
   let generation = 0;
   let lastOutcome: RefreshOutcome = 'refreshed';
+
   const listeners = new Set<() => void>();
   const signedOut = () => {
     for (const listener of listeners) listener();
   };
-  const record = (outcome: 'refreshed' | 'signed-out') => {
+  const record = (outcome: RefreshOutcome) => {
+    const wasSignedOut = lastOutcome === 'signed-out';
     generation += 1;
     lastOutcome = outcome;
-    if (outcome === 'signed-out') signedOut();
+    if (outcome === 'signed-out' && !(remembersSignOut && wasSignedOut)) signedOut();
   };
   channel?.addEventListener('message', (event) => {
     if (isMessage(event.data)) record(event.data.type);
@@ -129,14 +155,27 @@ function createCoordinator(
     generation: () => generation,
     refresh(since, run) {
       return withLock(async () => {
+        // A refresh finished after this request was sent: its outcome is this request's too. That
+        // includes a failed one (network, 5xx): the requests sent before it share the failure
+        // rather than each trying again against a server that is not answering.
         if (generation > since) return lastOutcome;
-        const outcome = await run();
-        if (outcome !== 'failed') {
-          record(outcome);
-          channel?.postMessage({ type: outcome } satisfies Message);
-        }
+        if (remembersSignOut && lastOutcome === 'signed-out') return 'signed-out';
+        const outcome = await run().catch((): RefreshOutcome => 'failed');
+        record(outcome);
+        // A failure is this tab's own (its network); the other tabs try for themselves.
+        if (outcome !== 'failed') channel?.postMessage({ type: outcome } satisfies Message);
         return outcome;
       });
+    },
+    renewed() {
+      record('refreshed');
+      channel?.postMessage({ type: 'refreshed' } satisfies Message);
+    },
+    sessionOver(since) {
+      // An answer to a request sent before a sign-in or refresh says nothing about the session now.
+      if (!remembersSignOut || since !== generation || lastOutcome === 'signed-out') return;
+      record('signed-out');
+      channel?.postMessage({ type: 'signed-out' } satisfies Message);
     },
     onSignedOut(listener) {
       listeners.add(listener);

@@ -7,7 +7,7 @@ import type {
 } from '@trpc/client';
 import type { AnyTRPCRouter } from '@trpc/server';
 import { observable, type Unsubscribable } from '@trpc/server/observable';
-import { isServerError, isTokenExpired } from './errors.ts';
+import { isServerError, isSessionOver, isTokenExpired } from './errors.ts';
 import type { RefreshCoordinator, RefreshOutcome } from './refresh-coordinator.ts';
 
 export type RefreshLinkOptions = {
@@ -20,7 +20,8 @@ export type RefreshLinkOptions = {
 
 /**
  * Queries and mutations that fail with TOKEN_EXPIRED wait for one refresh (shared by every request
- * that failed meanwhile) and are sent once more; the retry's answer is final. An access token is
+ * that failed meanwhile, whether it succeeds or fails) and are sent once more; the retry's answer is
+ * final. An access token is
  * checked before any procedure runs, so a refused mutation did nothing and may be sent again.
  * After a refresh that found the session over, the retry answers as a signed-out call would
  * (`auth.session` with null), so callers see one consistent state.
@@ -29,6 +30,9 @@ export type RefreshLinkOptions = {
  * by a refresh, once per connection), and after their connection failed for good once they had
  * started (a server restart: the EventSource gives up on a 503 while the server shuts down).
  */
+/** Mutations whose success hands out a new session: what a refresh found over is no longer so. */
+const SIGNS_IN = new Set(['auth.login', 'auth.signup', 'auth.changePassword']);
+
 export function refreshLink<TRouter extends AnyTRPCRouter>(opts: RefreshLinkOptions): TRPCLink<TRouter> {
   const { coordinator } = opts;
   const delays = opts.reconnectDelayMs ?? { first: 250, max: 10_000 };
@@ -43,9 +47,13 @@ export function refreshLink<TRouter extends AnyTRPCRouter>(opts: RefreshLinkOpti
         const send = (isRetry: boolean) => {
           const since = coordinator.generation();
           current = next(op).subscribe({
-            next: (envelope) => observer.next(envelope),
+            next(envelope) {
+              if (op.type === 'mutation' && SIGNS_IN.has(op.path)) coordinator.renewed();
+              observer.next(envelope);
+            },
             complete: () => observer.complete(),
             error(error) {
+              if (isSessionOver(error)) coordinator.sessionOver(since);
               if (isRetry || !isTokenExpired(error)) return observer.error(error);
               refreshAfter(since).then(
                 (outcome) => {
@@ -113,6 +121,7 @@ function resumable<TRouter extends AnyTRPCRouter>(
           complete: () => observer.complete(),
           error(error) {
             if (isClosed) return;
+            if (isSessionOver(error)) ctx.coordinator.sessionOver(since);
             if (isTokenExpired(error)) {
               if (isAfterRefresh && connections <= 1) return observer.error(error);
               ctx.refreshAfter(since).then(

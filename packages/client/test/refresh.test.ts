@@ -87,10 +87,10 @@ describe('cookie mode (a browser)', () => {
     expect(traffic.refreshes).toBe(1);
   });
 
-  it('a refresh that finds the session over: the retry answers as signed out, and onSignedOut is told', async () => {
+  it('a session ended elsewhere: the answers say so without a refresh, and onSignedOut is told once', async () => {
     const jar = cookieJar(() => server.url);
     let signedOut = 0;
-    const { client } = browserClient(server, jar, { onSignedOut: () => signedOut++ });
+    const { client, traffic } = browserClient(server, jar, { onSignedOut: () => signedOut++ });
     const account = newAccount();
     await client.auth.signup.mutate(account);
     // The same person, elsewhere, signs this browser out.
@@ -102,12 +102,17 @@ describe('cookie mode (a browser)', () => {
     });
     const mine = (await elsewhere.client.auth.sessions.list.query()).find((s) => !s.current)!;
     await elsewhere.client.auth.sessions.revoke.mutate({ id: mine.id });
-    jar.cookies.delete('sb_at');
 
-    expect(await client.auth.session.query()).toBeNull();
+    expect(appCodeOf(await errorOf(client.auth.me.query()))).toBe('SESSION_REVOKED');
     expect(signedOut).toBe(1);
+    // The browser dropped the access cookie: the refresh cookie names a session that ended.
+    jar.cookies.delete('sb_at');
+    expect(appCodeOf(await errorOf(client.auth.me.query()))).toBe('SESSION_REVOKED');
+    expect(await client.auth.session.query()).toBeNull();
     expect(jar.cookies.has('sb_rt')).toBe(false);
     expect(appCodeOf(await errorOf(client.auth.me.query()))).toBe('UNAUTHENTICATED');
+    expect(traffic.refreshes).toBe(0);
+    expect(signedOut).toBe(1);
   });
 
   it('logout works with the refresh cookie alone after the access token expired (no refresh needed)', async () => {
