@@ -53,11 +53,11 @@ function raw(method: string, rawPath: string, headers: Record<string, string> = 
 }
 
 describe('the web app at /', () => {
-  it('serves index.html at / with no-cache, the app CSP and nosniff', async () => {
+  it('serves index.html at / with no-store (its nonce is never stored), the app CSP and nosniff', async () => {
     const res = await fetch(`${server.url}/`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
-    expect(res.headers.get('cache-control')).toBe('no-cache');
+    expect(res.headers.get('cache-control')).toBe('no-store');
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     const html = await res.text();
     const nonce = html.match(NONCE)?.[1];
@@ -127,7 +127,7 @@ describe('the web app at /', () => {
     for (const route of ['/leaderboard', '/inbox/some-message', '/challenge/today?tab=history']) {
       const res = await fetch(`${server.url}${route}`);
       expect(res.status, route).toBe(200);
-      expect(res.headers.get('cache-control')).toBe('no-cache');
+      expect(res.headers.get('cache-control')).toBe('no-store');
       expect(await res.text()).toMatch(/^<!doctype html><title>Skill Bytes<\/title>/);
     }
   });
@@ -178,6 +178,12 @@ describe('the web app at /', () => {
       '/%00../secret.txt',
       '/secret.txt%00.js',
       '/%c0%ae%c0%ae/secret.txt',
+      '/%e0%80%ae%e0%80%ae/secret.txt',
+      '/%c0%af..%c0%afsecret.txt',
+      '/%252e%252e/secret.txt',
+      '/%252e%252e%252fsecret.txt',
+      '/assets/..;/..;/secret.txt',
+      `/${'..%2f'.repeat(200)}secret.txt`,
       '/%',
     ];
     for (const attempt of attempts) {
@@ -199,6 +205,153 @@ describe('the web app at /', () => {
     const res = await fetch(`${server.url}/`, { method: 'POST', body: 'x' });
     expect(res.status).toBe(404);
     expect(await res.text()).not.toContain('<title>');
+  });
+});
+
+describe('the web app at / under attack', () => {
+  const isApp = (body: string) => body.includes('<title>Skill Bytes</title>');
+
+  it('never answers a plain endpoint with a trailing slash, nor a path that normalises to /trpc, with the app', async () => {
+    for (const p of ['/ping/', '/health/', '/ready/', '/metrics/', '/metrics//', '/health///']) {
+      const res = await raw('GET', p);
+      expect(res.status, p).toBe(404);
+      expect(res.headers['content-type'], p).toContain('application/json');
+      expect(isApp(res.body), p).toBe(false);
+    }
+    for (const p of ['/trpc/../index.html', '/trpc/%2e%2e/index.html', '/trpc/./', '/assets/../trpc/x']) {
+      const res = await raw('GET', p);
+      expect(res.status, p).not.toBe(500);
+      expect(isApp(res.body), p).toBe(false);
+    }
+  });
+
+  it('other methods on app paths and files: never a 500, never the app', async () => {
+    for (const method of ['POST', 'PUT', 'DELETE', 'PATCH', 'TRACE', 'PROPFIND', 'OPTIONS']) {
+      for (const p of ['/', '/leaderboard', '/assets/index-B1a2C3d4.js', '/assets/x', '/favicon.svg']) {
+        const res = await raw(method, p);
+        expect(res.status, `${method} ${p}`).toBeLessThan(500);
+        expect([204, 404], `${method} ${p}`).toContain(res.status);
+        expect(isApp(res.body), `${method} ${p}`).toBe(false);
+        expect(res.body, `${method} ${p}`).not.toContain(SCRIPT);
+      }
+    }
+  });
+
+  it('every index.html answer (/, a route, HEAD, whatever the request asks) has a fresh nonce in its CSP and is never a 304', async () => {
+    const nonces = new Set<string>();
+    const variants: [string, string, Record<string, string>][] = [
+      ['GET', '/', {}],
+      ['GET', '/deep/app/route', {}],
+      ['GET', '/index.html', {}],
+      ['GET', '/', { 'if-none-match': '*' }],
+      ['GET', '/', { 'if-modified-since': new Date(Date.now() + 86_400_000).toUTCString() }],
+      ['GET', '/', { range: 'bytes=0-10' }],
+      ['GET', '/leaderboard', { 'cache-control': 'max-age=100000' }],
+    ];
+    for (const [method, p, headers] of variants) {
+      const res = await raw(method, p, headers);
+      expect(res.status, p).toBe(200);
+      expect(res.headers['cache-control'], p).toBe('no-store');
+      expect(res.headers.etag, p).toBeUndefined();
+      const nonce = res.body.match(NONCE)?.[1];
+      expect(nonce, p).toBeTruthy();
+      expect(res.headers['content-security-policy'], p).toContain(`style-src 'self' 'nonce-${nonce}'`);
+      expect(res.body, p).not.toContain(CSP_NONCE_PLACEHOLDER);
+      nonces.add(nonce!);
+    }
+    expect(nonces.size).toBe(variants.length);
+    const head = await raw('HEAD', '/some/route');
+    expect(head.headers['content-security-policy']).toMatch(/'nonce-[A-Za-z0-9+/=]{24}'/);
+    // The answers that are not the page keep a policy too (without a nonce).
+    for (const p of ['/assets/gone.js', '/%', '/favicon.svg']) {
+      const res = await raw('GET', p);
+      expect(res.headers['content-security-policy'], p).toContain("default-src 'self'");
+      expect(res.headers['content-security-policy'], p).not.toContain('nonce');
+      expect(res.headers['x-content-type-options'], p).toBe('nosniff');
+    }
+  });
+
+  it('ignores Range (the whole file), answers odd If-None-Match values with the file, and refuses huge headers with 431', async () => {
+    const ranged = await raw('GET', '/assets/index-B1a2C3d4.js', { range: 'bytes=0-3' });
+    expect(ranged.status).toBe(200);
+    expect(ranged.body).toBe(SCRIPT);
+    for (const value of ['W/"x"', '"a", "b"', '*', '"', 'x'.repeat(12_000)]) {
+      const res = await raw('GET', '/assets/index-B1a2C3d4.js', { 'if-none-match': value });
+      expect(res.status, value.slice(0, 20)).toBe(200);
+      expect(res.body).toBe(SCRIPT);
+    }
+    const huge = await raw('GET', '/', { 'if-none-match': 'x'.repeat(70_000) }).catch(() => ({
+      status: 431,
+    }));
+    expect(huge.status).toBe(431);
+  });
+
+  it('very long paths and names are routes or 404s, never a 500', async () => {
+    const paths = [
+      `/${'a'.repeat(5000)}`,
+      `/${'a/'.repeat(3000)}`,
+      `/${'a'.repeat(300)}.js`,
+      `/assets/${'b'.repeat(300)}.js`,
+      `/${'%61'.repeat(2000)}`,
+    ];
+    for (const p of paths) {
+      const res = await raw('GET', p);
+      expect([200, 404], p.slice(0, 30)).toContain(res.status);
+      if (res.status === 200) expect(isApp(res.body)).toBe(true);
+    }
+  });
+
+  it('never lists a directory', async () => {
+    for (const p of ['/assets', '/assets/', '/assets//', '/assets/?C=M;O=D']) {
+      const res = await raw('GET', p);
+      expect(res.body, p).not.toContain('index-B1a2C3d4.js');
+    }
+  });
+});
+
+describe('when the files change under a running server', () => {
+  it('a download the client abandons is no error in the log, and a file gone since start-up is a 404 (the page keeps its last copy)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'sb-site-live-'));
+    mkdirSync(path.join(dir, 'assets'));
+    writeFileSync(path.join(dir, 'index.html'), INDEX);
+    writeFileSync(path.join(dir, 'assets', 'big-0a1b2c3d.js'), 'x'.repeat(8_000_000));
+    writeFileSync(path.join(dir, 'assets', 'gone-0a1b2c3d.js'), SCRIPT);
+    const lines: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
+    const live = await startTestServer({ WEB_DIST: dir }, { logger });
+    try {
+      for (let i = 0; i < 3; i++) {
+        await new Promise<void>((resolve, reject) => {
+          const req = http.get(`${live.url}/assets/big-0a1b2c3d.js`, (res) => {
+            res.once('data', () => {
+              req.destroy();
+              setTimeout(resolve, 200);
+            });
+          });
+          req.on('error', (e) => (req.destroyed ? undefined : reject(e)));
+        });
+      }
+      expect((await fetch(`${live.url}/ping`)).status).toBe(200);
+      const errorLines = () =>
+        lines.map((l) => JSON.parse(l) as { level: number; msg: string }).filter((l) => l.level >= 50);
+      expect(errorLines()).toEqual([]);
+
+      // A rebuild in place: Vite empties the directory before writing the new build.
+      rmSync(path.join(dir, 'assets', 'gone-0a1b2c3d.js'));
+      rmSync(path.join(dir, 'index.html'));
+      const asset = await fetch(`${live.url}/assets/gone-0a1b2c3d.js`);
+      expect(asset.status).toBe(404);
+      const page = await fetch(`${live.url}/leaderboard`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toMatch(/^<!doctype html><title>Skill Bytes<\/title>/);
+      // And the new build's index.html is served as soon as it is there.
+      writeFileSync(path.join(dir, 'index.html'), INDEX.replace('Skill Bytes', 'Skill Bytes 2'));
+      expect(await (await fetch(`${live.url}/`)).text()).toContain('Skill Bytes 2');
+      expect(errorLines()).toEqual([]);
+    } finally {
+      await live.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -118,9 +118,15 @@ export function createHttpApp({ services, config, metrics, logger, site }: HttpA
   };
 }
 
-/** Paths the API owns: the web app never answers them, not even with its index.html. */
+/**
+ * Paths the API owns: the web app never answers them, not even with its index.html. A plain
+ * endpoint with a trailing slash (`/health/`) is the API's too: a probe set up with one must hear
+ * 404, not the app's 200.
+ */
 function isApiPath(path: string) {
-  return path === '/trpc' || path.startsWith('/trpc/') || isPlainPath(path);
+  return (
+    path === '/trpc' || path.startsWith('/trpc/') || isPlainPath(path) || isPlainPath(path.replace(/\/+$/, ''))
+  );
 }
 
 /** Closes a new socket at once when its peer address already holds `limit` of them. */

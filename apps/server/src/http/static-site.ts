@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream, existsSync, realpathSync } from 'node:fs';
-import { readFile, realpath, stat } from 'node:fs/promises';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { type FileHandle, open, readFile, realpath, stat } from 'node:fs/promises';
 import type http from 'node:http';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -69,14 +69,29 @@ export function createStaticSite(dir: string): StaticSite | undefined {
   const root = realpathSync(dir);
   const indexPath = path.join(root, 'index.html');
 
-  /** index.html with a nonce of its own: never cached without asking, never answered with a 304. */
+  /**
+   * The last index.html read: a rebuild in place (Vite empties the directory first) or a deleted file
+   * keeps the page answering as it was, rather than a 500 for every route of the app.
+   */
+  let lastIndex = readFileSync(indexPath, 'utf8');
+  const readIndex = async () => {
+    try {
+      lastIndex = await readFile(indexPath, 'utf8');
+    } catch {}
+    return lastIndex;
+  };
+
+  /**
+   * index.html with a nonce of its own: never stored by any cache (`no-store`: a stored copy would
+   * hand its nonce out again), never answered with a 304.
+   */
   const sendIndex = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const nonce = randomBytes(16).toString('base64');
-    const html = Buffer.from((await readFile(indexPath, 'utf8')).replaceAll(CSP_NONCE_PLACEHOLDER, nonce));
+    const html = Buffer.from((await readIndex()).replaceAll(CSP_NONCE_PLACEHOLDER, nonce));
     res.statusCode = 200;
     res.setHeader('content-security-policy', webAppCsp(nonce));
     res.setHeader('content-type', CONTENT_TYPES['.html']!);
-    res.setHeader('cache-control', 'no-cache');
+    res.setHeader('cache-control', 'no-store');
     res.setHeader('content-length', html.length);
     res.end(req.method === 'HEAD' ? undefined : html);
   };
@@ -84,28 +99,47 @@ export function createStaticSite(dir: string): StaticSite | undefined {
   const send = async (
     req: http.IncomingMessage,
     res: http.ServerResponse,
-    file: { path: string; size: number; mtimeMs: number },
+    file: { path: string },
     cacheControl: string,
   ) => {
-    const etag = `"${file.size.toString(16)}-${Math.floor(file.mtimeMs).toString(16)}"`;
-    res.setHeader(
-      'content-type',
-      CONTENT_TYPES[path.extname(file.path).toLowerCase()] ?? 'application/octet-stream',
-    );
-    res.setHeader('cache-control', cacheControl);
-    res.setHeader('etag', etag);
-    if (req.headers['if-none-match'] === etag) {
-      res.statusCode = 304;
-      res.end();
-      return;
+    // Opened before anything is said about it: a file gone since it was found (a rebuild in place)
+    // is a 404, and what is sent is what was measured.
+    let handle: FileHandle;
+    try {
+      handle = await open(file.path, 'r');
+    } catch {
+      return sendJson(res, 404, { error: 'not found' });
     }
-    res.statusCode = 200;
-    res.setHeader('content-length', file.size);
-    if (req.method === 'HEAD') {
-      res.end();
-      return;
+    try {
+      const info = await handle.stat();
+      const etag = `"${info.size.toString(16)}-${Math.floor(info.mtimeMs).toString(16)}"`;
+      res.setHeader(
+        'content-type',
+        CONTENT_TYPES[path.extname(file.path).toLowerCase()] ?? 'application/octet-stream',
+      );
+      res.setHeader('cache-control', cacheControl);
+      res.setHeader('etag', etag);
+      if (req.headers['if-none-match'] === etag) {
+        res.statusCode = 304;
+        res.end();
+        return;
+      }
+      res.statusCode = 200;
+      res.setHeader('content-length', info.size);
+      if (req.method === 'HEAD' || info.size === 0) {
+        res.end();
+        return;
+      }
+      // No further than measured: a file that grows meanwhile must not overrun its content-length.
+      await pipeline(handle.createReadStream({ autoClose: false, end: info.size - 1 }), res);
+    } catch (error) {
+      // The client went away mid-file (a closed tab, a cancelled download): nothing went wrong here,
+      // and logging it as an error would let anyone fill the error log by aborting downloads.
+      if (isPrematureClose(error) || res.destroyed) return;
+      throw error;
+    } finally {
+      await handle.close().catch(() => {});
     }
-    await pipeline(createReadStream(file.path), res);
   };
 
   return {
@@ -156,8 +190,11 @@ async function fileInside(root: string, requested: string) {
     if (!real.startsWith(root + path.sep)) return undefined;
     const info = await stat(real);
     if (!info.isFile()) return undefined;
-    return { path: real, size: info.size, mtimeMs: info.mtimeMs };
+    return { path: real };
   } catch {
     return undefined;
   }
 }
+
+const isPrematureClose = (error: unknown) =>
+  (error as { code?: unknown } | null)?.code === 'ERR_STREAM_PREMATURE_CLOSE';
