@@ -125,7 +125,10 @@ export function createHttpApp({ services, config, metrics, logger, site }: HttpA
  */
 function isApiPath(path: string) {
   return (
-    path === '/trpc' || path.startsWith('/trpc/') || isPlainPath(path) || isPlainPath(path.replace(/\/+$/, ''))
+    path === '/trpc' ||
+    path.startsWith('/trpc/') ||
+    isPlainPath(path) ||
+    isPlainPath(path.replace(/\/+$/, ''))
   );
 }
 
