@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
@@ -8,6 +9,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
+import { acquireDataDirLock } from './data-dir-lock.ts';
 import * as schema from './schema/index.ts';
 
 export type Schema = typeof schema;
@@ -34,6 +36,8 @@ export type DatabaseConfig = {
   poolMax?: number;
   /** PGlite only: start from this dumped data directory instead of an empty one (tests). */
   snapshot?: Blob;
+  /** What this process is ("server", "db:migrate"): written into the PGlite data directory's lock. */
+  purpose?: string;
 };
 
 export type NotificationHandler = (payload: string) => void;
@@ -43,6 +47,8 @@ export interface DatabaseHandle {
   kind: 'pg' | 'pglite';
   /** Applies the committed SQL migrations (serialised across processes with an advisory lock). */
   migrate(): Promise<void>;
+  /** How many committed migrations this database has not applied yet (all of them when it is empty). */
+  pendingMigrations(): Promise<number>;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
   /**
@@ -63,17 +69,50 @@ const migrationsFolder = fileURLToPath(new URL('../drizzle', import.meta.url));
 /** Any fixed number: every process that migrates takes the same advisory lock. */
 const MIGRATION_LOCK_KEY = 727_164_001;
 
+/**
+ * Opens the database. PGlite in a directory on disk takes that directory's lock first and throws
+ * `DatabaseLockedError` (naming the holder) when another process or handle has it open.
+ */
 export function createDatabase(config: DatabaseConfig = {}): DatabaseHandle {
   return config.url
     ? createPgDatabase(config.url, config.poolMax ?? 10)
-    : createPgliteDatabase(config.dataDir);
+    : createPgliteDatabase(config.dataDir, config.purpose ?? 'database client');
 }
 
-function createPgliteDatabase(dataDir: string | undefined): DatabaseHandle {
+/** Migrations in the committed journal newer than the last one the database recorded (drizzle's rule). */
+async function countPendingMigrations(db: Database): Promise<number> {
+  const journal = JSON.parse(readFileSync(path.join(migrationsFolder, 'meta', '_journal.json'), 'utf8')) as {
+    entries: { when: number }[];
+  };
+  const table = await db.execute<{ exists: boolean }>(
+    sql`select to_regclass('drizzle.__drizzle_migrations') is not null as exists`,
+  );
+  let last = Number.NEGATIVE_INFINITY;
+  if (table.rows[0]?.exists) {
+    const rows = await db.execute<{ created_at: string | number | null }>(
+      sql`select max(created_at) as created_at from drizzle.__drizzle_migrations`,
+    );
+    const value = rows.rows[0]?.created_at;
+    if (value !== null && value !== undefined) last = Number(value);
+  }
+  return journal.entries.filter((e) => e.when > last).length;
+}
+
+function createPgliteDatabase(dataDir: string | undefined, purpose: string): DatabaseHandle {
+  // A scheme (memory://, idb://) is not a path; no directory, no lock.
+  const onDisk = dataDir && !/^[a-z]+:\/\//i.test(dataDir) ? path.resolve(dataDir) : undefined;
   // PGlite creates its own directory but not the ones above it (DATA_DIR on a first start), and
-  // then fails only on the first query. A scheme (memory://, idb://) is not a path.
-  if (dataDir && !/^[a-z]+:\/\//i.test(dataDir)) mkdirSync(dataDir, { recursive: true });
-  const client = new PGlite(dataDir);
+  // then fails only on the first query.
+  if (onDisk) mkdirSync(path.dirname(onDisk), { recursive: true });
+  const lock = onDisk ? acquireDataDirLock(onDisk, purpose) : undefined;
+  let client: PGlite;
+  try {
+    if (onDisk) mkdirSync(onDisk, { recursive: true });
+    client = new PGlite(dataDir);
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
   const db = drizzlePglite({ client, schema, casing: 'snake_case' }) as unknown as Database;
   let closed = false;
   return {
@@ -82,6 +121,7 @@ function createPgliteDatabase(dataDir: string | undefined): DatabaseHandle {
     async migrate() {
       await migratePglite(db as never, { migrationsFolder });
     },
+    pendingMigrations: () => countPendingMigrations(db),
     async ping() {
       if (closed) throw new Error('database closed');
       await client.query('select 1');
@@ -98,7 +138,11 @@ function createPgliteDatabase(dataDir: string | undefined): DatabaseHandle {
     async close() {
       if (closed) return;
       closed = true;
-      await client.close();
+      try {
+        await client.close();
+      } finally {
+        lock?.release();
+      }
     },
   };
 }
@@ -126,6 +170,7 @@ function createPgDatabase(url: string, poolMax: number): DatabaseHandle {
         client.release();
       }
     },
+    pendingMigrations: () => countPendingMigrations(db),
     async ping() {
       await db.execute(sql`select 1`);
     },

@@ -9,6 +9,7 @@ export {
   type Transaction,
 } from './client.ts';
 export { challengeContentValues } from './challenge-values.ts';
+export { DatabaseLockedError, type LockHolder } from './data-dir-lock.ts';
 export { isDataException, isUniqueViolation, pgErrorInfo, type PgErrorInfo } from './errors.ts';
 export * as schema from './schema/index.ts';
 export { loadStarterChallenges, seedStarterPool } from './seed.ts';
