@@ -24,7 +24,7 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
   const database = createDatabase(
     config.databaseUrl
       ? { url: config.databaseUrl, poolMax: config.env.DATABASE_POOL_MAX }
-      : { dataDir: path.join(config.dataDir, 'pglite') },
+      : { dataDir: path.join(config.dataDir, 'pglite'), purpose: 'server' },
   );
   try {
     await database.migrate();
