@@ -101,6 +101,8 @@ const Env = z.object({
   HTTP_HEADERS_TIMEOUT_MS: int(1000, 60_000).default(10_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SEED_STARTER_POOL: bool,
+  /** false: the server does not migrate, and refuses to start on a database with pending migrations. */
+  MIGRATE_ON_START: bool,
   JUDGE_TIMEOUT_MS: int(100, 60_000).default(defaults.judge.timeoutMs),
   JUDGE_TEST_TIMEOUT_MS: int(50, 60_000).default(defaults.judge.testTimeoutMs),
   /** Submits per user and challenge before the growing backoff starts (DEFAULT_RATE_LIMITS). */
@@ -129,6 +131,7 @@ export type ServerConfig = {
   trustProxy: string[];
   publicOrigin: string | undefined;
   seedStarterPool: boolean;
+  migrateOnStart: boolean;
   admin: { email: string; password: string } | undefined;
   api: ApiConfig;
 };
@@ -197,6 +200,7 @@ export function loadConfig(source: Record<string, string | undefined>, cwd = pro
     trustProxy: env.TRUST_PROXY,
     publicOrigin: env.PUBLIC_ORIGIN,
     seedStarterPool: env.SEED_STARTER_POOL ?? true,
+    migrateOnStart: env.MIGRATE_ON_START ?? true,
     admin:
       env.ADMIN_EMAIL && env.ADMIN_PASSWORD
         ? { email: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD }

@@ -18,7 +18,7 @@ export type RunningServer = {
 
 export type StartOptions = { logger?: Logger; clock?: Clock };
 
-/** Migrates, seeds, and starts listening. Used by `main.ts` and by tests (in-process, port 0). */
+/** Migrates (unless MIGRATE_ON_START=false), seeds, and starts listening. Used by `main.ts` and by tests (in-process, port 0). */
 export async function startServer(config: ServerConfig, opts: StartOptions = {}): Promise<RunningServer> {
   const logger = opts.logger ?? pino({ level: config.env.LOG_LEVEL });
   const database = createDatabase(
@@ -27,7 +27,16 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
       : { dataDir: path.join(config.dataDir, 'pglite'), purpose: 'server' },
   );
   try {
-    await database.migrate();
+    if (config.migrateOnStart) await database.migrate();
+    else {
+      // The operator migrates separately (`pnpm db:migrate`): refuse to serve a schema this code does not match.
+      const pending = await database.pendingMigrations();
+      if (pending > 0) {
+        throw new Error(
+          `the database lacks ${pending} migration(s) and MIGRATE_ON_START=false: run \`pnpm db:migrate\` first, or unset MIGRATE_ON_START`,
+        );
+      }
+    }
     if (config.seedStarterPool) {
       const seeded = await seedStarterPool(database.db);
       logger.info({ seeded }, seeded ? 'starter challenge pool seeded' : 'challenge pool already present');

@@ -31,6 +31,14 @@ describe('configuration', () => {
     expect(config.api.deviceTokenTtlSec).toBe(365 * 86_400);
   });
 
+  it('migrates on start unless MIGRATE_ON_START says not to', () => {
+    expect(loadConfig({ DATA_DIR: tmp() }).migrateOnStart).toBe(true);
+    expect(loadConfig({ DATA_DIR: tmp(), MIGRATE_ON_START: 'false' }).migrateOnStart).toBe(false);
+    expect(loadConfig({ DATA_DIR: tmp(), MIGRATE_ON_START: '0' }).migrateOnStart).toBe(false);
+    expect(loadConfig({ DATA_DIR: tmp(), MIGRATE_ON_START: 'true' }).migrateOnStart).toBe(true);
+    expect(problemsOf({ MIGRATE_ON_START: 'later' })).toContain('MIGRATE_ON_START');
+  });
+
   it('takes every default from the API defaults, so the two cannot drift apart', () => {
     const { jwtKeys: _keys, judge, ...api } = loadConfig({ DATA_DIR: tmp() }).api;
     const { judge: judgeDefaults, ...apiDefaults } = API_DEFAULTS;

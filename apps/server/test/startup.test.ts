@@ -3,7 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createDatabase } from '@skillbytes/db';
+import { createEmptyPgDatabase } from '@skillbytes/db/testing';
+import pino from 'pino';
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.ts';
+import { startServer } from '../src/server.ts';
 import { spawnServer } from './harness.ts';
 
 const dbPackageDir = fileURLToPath(new URL('../../../packages/db', import.meta.url));
@@ -45,4 +50,70 @@ describe('one process per embedded database (#13 item 3)', () => {
     expect(after).toEqual({ code: 0, stderr: '' });
     rmSync(dataDir, { recursive: true, force: true });
   }, 240_000);
+});
+
+describe('MIGRATE_ON_START=false', () => {
+  /** A server in this process with MIGRATE_ON_START=false on the given (unmigrated) database. */
+  const start = (env: Record<string, string>) =>
+    startServer(
+      loadConfig({
+        NODE_ENV: 'test',
+        PORT: '0',
+        LOG_LEVEL: 'silent',
+        JUDGE_WORKERS: '1',
+        SEED_STARTER_POOL: 'false',
+        MIGRATE_ON_START: 'false',
+        WEB_DIST: path.join(env.DATA_DIR ?? tmpdir(), 'no-web-app'),
+        JWT_SECRET: 'test-secret-test-secret-test-secret-0123456789',
+        ...env,
+      }),
+      { logger: pino({ level: 'silent' }) },
+    );
+
+  async function refusesUntilMigrated(
+    env: Record<string, string>,
+    open: () => ReturnType<typeof createDatabase>,
+  ) {
+    await expect(start(env)).rejects.toThrow(
+      /lacks \d+ migration\(s\) and MIGRATE_ON_START=false: run `pnpm db:migrate`/,
+    );
+    // Nothing was migrated (and the failed start let go of the database).
+    const db = open();
+    try {
+      expect(await db.pendingMigrations()).toBeGreaterThan(0);
+      await db.migrate();
+    } finally {
+      await db.close();
+    }
+    const server = await start(env);
+    await server.shutdown();
+  }
+
+  it('refuses to start on an unmigrated embedded database, and starts once it is migrated', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'sb-nomigrate-'));
+    try {
+      await refusesUntilMigrated({ DATA_DIR: dataDir }, () =>
+        createDatabase({ dataDir: path.join(dataDir, 'pglite') }),
+      );
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it.runIf(Boolean(process.env.TEST_DATABASE_URL))(
+    'does the same on PostgreSQL',
+    async () => {
+      const pg = await createEmptyPgDatabase(process.env.TEST_DATABASE_URL!);
+      const dataDir = mkdtempSync(path.join(tmpdir(), 'sb-nomigrate-'));
+      try {
+        await refusesUntilMigrated({ DATABASE_URL: pg.url, DATA_DIR: dataDir }, () =>
+          createDatabase({ url: pg.url, poolMax: 2 }),
+        );
+      } finally {
+        await pg.drop();
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    },
+    120_000,
+  );
 });
