@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { API_DEFAULTS, type ApiConfig, defaultJudgeWorkers } from '@skillbytes/api';
 import { z } from 'zod';
+import { isProxyAddress } from './http/client-ip.ts';
 
 const csv = z
   .string()
@@ -69,7 +70,11 @@ const Env = z.object({
       return out;
     }),
   PUBLIC_ORIGIN: Origin.optional(),
-  TRUST_PROXY: csv,
+  /** Proxies whose X-Forwarded-For is believed: IPs and CIDR ranges, IPv4 or IPv6 (`10.0.0.0/8,::1`). */
+  TRUST_PROXY: csv.superRefine((list, ctx) => {
+    for (const bad of list.filter((p) => !isProxyAddress(p)))
+      ctx.addIssue({ code: 'custom', message: `"${bad}" is not an IP address or CIDR range` });
+  }),
   ADMIN_EMAIL: z.email().optional(),
   ADMIN_PASSWORD: z.string().min(8).max(256).optional(),
   ALLOWED_EMAIL_DOMAINS: csv,
@@ -99,6 +104,10 @@ const Env = z.object({
   HTTP_MAX_CONNECTIONS_PER_IP: int(0, 1_000_000).default(256),
   /** How long a client may take to send its request headers (at most the 60 s request timeout). */
   HTTP_HEADERS_TIMEOUT_MS: int(1000, 60_000).default(10_000),
+  /** When set, GET /metrics needs `Authorization: Bearer <token>`. */
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** When set, /metrics is served only on this port (same HOST); the main port answers 404 for it. */
+  METRICS_PORT: int(0, 65535).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SEED_STARTER_POOL: bool,
   /** false: the server does not migrate, and refuses to start on a database with pending migrations. */
@@ -119,6 +128,9 @@ const Env = z.object({
 
 type Env = z.infer<typeof Env>;
 
+/** The variable names of the schema (the .env.example test checks it lists each). */
+export const ENV_VARIABLES = Object.keys(Env.shape);
+
 export type ServerConfig = {
   env: Env;
   port: number;
@@ -129,6 +141,7 @@ export type ServerConfig = {
   bodyLimitBytes: number;
   http: { maxConnections: number; maxConnectionsPerIp: number; headersTimeoutMs: number };
   trustProxy: string[];
+  metrics: { token: string | undefined; port: number | undefined };
   publicOrigin: string | undefined;
   seedStarterPool: boolean;
   migrateOnStart: boolean;
@@ -175,6 +188,7 @@ export function loadConfig(source: Record<string, string | undefined>, cwd = pro
   if (env.SESSION_IDLE_TTL_SEC > env.SESSION_ABSOLUTE_TTL_SEC) {
     problems.push('SESSION_IDLE_TTL_SEC: must not exceed SESSION_ABSOLUTE_TTL_SEC');
   }
+  if (env.METRICS_PORT && env.METRICS_PORT === env.PORT) problems.push('METRICS_PORT: must differ from PORT');
   if (problems.length) throw new ConfigError(problems);
 
   const secrets = [env.JWT_SECRET ?? devSecret(dataDir), ...env.JWT_PREVIOUS_SECRETS];
@@ -198,6 +212,7 @@ export function loadConfig(source: Record<string, string | undefined>, cwd = pro
       headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,
     },
     trustProxy: env.TRUST_PROXY,
+    metrics: { token: env.METRICS_TOKEN, port: env.METRICS_PORT },
     publicOrigin: env.PUBLIC_ORIGIN,
     seedStarterPool: env.SEED_STARTER_POOL ?? true,
     migrateOnStart: env.MIGRATE_ON_START ?? true,

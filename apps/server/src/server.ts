@@ -5,12 +5,15 @@ import { createDatabase, seedStarterPool } from '@skillbytes/db';
 import pino, { type Logger } from 'pino';
 import type { ServerConfig } from './config.ts';
 import { createHttpApp } from './http/app.ts';
+import { createMetricsServer } from './http/metrics-endpoint.ts';
 import { createStaticSite } from './http/static-site.ts';
 import { createMetrics } from './metrics.ts';
 
 export type RunningServer = {
   url: string;
   port: number;
+  /** With METRICS_PORT: where /metrics is served (http://host:port), else undefined. */
+  metricsUrl: string | undefined;
   services: Services;
   /** Graceful: stop accepting, finish in-flight requests, stop the judge and event bus, close the database. */
   shutdown(): Promise<void>;
@@ -72,6 +75,24 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
   });
   const { port } = app.server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const metricsServer =
+    config.metrics.port === undefined
+      ? undefined
+      : createMetricsServer(metrics, config.metrics.token, logger);
+  if (metricsServer) {
+    try {
+      await new Promise<void>((resolve, reject) => {
+        metricsServer.once('error', reject);
+        metricsServer.listen(config.metrics.port, config.host, () => resolve());
+      });
+    } catch (error) {
+      await app.shutdown();
+      await services.close();
+      await database.close();
+      throw error;
+    }
+  }
+  const metricsPort = metricsServer ? (metricsServer.address() as AddressInfo).port : undefined;
   logger.info(
     {
       port,
@@ -79,6 +100,7 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
       database: database.kind,
       dataDir: database.kind === 'pglite' ? config.dataDir : undefined,
       webApp: site?.root ?? null,
+      metricsPort,
     },
     'server listening',
   );
@@ -87,9 +109,14 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
   return {
     url: `http://${host}:${port}`,
     port,
+    metricsUrl: metricsPort === undefined ? undefined : `http://${host}:${metricsPort}`,
     services,
     shutdown() {
       stopping ??= (async () => {
+        if (metricsServer) {
+          metricsServer.close();
+          metricsServer.closeAllConnections();
+        }
         await app.shutdown();
         await services.close();
         await database.close();

@@ -18,6 +18,12 @@ function problemsOf(env: Record<string, string>) {
 }
 
 describe('configuration', () => {
+  it('takes TRUST_PROXY as a comma list of IPs and CIDR ranges of both families', () => {
+    const config = loadConfig({ DATA_DIR: tmp(), TRUST_PROXY: ' 10.0.0.0/8, 192.168.0.1,::1 ,fd00::/8' });
+    expect(config.trustProxy).toEqual(['10.0.0.0/8', '192.168.0.1', '::1', 'fd00::/8']);
+    expect(loadConfig({ DATA_DIR: tmp() }).metrics).toEqual({ token: undefined, port: undefined });
+  });
+
   it('has working defaults for a development machine', () => {
     const config = loadConfig({ DATA_DIR: tmp() });
     expect(config.port).toBe(3000);
@@ -65,6 +71,10 @@ describe('configuration', () => {
     ['HTTP_HEADERS_TIMEOUT_MS', { HTTP_HEADERS_TIMEOUT_MS: '120000' }],
     ['LOGIN_MAX_UNTRUSTED_FAILURES_PER_ACCOUNT', { LOGIN_MAX_UNTRUSTED_FAILURES_PER_ACCOUNT: '0' }],
     ['DEVICE_TOKEN_TTL_DAYS', { DEVICE_TOKEN_TTL_DAYS: '401' }],
+    ['TRUST_PROXY', { TRUST_PROXY: '10.0.0.0/8,proxy.internal' }],
+    ['TRUST_PROXY', { TRUST_PROXY: '10.0.0.0/33' }],
+    ['METRICS_TOKEN', { METRICS_TOKEN: 'short' }],
+    ['METRICS_PORT', { METRICS_PORT: '3000' }],
     ['SESSION_IDLE_TTL_SEC', { SESSION_IDLE_TTL_SEC: '2000000', SESSION_ABSOLUTE_TTL_SEC: '100000' }],
   ])('a bad %s is refused with its name', (name, env) => {
     expect(problemsOf(env)).toContain(name);

@@ -6,8 +6,10 @@ import type { Logger } from 'pino';
 import type { ServerConfig } from '../config.ts';
 import type { Metrics } from '../metrics.ts';
 import { answerPreflight, applyCors } from './cors.ts';
+import { trustedProxies } from './client-ip.ts';
 import { checkMutationRequest } from './csrf.ts';
 import { sendTrpcError } from './error-envelope.ts';
+import { serveMetrics } from './metrics-endpoint.ts';
 import { isPlainPath, servePlainEndpoint } from './plain-endpoints.ts';
 import { logWhenClosed } from './request-log.ts';
 import { type RequestMeta, readRequestMeta } from './request-meta.ts';
@@ -19,7 +21,7 @@ import { createTrpcContext } from './trpc-context.ts';
 
 export type HttpAppOptions = {
   services: Services;
-  config: Pick<ServerConfig, 'bodyLimitBytes' | 'http' | 'trustProxy' | 'publicOrigin' | 'api'>;
+  config: Pick<ServerConfig, 'bodyLimitBytes' | 'http' | 'trustProxy' | 'metrics' | 'publicOrigin' | 'api'>;
   metrics: Metrics;
   logger: Logger;
   /** The built web app, served at / for every path the API does not own. */
@@ -41,6 +43,7 @@ export function createHttpApp({ services, config, metrics, logger, site }: HttpA
   const names = cookieNames(config.api.isProduction);
   const { corsOrigins } = config.api;
   const drain = createShutdown();
+  const isTrustedProxy = trustedProxies(config.trustProxy);
 
   const trpcHandler = createHTTPHandler({
     router: appRouter,
@@ -63,8 +66,12 @@ export function createHttpApp({ services, config, metrics, logger, site }: HttpA
 
     if (drain.refuseWhileShuttingDown(res)) return;
     if (req.method === 'OPTIONS') return answerPreflight(req, res, corsOrigins);
-    if (req.method === 'GET' && isPlainPath(path))
-      return servePlainEndpoint(path, res, { services, metrics });
+    if (req.method === 'GET' && isPlainPath(path)) {
+      if (path !== '/metrics') return servePlainEndpoint(path, res, { services });
+      // With METRICS_PORT, /metrics lives on that port only: the public one does not even say it exists.
+      if (config.metrics.port !== undefined) return sendJson(res, 404, { error: 'not found' });
+      return serveMetrics(req, res, metrics, config.metrics.token);
+    }
     if (site && (req.method === 'GET' || req.method === 'HEAD') && !isApiPath(path))
       return site.serve(req, res);
     if (!path.startsWith('/trpc/')) return sendJson(res, 404, { error: 'not found' });
@@ -96,7 +103,7 @@ export function createHttpApp({ services, config, metrics, logger, site }: HttpA
 
   const server = http.createServer({ connectionsCheckingInterval: CONNECTIONS_CHECK_MS }, (req, res) => {
     const start = performance.now();
-    const meta = readRequestMeta(req, config.trustProxy);
+    const meta = readRequestMeta(req, isTrustedProxy);
     drain.track(req, res);
     logWhenClosed(req, res, { start, meta, metrics, logger });
     handle(req, res, meta).catch((err) => {

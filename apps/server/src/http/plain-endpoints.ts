@@ -1,6 +1,5 @@
 import type http from 'node:http';
 import type { Services } from '@skillbytes/api';
-import type { Metrics } from '../metrics.ts';
 import { sendJson } from './send-json.ts';
 
 const PLAIN_PATHS = ['/ping', '/health', '/ready', '/metrics'] as const;
@@ -11,11 +10,11 @@ export function isPlainPath(path: string): path is PlainPath {
   return (PLAIN_PATHS as readonly string[]).includes(path);
 }
 
-/** GET /ping, /health (alive), /ready (the database answers within 2 s) and /metrics (Prometheus). */
+/** GET /ping, /health (alive) and /ready (the database answers within 2 s); /metrics is metrics-endpoint.ts. */
 export async function servePlainEndpoint(
-  path: PlainPath,
+  path: Exclude<PlainPath, '/metrics'>,
   res: http.ServerResponse,
-  { services, metrics }: { services: Services; metrics: Metrics },
+  { services }: { services: Services },
 ) {
   switch (path) {
     case '/ping':
@@ -29,10 +28,6 @@ export async function servePlainEndpoint(
       } catch {
         return sendJson(res, 503, { status: 'unavailable', reason: 'database unreachable' });
       }
-    case '/metrics':
-      res.setHeader('content-type', metrics.registry.contentType);
-      res.statusCode = 200;
-      res.end(await metrics.registry.metrics());
   }
 }
 

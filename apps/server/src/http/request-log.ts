@@ -14,7 +14,8 @@ export function logWhenClosed(
   res.once('close', () => {
     const durationMs = performance.now() - start;
     metrics.observeRequest(route, req.method ?? 'GET', res.statusCode, durationMs / 1000);
-    logger.info(
+    // Probes and scrapes arrive every few seconds: at info they would drown the requests people make.
+    logger[isPlainPath(route) ? 'debug' : 'info'](
       {
         reqId: meta.id,
         method: req.method,

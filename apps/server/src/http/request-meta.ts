@@ -1,16 +1,16 @@
 import type http from 'node:http';
 import { parse as parseCookies } from 'cookie';
-import { clientIp } from './client-ip.ts';
+import { clientIp, type ProxyMatcher } from './client-ip.ts';
 
 /** What the server reads from a request once, before anything else looks at it. */
 export type RequestMeta = { id: string; ip: string | null; cookies: Record<string, string | undefined> };
 
 const metas = new WeakMap<http.IncomingMessage, RequestMeta>();
 
-export function readRequestMeta(req: http.IncomingMessage, trustedProxies: string[]): RequestMeta {
+export function readRequestMeta(req: http.IncomingMessage, isTrustedProxy: ProxyMatcher): RequestMeta {
   const meta: RequestMeta = {
     id: requestId(req.headers['x-request-id']),
-    ip: clientIp(req, trustedProxies),
+    ip: clientIp(req, isTrustedProxy),
     // Parsed once: authentication and the CSRF guard must agree on which cookies a request carries.
     cookies: req.headers.cookie ? parseCookies(req.headers.cookie) : {},
   };

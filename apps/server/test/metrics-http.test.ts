@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer, trpcGet } from './harness.ts';
+import { captureLogs } from './log-capture.ts';
+
+const TOKEN = 'metrics-token-0123456789abcdef';
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+describe('METRICS_TOKEN', () => {
+  const logs = captureLogs();
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ METRICS_TOKEN: TOKEN }, { logger: logs.logger });
+  });
+  afterAll(() => server?.close());
+
+  it('answers 401 without the token or with a wrong one, and the metrics with it', async () => {
+    const none = await fetch(`${server.url}/metrics`);
+    expect(none.status).toBe(401);
+    expect(none.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    for (const headers of [bearer('wrong'), bearer(`${TOKEN}x`), { authorization: TOKEN }]) {
+      expect((await fetch(`${server.url}/metrics`, { headers })).status).toBe(401);
+    }
+    const ok = await fetch(`${server.url}/metrics`, { headers: bearer(TOKEN) });
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toContain('http_requests_total');
+  });
+
+  it('leaves the health endpoints open', async () => {
+    expect((await fetch(`${server.url}/ping`)).status).toBe(200);
+    expect((await fetch(`${server.url}/health`)).status).toBe(200);
+  });
+
+  it('logs health and metrics requests at debug, the others at info', async () => {
+    await fetch(`${server.url}/ready`);
+    await fetch(`${server.url}/metrics`, { headers: bearer(TOKEN) });
+    await trpcGet(server.url, 'health.ping');
+    const requestLine = (path: string) => logs.waitFor((l) => l.msg === 'request' && l.path === path);
+    for (const path of ['/ping', '/health', '/ready', '/metrics']) {
+      expect((await requestLine(path)).level, path).toBe(20);
+    }
+    expect((await requestLine('/trpc/health.ping')).level).toBe(30);
+  });
+});
+
+describe('METRICS_PORT', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ METRICS_PORT: '0', METRICS_TOKEN: TOKEN });
+  });
+  afterAll(() => server?.close());
+
+  it('serves /metrics on its own port, on the same host, and the main port answers 404 for it', async () => {
+    expect(server.metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(server.metricsUrl).not.toBe(server.url);
+    expect((await fetch(`${server.url}/metrics`, { headers: bearer(TOKEN) })).status).toBe(404);
+    const res = await fetch(`${server.metricsUrl}/metrics`, { headers: bearer(TOKEN) });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('http_requests_total');
+    expect((await fetch(`${server.metricsUrl}/metrics`)).status).toBe(401);
+  });
+
+  it('the metrics port serves nothing else; the main port still serves the rest', async () => {
+    expect((await fetch(`${server.metricsUrl}/ping`)).status).toBe(404);
+    expect((await fetch(`${server.url}/ping`)).status).toBe(200);
+  });
+});
