@@ -1,10 +1,13 @@
 import { ConfigError, loadConfig } from './config.ts';
+import { loadDotEnv } from './env-file.ts';
 import { startServer } from './server.ts';
 
+// Relative paths (DATA_DIR) and `.env` are relative to where the user ran `pnpm start`, not to this package.
+const cwd = process.env.INIT_CWD ?? process.cwd();
 let config: ReturnType<typeof loadConfig>;
 try {
-  // Relative paths (DATA_DIR) are relative to where the user ran `pnpm start`, not to this package.
-  config = loadConfig(process.env, process.env.INIT_CWD ?? process.cwd());
+  loadDotEnv(cwd, process.env.NODE_ENV);
+  config = loadConfig(process.env, cwd);
 } catch (error) {
   if (error instanceof ConfigError) {
     console.error(error.message);
