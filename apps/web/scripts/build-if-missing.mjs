@@ -4,7 +4,9 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-if (existsSync(new URL('../dist/index.html', import.meta.url))) {
+if (process.env.WEB_DIST) {
+  console.log(`Serving the web app from WEB_DIST (${process.env.WEB_DIST}): apps/web/dist is not built.`);
+} else if (existsSync(new URL('../dist/index.html', import.meta.url))) {
   console.log('Web app already built (apps/web/dist).');
 } else {
   console.log('Building the web app into apps/web/dist (once)...');
