@@ -1,4 +1,5 @@
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import type { Judge, JudgeStats } from '@skillbytes/api/judge';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Prometheus metrics of one process: HTTP and procedure counts and durations, plus Node's own. */
 export function createMetrics() {
@@ -31,8 +32,54 @@ export function createMetrics() {
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   });
+  const judgeRuns = new Counter({
+    name: 'judge_runs_total',
+    help: 'Judged runs by mode (run, submit) and verdict status',
+    labelNames: ['mode', 'status'] as const,
+    registers: [registry],
+  });
+  const judgeDuration = new Histogram({
+    name: 'judge_run_duration_seconds',
+    help: 'Time a judged run spent in the solution, by mode',
+    labelNames: ['mode'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
   return {
     registry,
+    /**
+     * The judge's own metrics: its queue and workers read when scraped, and each run's verdict and
+     * duration as it ends. A judge without a pool (a test double) adds none.
+     */
+    observeJudge(judge: Judge) {
+      const stats = judge.stats?.bind(judge);
+      if (!stats) return;
+      const gauge = (name: string, help: string, read: (s: JudgeStats) => number) =>
+        new Gauge({
+          name,
+          help,
+          registers: [registry],
+          collect() {
+            this.set(read(stats()));
+          },
+        });
+      gauge('judge_queue_depth', 'Runs waiting for a judge worker', (s) => s.queued);
+      gauge('judge_workers', 'Judge worker threads alive', (s) => s.workers);
+      gauge('judge_workers_busy', 'Judge worker threads running a solution', (s) => s.busy);
+      new Counter({
+        name: 'judge_worker_restarts_total',
+        help: 'Judge workers that stopped while the judge was open (a crash or a watchdog kill)',
+        registers: [registry],
+        collect() {
+          this.reset();
+          this.inc(stats().workerRestarts);
+        },
+      });
+      judge.observe?.(({ mode, status, durationMs }) => {
+        judgeRuns.inc({ mode, status });
+        judgeDuration.observe({ mode }, durationMs / 1000);
+      });
+    },
     observeRequest(route: string, method: string, status: number, seconds: number) {
       httpRequests.inc({ route, method, status: String(status) });
       httpDuration.observe({ route, method }, seconds);

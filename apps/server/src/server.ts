@@ -61,6 +61,7 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
     clock: opts.clock,
     onProcedure: metrics.observeProcedure,
   });
+  metrics.observeJudge(services.judge);
   const site = createStaticSite(config.webDist);
   if (!site) {
     logger.warn(

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer, trpcGet } from './harness.ts';
+import { startTestServer, type TestServer, trpcGet, trpcPost } from './harness.ts';
 import { captureLogs } from './log-capture.ts';
 
 const TOKEN = 'metrics-token-0123456789abcdef';
@@ -62,5 +62,61 @@ describe('METRICS_PORT', () => {
   it('the metrics port serves nothing else; the main port still serves the rest', async () => {
     expect((await fetch(`${server.metricsUrl}/ping`)).status).toBe(404);
     expect((await fetch(`${server.url}/ping`)).status).toBe(200);
+  });
+});
+
+describe('judge metrics', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    // The starter pool, so a new user has a daily challenge to run.
+    server = await startTestServer({ SEED_STARTER_POOL: 'true' });
+  });
+  afterAll(() => server?.close());
+
+  const scrape = async () => (await fetch(`${server.url}/metrics`)).text();
+  /** The value of one sample line, e.g. `judge_runs_total{mode="run",status="wrong_answer"}`. */
+  const sample = (text: string, series: string) => {
+    const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+    return line === undefined ? undefined : Number(line.slice(series.length + 1));
+  };
+
+  it('shows the queue, the workers, and each run by mode and verdict with its duration', async () => {
+    const before = await scrape();
+    expect(sample(before, 'judge_queue_depth')).toBe(0);
+    expect(sample(before, 'judge_workers_busy')).toBe(0);
+    expect(sample(before, 'judge_worker_restarts_total')).toBe(0);
+    expect(sample(before, 'judge_runs_total{mode="run",status="missing_function"}')).toBeUndefined();
+
+    const name = `m${Date.now().toString(36)}`;
+    const signup = await trpcPost(
+      server.url,
+      'auth.signup',
+      {
+        email: `${name}@example.com`,
+        password: 'a long passphrase 123',
+        username: name,
+        tokenDelivery: 'body',
+      },
+      { origin: server.url },
+    );
+    const token = (signup.body.result!.data.json as { accessToken: string }).accessToken;
+    const auth = { authorization: `Bearer ${token}` };
+    const daily = await trpcGet(server.url, 'challenges.daily', undefined, auth);
+    const challengeId = (daily.body.result!.data.json as { challenge: { id: string } }).challenge.id;
+    const run = await trpcPost(
+      server.url,
+      'challenges.run',
+      { challengeId, code: 'const nothing = 1;' },
+      { ...auth, origin: server.url },
+    );
+    expect((run.body.result!.data.json as { verdict: { status: string } }).verdict.status).toBe(
+      'missing_function',
+    );
+
+    const after = await scrape();
+    expect(sample(after, 'judge_runs_total{mode="run",status="missing_function"}')).toBe(1);
+    expect(sample(after, 'judge_run_duration_seconds_count{mode="run"}')).toBe(1);
+    expect(sample(after, 'judge_workers')).toBeGreaterThanOrEqual(1);
+    expect(sample(after, 'judge_queue_depth')).toBe(0);
   });
 });

@@ -3,7 +3,15 @@ import type { ApiConfig } from '../config.ts';
 import { JudgePool } from './pool.ts';
 import type { Judge } from './types.ts';
 
-export type { ChallengeCheck, Judge, JudgeMode, JudgeOptions, JudgeResult, JudgeSpec } from './types.ts';
+export type {
+  ChallengeCheck,
+  Judge,
+  JudgeMode,
+  JudgeOptions,
+  JudgeResult,
+  JudgeSpec,
+  JudgeStats,
+} from './types.ts';
 /** The workers' TypeScript step, for bench/src/typescript-strip.ts (the judge runs it in its workers only). */
 export { toJavaScript } from './typescript.ts';
 

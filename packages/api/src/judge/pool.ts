@@ -26,6 +26,8 @@ import type {
   JudgeOptions,
   JudgeResult,
   JudgeSpec,
+  JudgeStats,
+  RunObserver,
 } from './types.ts';
 import {
   type FirstFailure,
@@ -86,6 +88,9 @@ export class JudgePool implements Judge {
   private readonly size: number;
   private nextId = 1;
   private closed = false;
+  /** Workers that stopped while the pool was open (a crash, a watchdog kill, a poisoned module). */
+  private workerRestarts = 0;
+  private readonly observers = new Set<RunObserver>();
 
   private readonly config: ApiConfig['judge'];
   private readonly logger: Logger | undefined;
@@ -164,6 +169,8 @@ export class JudgePool implements Judge {
       const used = run.durationMs / testTimeoutMs;
       this.queue.charge(options.owner, hitLimit(verdict.status) ? Math.max(1, used) : used);
     }
+    for (const observer of this.observers)
+      observer({ mode, status: verdict.status, durationMs: run.durationMs });
     return { verdict, seed, durationMs: run.durationMs };
   }
 
@@ -221,6 +228,21 @@ export class JudgePool implements Judge {
       testTimeLimitMs: deriveTestLimit(slowest, this.config),
       referenceSlowestTestMs: slowest,
     };
+  }
+
+  stats(): JudgeStats {
+    const slots = [...this.slots];
+    return {
+      queued: this.queue.length,
+      busy: slots.filter((s) => s.task !== null).length,
+      workers: slots.length,
+      workerRestarts: this.workerRestarts,
+    };
+  }
+
+  observe(observer: RunObserver): () => void {
+    this.observers.add(observer);
+    return () => this.observers.delete(observer);
   }
 
   async close(): Promise<void> {
@@ -414,6 +436,7 @@ export class JudgePool implements Judge {
   private async retire(slot: Slot, reason: string): Promise<void> {
     if (slot.gone) return;
     slot.gone = true;
+    if (!this.closed) this.workerRestarts++;
     this.slots.delete(slot);
     const task = slot.task;
     this.release(slot);

@@ -40,6 +40,10 @@ export type ChallengeCheck =
   | { ok: false; problems: string[] };
 
 /** The judge: `judge(spec, code, mode) → Verdict`. Nothing outside judge/ knows about QuickJS or workers. */
+/** What an operator watches (GET /metrics): the pool's load now, and every run's outcome as it ends. */
+export type JudgeStats = { queued: number; busy: number; workers: number; workerRestarts: number };
+export type RunObserver = (run: { mode: JudgeMode; status: Verdict['status']; durationMs: number }) => void;
+
 export interface Judge {
   readonly version: string;
   judge(spec: JudgeSpec, code: string, mode: JudgeMode, options?: JudgeOptions): Promise<JudgeResult>;
@@ -49,4 +53,8 @@ export interface Judge {
    */
   checkChallenge(spec: CheckSpec): Promise<ChallengeCheck>;
   close(): Promise<void>;
+  /** The pool's load now (judges that run no pool, such as test doubles, have none). */
+  stats?(): JudgeStats;
+  /** Calls `observer` as each judged run ends; returns the unsubscribe function. */
+  observe?(observer: RunObserver): () => void;
 }
