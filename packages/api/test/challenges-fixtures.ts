@@ -1,5 +1,6 @@
 import { type Database, schema } from '@skillbytes/db';
-import type { ChallengeCore } from '@skillbytes/shared';
+import type { ChallengeCore, ChallengeInput } from '@skillbytes/shared';
+import type { TestApi } from './helpers.ts';
 
 let counter = 0;
 
@@ -68,6 +69,31 @@ export async function insertChallenge(
     })
     .returning();
   return row!;
+}
+
+/**
+ * Creates and publishes a challenge through the API (so authoring checks it), and gives a new user an
+ * assignment of it, which is what lets them run and submit it, without going through the daily pick.
+ */
+export async function publishedForNewUser(
+  api: TestApi,
+  admin: Awaited<ReturnType<TestApi['createUser']>>,
+  challenge: ChallengeInput,
+) {
+  const created = await api.as(admin).challenges.create({ challenge, publish: true });
+  const user = await api.createUser();
+  await api.database.db
+    .insert(schema.dailyAssignments)
+    .values({ userId: user.id, day: '2020-01-01', challengeId: created.id });
+  const caller = api.as(user);
+  return {
+    created,
+    user,
+    caller,
+    submit: async (code: string) =>
+      (await caller.challenges.submit({ challengeId: created.id, code })).verdict,
+    run: async (code: string) => (await caller.challenges.run({ challengeId: created.id, code })).verdict,
+  };
 }
 
 export { expectTrpcError } from './trpc-errors.ts';

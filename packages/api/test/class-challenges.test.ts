@@ -1,9 +1,8 @@
-import { schema } from '@skillbytes/db';
 import type { ChallengeCore, SequenceTest } from '@skillbytes/shared';
 import type { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DomainError } from '../src/errors.ts';
-import { addChallenge } from './challenges-fixtures.ts';
+import { addChallenge, publishedForNewUser } from './challenges-fixtures.ts';
 import { createTestApi, type TestApi } from './helpers.ts';
 import { expectTrpcError } from './trpc-errors.ts';
 
@@ -89,14 +88,9 @@ function accountChallenge(overrides: Partial<ChallengeCore> = {}): ChallengeCore
   });
 }
 
-/** Creates and publishes a challenge and gives a new user an assignment of it. */
+/** Creates and publishes a challenge, and a user who may run and submit it (verdicts in full). */
 async function assigned(challenge: ChallengeCore) {
-  const created = await api.as(admin).challenges.create({ challenge, publish: true });
-  const user = await api.createUser();
-  await api.database.db
-    .insert(schema.dailyAssignments)
-    .values({ userId: user.id, day: '2020-01-01', challengeId: created.id });
-  const caller = api.as(user);
+  const { created, caller } = await publishedForNewUser(api, admin, challenge);
   return {
     created,
     submit: (code: string) => caller.challenges.submit({ challengeId: created.id, code }),

@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { schema } from '@skillbytes/db';
-import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { publishedForNewUser } from './challenges-fixtures.ts';
 import { createTestApi, type TestApi } from './helpers.ts';
 import { expectTrpcError } from './trpc-errors.ts';
 
@@ -23,18 +22,8 @@ beforeAll(async () => {
 });
 afterAll(() => api?.close());
 
-/** Creates and publishes a legacy body in a pool of its own, and a user whose daily challenge it is. */
-async function published(body: Record<string, unknown>) {
-  const created = await api.as(admin).challenges.create({ challenge: body as never, publish: true });
-  const language = `lang-${randomUUID().slice(0, 8)}`;
-  await api.database.db
-    .update(schema.challenges)
-    .set({ language, languages: [language] })
-    .where(eq(schema.challenges.id, created.id));
-  const user = await api.createUser({ language });
-  await api.as(user).challenges.daily();
-  return { created, caller: api.as(user) };
-}
+/** Creates and publishes a legacy body, and a user who may run and submit it. */
+const published = (body: Record<string, unknown>) => publishedForNewUser(api, admin, body as never);
 
 describe('the legacy send-challenge body', () => {
   it('imports unchanged, in the shape the legacy fields mean', async () => {

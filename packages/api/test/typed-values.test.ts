@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import { defaultApiConfig } from '../src/config.ts';
 import type { DomainError } from '../src/errors.ts';
 import { createJudge } from '../src/judge/index.ts';
+import { publishedForNewUser } from './challenges-fixtures.ts';
 import { createTestApi, type TestApi } from './helpers.ts';
 import { expectTrpcError } from './trpc-errors.ts';
 
@@ -45,23 +46,8 @@ function challenge(
   };
 }
 
-/** Creates and publishes a challenge in a pool of its own, and a user whose daily challenge it is. */
-async function published(c: ChallengeCore) {
-  const created = await api.as(admin).challenges.create({ challenge: c, publish: true });
-  const language = `lang-${randomUUID().slice(0, 8)}`;
-  await api.database.db
-    .update(schema.challenges)
-    .set({ language, languages: [language] })
-    .where(eq(schema.challenges.id, created.id));
-  const user = await api.createUser({ language });
-  const caller = api.as(user);
-  await caller.challenges.daily();
-  const submit = async (code: string) =>
-    (await caller.challenges.submit({ challengeId: created.id, code })).verdict;
-  const run = async (code: string) =>
-    (await caller.challenges.run({ challengeId: created.id, code })).verdict;
-  return { created, caller, submit, run };
-}
+/** Creates and publishes a challenge, and a user who may run and submit it. */
+const published = (c: ChallengeCore) => publishedForNewUser(api, admin, c);
 
 /** The problems authoring names when it refuses a challenge. */
 async function refusedProblems(c: ChallengeCore): Promise<string[]> {
