@@ -109,6 +109,8 @@ const Env = z.object({
   /** When set, /metrics is served only on this port (same HOST); the main port answers 404 for it. */
   METRICS_PORT: int(0, 65535).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** json: one JSON line per event; pretty: coloured lines for a person; auto: pretty on a terminal outside production. */
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   SEED_STARTER_POOL: bool,
   /** false: the server does not migrate, and refuses to start on a database with pending migrations. */
   MIGRATE_ON_START: bool,
@@ -126,13 +128,13 @@ const Env = z.object({
   JUDGE_SUBMIT_QUANTUM_MS: int(0, 10_000).default(defaults.judge.submitQuantumMs),
 });
 
-type Env = z.infer<typeof Env>;
+export type ServerEnv = z.infer<typeof Env>;
 
 /** The variable names of the schema (the .env.example test checks it lists each). */
 export const ENV_VARIABLES = Object.keys(Env.shape);
 
 export type ServerConfig = {
-  env: Env;
+  env: ServerEnv;
   port: number;
   host: string;
   dataDir: string;

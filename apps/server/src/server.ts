@@ -2,11 +2,12 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { type Clock, createServices, ensureAdmin, type Services, systemClock } from '@skillbytes/api';
 import { createDatabase, seedStarterPool } from '@skillbytes/db';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import type { ServerConfig } from './config.ts';
 import { createHttpApp } from './http/app.ts';
 import { createMetricsServer } from './http/metrics-endpoint.ts';
 import { createStaticSite } from './http/static-site.ts';
+import { createLogger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
 
 export type RunningServer = {
@@ -23,7 +24,7 @@ export type StartOptions = { logger?: Logger; clock?: Clock };
 
 /** Migrates (unless MIGRATE_ON_START=false), seeds, and starts listening. Used by `main.ts` and by tests (in-process, port 0). */
 export async function startServer(config: ServerConfig, opts: StartOptions = {}): Promise<RunningServer> {
-  const logger = opts.logger ?? pino({ level: config.env.LOG_LEVEL });
+  const logger = opts.logger ?? createLogger(config.env);
   const database = createDatabase(
     config.databaseUrl
       ? { url: config.databaseUrl, poolMax: config.env.DATABASE_POOL_MAX }

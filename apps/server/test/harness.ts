@@ -96,6 +96,17 @@ export type ServerProcess = {
 };
 
 /** The real server as a child process (`node --import tsx src/main.ts`); resolves once it listens. */
+/** The port of the "server listening" line, in JSON or in LOG_FORMAT=pretty's readable form. */
+function listeningPort(line: string): number | undefined {
+  try {
+    const entry = JSON.parse(line) as { msg?: string; port?: number };
+    return entry.msg === 'server listening' ? entry.port : undefined;
+  } catch {
+    const match = /\bserver listening\b.*"port":\s*(\d+)/.exec(line);
+    return match ? Number(match[1]) : undefined;
+  }
+}
+
 export async function spawnServer(env: Record<string, string>): Promise<ServerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: serverDir,
@@ -119,13 +130,11 @@ export async function spawnServer(env: Record<string, string>): Promise<ServerPr
     const lines = createInterface({ input: child.stdout! });
     lines.on('line', (line) => {
       logs.push(line);
-      try {
-        const entry = JSON.parse(line) as { msg?: string; port?: number };
-        if (entry.msg === 'server listening' && entry.port) {
-          clearTimeout(timer);
-          resolve(entry.port);
-        }
-      } catch {}
+      const port = listeningPort(line);
+      if (port) {
+        clearTimeout(timer);
+        resolve(port);
+      }
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
