@@ -1,4 +1,5 @@
 import type { Judge, JudgeStats } from '@skillbytes/api/judge';
+import type { DatabaseHandle, PoolStats } from '@skillbytes/db';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Prometheus metrics of one process: HTTP and procedure counts and durations, plus Node's own. */
@@ -79,6 +80,34 @@ export function createMetrics() {
         judgeRuns.inc({ mode, status });
         judgeDuration.observe({ mode }, durationMs / 1000);
       });
+    },
+    /**
+     * The PostgreSQL pool, read when scraped: connections busy and idle against the limit, queries
+     * waiting for one, and the LISTEN connection. PGlite (one in-process connection) has none.
+     */
+    observeDatabase(database: DatabaseHandle) {
+      const stats = database.poolStats?.bind(database);
+      if (!stats) return;
+      const gauge = (name: string, help: string, read: (s: PoolStats) => number) =>
+        new Gauge({
+          name,
+          help,
+          registers: [registry],
+          collect() {
+            this.set(read(stats()));
+          },
+        });
+      gauge('db_pool_max_connections', 'The pool size limit (DATABASE_POOL_MAX)', (s) => s.max);
+      gauge(
+        'db_pool_connections_busy',
+        'Pool connections running a query or transaction',
+        (s) => s.total - s.idle,
+      );
+      gauge('db_pool_connections_idle', 'Pool connections open and idle', (s) => s.idle);
+      gauge('db_pool_waiting', 'Queries waiting for a pool connection', (s) => s.waiting);
+      gauge('db_listener_up', 'Whether the LISTEN connection is up (1) or reconnecting (0)', (s) =>
+        s.listening ? 1 : 0,
+      );
     },
     observeRequest(route: string, method: string, status: number, seconds: number) {
       httpRequests.inc({ route, method, status: String(status) });

@@ -63,6 +63,7 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
     onProcedure: metrics.observeProcedure,
   });
   metrics.observeJudge(services.judge);
+  metrics.observeDatabase(database);
   const site = createStaticSite(config.webDist);
   if (!site) {
     logger.warn(

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer, trpcGet, trpcPost } from './harness.ts';
 import { captureLogs } from './log-capture.ts';
@@ -120,3 +121,50 @@ describe('judge metrics', () => {
     expect(sample(after, 'judge_queue_depth')).toBe(0);
   });
 });
+
+describe('database pool metrics', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ DATABASE_POOL_MAX: '2' });
+  });
+  afterAll(() => server?.close());
+
+  const scrape = async () => (await fetch(`${server.url}/metrics`)).text();
+  const sample = (text: string, series: string) => {
+    const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+    return line === undefined ? undefined : Number(line.slice(series.length + 1));
+  };
+
+  it.runIf(databaseKind() === 'pg')(
+    'shows connections busy against the limit, queries waiting, and the listener',
+    async () => {
+      // Three slow statements on a pool of two: two run, one waits for a connection.
+      // (Drizzle's queries start when awaited: Promise.resolve starts them now.)
+      const slow = [1, 2, 3].map(() => Promise.resolve(server.services.db.execute(sql`select pg_sleep(5)`)));
+      const during = await scrape();
+      await Promise.all(slow);
+      const after = await scrape();
+      expect(sample(during, 'db_pool_max_connections')).toBe(2);
+      expect(sample(during, 'db_pool_connections_busy')).toBe(2);
+      expect(sample(during, 'db_pool_waiting')).toBe(1);
+      expect(sample(after, 'db_pool_connections_busy')).toBe(0);
+      expect(sample(after, 'db_pool_waiting')).toBe(0);
+      expect(sample(after, 'db_pool_connections_idle')).toBe(2);
+      expect(sample(after, 'db_listener_up')).toBe(1);
+    },
+    60_000,
+  );
+
+  it.runIf(databaseKind() === 'pglite')(
+    'has no pool series on the embedded database (one in-process connection)',
+    async () => {
+      const text = await scrape();
+      expect(text).toContain('judge_queue_depth');
+      expect(text).not.toContain('db_pool_');
+    },
+  );
+});
+
+function databaseKind() {
+  return process.env.TEST_DATABASE_URL ? 'pg' : 'pglite';
+}

@@ -42,6 +42,18 @@ export type DatabaseConfig = {
 
 export type NotificationHandler = (payload: string) => void;
 
+export type PoolStats = {
+  /** The pool's size limit (DATABASE_POOL_MAX). */
+  max: number;
+  /** Connections open, and of those the ones idle in the pool. */
+  total: number;
+  idle: number;
+  /** Queries waiting for a connection because all `max` are in use. */
+  waiting: number;
+  /** Whether the dedicated LISTEN connection is up (real-time delivery across processes). */
+  listening: boolean;
+};
+
 export interface DatabaseHandle {
   db: Database;
   kind: 'pg' | 'pglite';
@@ -62,6 +74,8 @@ export interface DatabaseHandle {
   ): Promise<() => Promise<void>>;
   /** PGlite only: the whole data directory as a tarball (a migrated snapshot for tests). */
   dump?(): Promise<Blob>;
+  /** PostgreSQL only: the connection pool and the LISTEN connection right now (metrics). */
+  poolStats?(): PoolStats;
   close(): Promise<void>;
 }
 
@@ -175,6 +189,13 @@ function createPgDatabase(url: string, poolMax: number): DatabaseHandle {
       await db.execute(sql`select 1`);
     },
     listen: listener.listen,
+    poolStats: () => ({
+      max: poolMax,
+      total: pool.totalCount,
+      idle: pool.idleCount,
+      waiting: pool.waitingCount,
+      listening: listener.connected(),
+    }),
     async close() {
       if (closed) return;
       closed = true;
@@ -252,6 +273,8 @@ function createPgListener(url: string) {
         }
       };
     },
+    /** Up: connected, LISTENing on every channel asked for. Not yet asked for counts as down. */
+    connected: () => client !== undefined,
     async close() {
       closed = true;
       if (retryTimer) clearTimeout(retryTimer);

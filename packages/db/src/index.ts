@@ -5,6 +5,7 @@ export {
   type DatabaseHandle,
   type Executor,
   type NotificationHandler,
+  type PoolStats,
   type Schema,
   type Transaction,
 } from './client.ts';
