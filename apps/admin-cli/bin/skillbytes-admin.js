@@ -1,13 +1,19 @@
 #!/usr/bin/env node
-// The built bundle when there is one (`pnpm --filter @skillbytes/admin-cli build`); otherwise the
-// TypeScript source through tsx, since Node 20 cannot run TypeScript itself.
+// The package ships the bundle (dist/, built when it is packed). In a checkout of the repository
+// (scripts/ is there) the bundle is rebuilt first when it is missing or older than its sources.
 import { existsSync } from 'node:fs';
+import module from 'node:module';
 
-const bundle = new URL('../dist/skillbytes-admin.mjs', import.meta.url);
-if (existsSync(bundle)) {
-  await import(bundle.href);
-} else {
-  const { register } = await import('tsx/esm/api');
-  register();
-  await import('../src/main.ts');
+// Node 22.1 and later keep the compiled bundle between runs (in the temp directory): a faster start.
+module.enableCompileCache?.();
+
+const build = new URL('../scripts/build.mjs', import.meta.url);
+if (existsSync(build)) {
+  try {
+    await (await import(build.href)).buildIfStale();
+  } catch {
+    process.stderr.write('skillbytes-admin: could not build dist/ from src/ (esbuild said why above)\n');
+    process.exit(1);
+  }
 }
+await import('../dist/skillbytes-admin.mjs');

@@ -57,15 +57,16 @@ describe('skillbytes-admin login / whoami / logout', () => {
     expect(human.stdout).toMatch(/role\s+admin/);
   });
 
-  it('a wrong password exits 1 naming UNAUTHORIZED (INVALID_CREDENTIALS) and saves nothing', async () => {
+  it('a wrong password exits 4 naming UNAUTHORIZED (INVALID_CREDENTIALS) and saves nothing', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'sb-cli-auth-'));
     const r = await cli(
       ['login', '--email', ADMIN.email, '--password-stdin'],
       dir,
       'not the password at all\n',
     );
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(4);
     expect(r.stderr).toContain('UNAUTHORIZED (INVALID_CREDENTIALS)');
+    expect(r.stderr).not.toContain('hint:');
     expect(() => savedSession(dir)).toThrow();
   });
 
@@ -98,6 +99,24 @@ describe('skillbytes-admin login / whoami / logout', () => {
     expect(statSync(file).mode & 0o777).toBe(0o600);
   });
 
+  it('a saved session the server no longer accepts exits 4 with a hint to log in again', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'sb-cli-auth-'));
+    await cli(['login', '--email', ADMIN.email, '--password-stdin'], dir, ADMIN.password);
+    const { file, all } = savedSession(dir);
+    const saved = all[server.url]!;
+    // Neither token verifies any more, so the refresh fails too.
+    const spoiled = {
+      ...saved,
+      accessToken: `${saved.accessToken}x`,
+      refreshToken: `${saved.refreshToken}x`,
+    };
+    writeFileSync(file, JSON.stringify({ [server.url]: spoiled }), { mode: 0o600 });
+    const r = await cli(['users', 'list'], dir);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toContain('UNAUTHORIZED');
+    expect(r.stderr).toContain(`hint: sign in again: skillbytes-admin --url ${server.url} login --email`);
+  });
+
   it('logout revokes the session on the server and forgets it locally', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'sb-cli-auth-'));
     await cli(['login', '--email', ADMIN.email, '--password-stdin'], dir, ADMIN.password);
@@ -108,8 +127,8 @@ describe('skillbytes-admin login / whoami / logout', () => {
     const me = await trpcGet(server.url, 'auth.me', undefined, { authorization: `Bearer ${token}` });
     expect(me.res.status).toBe(401);
     const who = await cli(['whoami'], dir);
-    expect(who.code).toBe(1);
-    expect(who.stderr).toContain('UNAUTHORIZED');
+    expect(who.code).toBe(4);
+    expect(who.stderr).toContain('not signed in');
     expect((await cli(['logout'], dir)).stdout).toContain('not logged in');
   });
 

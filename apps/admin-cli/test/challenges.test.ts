@@ -191,13 +191,14 @@ describe('challenges create (against the server)', () => {
     expect(r.stderr).toMatch(/the server refused .*wrong\.json/);
   });
 
-  it('exits 1 with UNAUTHORIZED without credentials and FORBIDDEN for a non-admin', async () => {
+  it('exits 4 without credentials (naming login) and 4 with FORBIDDEN for a non-admin', async () => {
     const file = writeFile('noauth.json', challenge());
     const anonymous = await runCli(['--url', server.url, 'challenges', 'create', file]);
-    expect(anonymous.code).toBe(1);
-    expect(anonymous.stderr).toContain('UNAUTHORIZED');
+    expect(anonymous.code).toBe(4);
+    expect(anonymous.stderr).toContain(`not signed in to ${server.url}`);
+    expect(anonymous.stderr).toContain('login --email');
     const user = await runCli(['--url', server.url, '--api-key', userToken, 'challenges', 'list']);
-    expect(user.code).toBe(1);
+    expect(user.code).toBe(4);
     expect(user.stderr).toContain('FORBIDDEN');
   });
 });
@@ -251,7 +252,10 @@ describe('challenges list, show, publish, archive', () => {
   it('lists the starter pool the server seeded at start, filtered by status', async () => {
     const r = await admin(['challenges', 'list', '--status', 'published', '--json']);
     expect(r.code, r.stderr).toBe(0);
-    const items = json<{ slug: string; status: string }[]>(r.stdout);
+    const { items, nextCursor } = json<{ items: { slug: string; status: string }[]; nextCursor: null }>(
+      r.stdout,
+    );
+    expect(nextCursor).toBeNull();
     expect(items.length).toBeGreaterThanOrEqual(30);
     expect(items.map((i) => i.slug)).toContain('temperature-swing');
     expect(new Set(items.map((i) => i.status))).toEqual(new Set(['published']));

@@ -1,30 +1,40 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type TrpcBody, trpcPost } from '@skillbytes/server/testing';
+import { inject } from 'vitest';
 
-const bin = fileURLToPath(new URL('../bin/skillbytes-admin.js', import.meta.url));
+/** The packed CLI as npm installed it outside the repository (test/global-setup.ts). */
+export const installed = inject('installedCli');
+
+/** The environment of a CLI under test: its own config dir unless one is given, no URL or key from ours. */
+function cliEnv(opts: { env?: Record<string, string | undefined>; configDir?: string }) {
+  return {
+    ...process.env,
+    SKILLBYTES_CONFIG_DIR: opts.configDir ?? mkdtempSync(path.join(tmpdir(), 'sb-cli-')),
+    SKILLBYTES_URL: '',
+    SKILLBYTES_API_KEY: '',
+    SKILLBYTES_FORCE_TTY: '',
+    ...opts.env,
+  };
+}
 
 export type CliResult = { code: number | null; stdout: string; stderr: string };
 
-/** Runs skillbytes-admin as a real subprocess, with its own config dir unless one is given. */
+/**
+ * Runs the installed skillbytes-admin as a real subprocess, from its install directory, with its own
+ * config dir unless one is given. Its stdin and stdout are pipes, so tables come out plain.
+ */
 export function runCli(
   args: string[],
-  opts: { env?: Record<string, string>; stdin?: string; configDir?: string } = {},
+  opts: { env?: Record<string, string | undefined>; stdin?: string; configDir?: string } = {},
 ): Promise<CliResult> {
-  const configDir = opts.configDir ?? mkdtempSync(path.join(tmpdir(), 'sb-cli-'));
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      env: {
-        ...process.env,
-        SKILLBYTES_CONFIG_DIR: configDir,
-        SKILLBYTES_URL: '',
-        SKILLBYTES_API_KEY: '',
-        ...opts.env,
-      },
+    const child = spawn(process.execPath, [installed.entry, ...args], {
+      cwd: installed.prefix,
+      env: cliEnv(opts),
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -38,6 +48,45 @@ export function runCli(
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
     child.stdin.end(opts.stdin ?? '');
+  });
+}
+
+/** Whether util-linux `script` is here to run the CLI on a pseudo-terminal. */
+export const hasScript = spawnSync('script', ['--version']).status === 0;
+
+const shellQuote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
+
+/**
+ * Runs the installed skillbytes-admin on a pseudo-terminal `columns` wide (util-linux `script`), as if
+ * typed at a prompt, with `input` typed in. `output` is what the terminal showed: stdout, stderr and the
+ * echoed input together, with CRLF line ends.
+ */
+export function runInTerminal(
+  args: string[],
+  opts: {
+    columns?: number;
+    input?: string;
+    env?: Record<string, string | undefined>;
+    configDir?: string;
+  } = {},
+): Promise<{ code: number | null; output: string }> {
+  const command = `stty cols ${opts.columns ?? 80} rows 50; exec ${[process.execPath, installed.entry, ...args].map(shellQuote).join(' ')}`;
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['--quiet', '--return', '--command', command, '/dev/null'], {
+      cwd: installed.prefix,
+      env: cliEnv(opts),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (d) => {
+      output += d;
+    });
+    child.stderr.on('data', (d) => {
+      output += d;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, output }));
+    child.stdin.end(opts.input ?? '');
   });
 }
 

@@ -31,6 +31,21 @@ describe('skillbytes-admin health', () => {
     expect((await runCli(['health', '--no-such-flag'])).code).toBe(2);
   });
 
+  it('checks --url and SKILLBYTES_URL before any request: anything but an http(s) URL exits 2', async () => {
+    for (const url of ['localhost:3000', 'ftp://127.0.0.1', 'not a url', 'http://user:pw@127.0.0.1', '']) {
+      const r = await runCli(['--url', url, 'health']);
+      expect(r.code, `${url}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toContain(`--url "${url}" is not a server URL`);
+    }
+    const fromEnv = await runCli(['health'], { env: { SKILLBYTES_URL: 'file:///etc/passwd' } });
+    expect(fromEnv.code).toBe(2);
+    expect(fromEnv.stderr).toContain('SKILLBYTES_URL "file:///etc/passwd" is not a server URL');
+    // A trailing slash is the same server.
+    const slash = await runCli(['--url', `${server.url}/`, 'health', '--json']);
+    expect(slash.code, slash.stderr).toBe(0);
+    expect(JSON.parse(slash.stdout).url).toBe(server.url);
+  });
+
   it('exits 0 for --help and --version', async () => {
     const help = await runCli(['--help']);
     expect(help.code).toBe(0);

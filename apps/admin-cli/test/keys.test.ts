@@ -45,9 +45,12 @@ describe('skillbytes-admin keys', () => {
     expect(list.stdout).not.toContain(key!.slice(-20));
     const json = await admin(['keys', 'list', '--json']);
     expect(json.stdout).not.toContain(key!.slice(-20));
+    const page = JSON.parse(json.stdout) as { items: { name: string }[]; nextCursor: string | null };
+    expect(page.items.map((k) => k.name)).toContain('nightly import');
+    expect(page.nextCursor).toBeNull();
   });
 
-  it('create --json gives the key to scripts; revoke makes it refused on the next call', async () => {
+  it('create --json gives the key to scripts; revoke --yes makes it refused (exit 4) on the next call', async () => {
     const created = await admin(['keys', 'create', '--name', 'temp', '--expires-in-days', '7', '--json']);
     const { key, id, expiresAt } = JSON.parse(created.stdout) as {
       key: string;
@@ -58,23 +61,29 @@ describe('skillbytes-admin keys', () => {
     expect(new Date(expiresAt).getTime()).toBeGreaterThan(Date.now() + 6 * 86_400_000);
     expect((await withKey(key, ['users', 'list'])).code).toBe(0);
 
-    const revoked = await admin(['keys', 'revoke', id]);
+    const unconfirmed = await admin(['keys', 'revoke', id]);
+    expect(unconfirmed.code).toBe(2);
+    expect(unconfirmed.stderr).toContain('pass --yes');
+    expect((await withKey(key, ['users', 'list'])).code).toBe(0);
+
+    const revoked = await admin(['keys', 'revoke', id, '--yes']);
     expect(revoked.code, revoked.stderr).toBe(0);
     expect(revoked.stdout).toContain(`revoked ${id}`);
     const refused = await withKey(key, ['users', 'list']);
-    expect(refused.code).toBe(1);
+    expect(refused.code).toBe(4);
     expect(refused.stderr).toContain('UNAUTHORIZED (INVALID_TOKEN)');
+    expect(refused.stderr).toContain('hint: the API key was refused');
   });
 
   it('a key cannot mint keys; bad ids and bad expiries are usage errors', async () => {
     const created = await admin(['keys', 'create', '--name', 'bot', '--json']);
     const { key } = JSON.parse(created.stdout) as { key: string };
     const minted = await withKey(key, ['keys', 'create', '--name', 'child']);
-    expect(minted.code).toBe(1);
+    expect(minted.code).toBe(4);
     expect(minted.stderr).toContain('FORBIDDEN');
-    expect((await admin(['keys', 'revoke', 'nope'])).code).toBe(2);
+    expect((await admin(['keys', 'revoke', 'nope', '--yes'])).code).toBe(2);
     expect((await admin(['keys', 'create', '--name', 'x', '--expires-in-days', 'soon'])).code).toBe(2);
-    const unknown = await admin(['keys', 'revoke', '0123456789abcdef']);
+    const unknown = await admin(['keys', 'revoke', '0123456789abcdef', '--yes']);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('NOT_FOUND');
   });

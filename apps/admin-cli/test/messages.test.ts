@@ -36,7 +36,7 @@ const admin = (args: string[]) => runCli(['--url', server.url, '--api-key', apiK
 
 describe('skillbytes-admin messages send', () => {
   it('sends to everyone with the default icon and colour', async () => {
-    const r = await admin(['messages', 'send', '--content', 'Maintenance tonight', '--everyone']);
+    const r = await admin(['messages', 'send', '--content', 'Maintenance tonight', '--everyone', '--yes']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/to\s+everyone/);
     expect((await inboxOf(reader.token))[0]).toMatchObject({
@@ -104,7 +104,17 @@ describe('skillbytes-admin messages send', () => {
     expect((await send(['--content', 'x', '--everyone', '--color', 'blue'])).stderr).toContain('--color');
   });
 
-  it('exits 1 with FORBIDDEN for a non-admin and UNAUTHORIZED when signed out', async () => {
+  it('a broadcast without --yes is refused when stdin is not a terminal, and nothing is sent', async () => {
+    const before = (await inboxOf(reader.token)).length;
+    const r = await admin(['messages', 'send', '--content', 'Unconfirmed', '--everyone']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('send to everyone needs confirmation and stdin is not a terminal: pass --yes');
+    expect(await inboxOf(reader.token)).toHaveLength(before);
+    // A message to one user needs no confirmation.
+    expect((await admin(['messages', 'send', '--user', 'msg_reader', '--content', 'One'])).code).toBe(0);
+  });
+
+  it('exits 4 with FORBIDDEN for a non-admin, and 4 with a login hint when signed out', async () => {
     const asUser = await runCli([
       '--url',
       server.url,
@@ -115,18 +125,20 @@ describe('skillbytes-admin messages send', () => {
       '--content',
       'x',
       '--everyone',
+      '--yes',
     ]);
-    expect(asUser.code).toBe(1);
+    expect(asUser.code).toBe(4);
     expect(asUser.stderr).toContain('FORBIDDEN');
     const signedOut = await runCli(['--url', server.url, 'messages', 'send', '--content', 'x', '--everyone']);
-    expect(signedOut.code).toBe(1);
-    expect(signedOut.stderr).toContain('UNAUTHORIZED (UNAUTHENTICATED)');
+    expect(signedOut.code).toBe(4);
+    expect(signedOut.stderr).toContain(`error: not signed in to ${server.url}`);
+    expect(signedOut.stderr).toContain(`hint: run skillbytes-admin --url ${server.url} login --email`);
   });
 
   it('documents itself', async () => {
     const r = await runCli(['messages', 'send', '--help']);
     expect(r.code).toBe(0);
-    for (const flag of ['--content', '--icon', '--color', '--everyone', '--user'])
+    for (const flag of ['--content', '--icon', '--color', '--everyone', '--user', '--yes'])
       expect(r.stdout).toContain(flag);
   });
 });

@@ -82,14 +82,14 @@ describe('skillbytes-admin stats', () => {
     });
   });
 
-  it('exits 1 with FORBIDDEN for a non-admin and UNAUTHORIZED when signed out', async () => {
+  it('exits 4 with FORBIDDEN for a non-admin, and 4 with a login hint when signed out', async () => {
     const asUser = await runCli(['--url', server.url, '--api-key', userToken, 'stats']);
-    expect(asUser.code).toBe(1);
+    expect(asUser.code).toBe(4);
     expect(asUser.stderr).toContain('FORBIDDEN');
     const signedOut = await runCli(['--url', server.url, 'stats', '--json']);
-    expect(signedOut.code).toBe(1);
+    expect(signedOut.code).toBe(4);
     expect(JSON.parse(signedOut.stderr)).toMatchObject({
-      error: { code: 'UNAUTHORIZED', appCode: 'UNAUTHENTICATED' },
+      error: { code: 'NOT_SIGNED_IN', hint: expect.stringContaining('skillbytes-admin --url') },
     });
   });
 });

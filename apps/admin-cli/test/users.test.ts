@@ -9,7 +9,7 @@ import {
   trpcPost,
 } from '@skillbytes/server/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from './cli-harness.ts';
+import { hasScript, runCli, runInTerminal } from './cli-harness.ts';
 
 /** The result of a successful call (the error, if it failed). */
 function dataOf<T>(body: TrpcBody): T {
@@ -91,7 +91,7 @@ describe('skillbytes-admin users', () => {
     expect(list.res.status).toBe(200);
 
     expect((await admin(['users', 'promote', 'grace_h'])).stdout).toContain('already was an admin');
-    const down = await admin(['users', 'demote', 'grace_h', '--json']);
+    const down = await admin(['users', 'demote', 'grace_h', '--yes', '--json']);
     expect(JSON.parse(down.stdout)).toMatchObject({ role: 'user', changed: true });
     const refused = await trpcGet(server.url, 'admin.users.list', {}, { authorization: `Bearer ${token}` });
     expect(refused.res.status).toBe(401);
@@ -99,7 +99,7 @@ describe('skillbytes-admin users', () => {
 
   it('refuses to demote the last admin (exit 1, LAST_ADMIN)', async () => {
     const who = JSON.parse((await admin(['whoami', '--json'])).stdout) as { id: string };
-    const r = await admin(['users', 'demote', who.id]);
+    const r = await admin(['users', 'demote', who.id, '-y']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('CONFLICT (LAST_ADMIN)');
   });
@@ -113,7 +113,49 @@ describe('skillbytes-admin users', () => {
     expect((await admin(['users', 'list', '--limit', '0'])).code).toBe(2);
   });
 
-  it('a signed-in non-admin is refused (exit 1, FORBIDDEN)', async () => {
+  it('demote without --yes is refused when stdin is not a terminal (exit 2), and changes nothing', async () => {
+    expect((await admin(['users', 'promote', 'alan_t'])).code).toBe(0);
+    const r = await admin(['users', 'demote', 'alan_t']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('demote alan_t needs confirmation and stdin is not a terminal: pass --yes');
+    expect(JSON.parse((await admin(['users', 'show', 'alan_t', '--json'])).stdout)).toMatchObject({
+      role: 'admin',
+    });
+    expect((await admin(['users', 'demote', 'alan_t', '--yes'])).code).toBe(0);
+  });
+
+  it.skipIf(!hasScript)('on a terminal, demote asks y/N: "n" cancels (exit 2), "y" demotes', async () => {
+    expect((await admin(['users', 'promote', 'alan_t'])).code).toBe(0);
+    const demote = (input: string) =>
+      runInTerminal(['--url', server.url, 'users', 'demote', 'alan_t'], { configDir, env, input });
+    const no = await demote('n\n');
+    expect(no.code, no.output).toBe(2);
+    expect(no.output).toContain('Demote alan_t? It loses admin rights and is signed out everywhere. [y/N]');
+    expect(no.output).toContain('cancelled: did not demote alan_t');
+    expect(JSON.parse((await admin(['users', 'show', 'alan_t', '--json'])).stdout).role).toBe('admin');
+    const yes = await demote('y\n');
+    expect(yes.code, yes.output).toBe(0);
+    expect(yes.output).toContain('alan_t is now a regular user');
+  });
+
+  it('revoke-sessions --yes signs an account out everywhere; without --yes it is refused', async () => {
+    const { body } = await trpcPost(server.url, 'auth.login', {
+      identifier: 'ada_l',
+      password: PASSWORD,
+      tokenDelivery: 'body',
+    });
+    const token = dataOf<{ accessToken: string }>(body).accessToken;
+    const bearer = { authorization: `Bearer ${token}` };
+    expect((await admin(['users', 'revoke-sessions', 'ada_l'])).code).toBe(2);
+    expect((await trpcGet(server.url, 'auth.me', undefined, bearer)).res.status).toBe(200);
+    const r = await admin(['users', 'revoke-sessions', 'ada_l', '--yes', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ username: 'ada_l', revoked: 2 });
+    expect((await trpcGet(server.url, 'auth.me', undefined, bearer)).res.status).toBe(401);
+    expect((await admin(['users', 'revoke-sessions', 'nobody_here', '-y'])).code).toBe(1);
+  });
+
+  it('a signed-in non-admin is refused (exit 4, FORBIDDEN)', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'sb-cli-users-'));
     const login = await runCli(['--url', server.url, 'login', '--email', 'alan_t', '--password-stdin'], {
       configDir: dir,
@@ -123,7 +165,7 @@ describe('skillbytes-admin users', () => {
     expect(login.code).toBe(0);
     expect(login.stderr).toContain('not an admin');
     const r = await runCli(['--url', server.url, 'users', 'list'], { configDir: dir, env });
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(4);
     expect(r.stderr).toContain('FORBIDDEN');
   });
 });

@@ -27,6 +27,7 @@ describe.skipIf(!hasChromium)('the inbox, live', () => {
       'messages',
       'send',
       '--everyone',
+      '--yes',
       '--content',
       'New challenges this week!',
     ]);

@@ -113,6 +113,7 @@ describe.skipIf(!hasChromium)('the session in the browser', () => {
       'messages',
       'send',
       '--everyone',
+      '--yes',
       '--content',
       'Back after a deploy',
     ]);

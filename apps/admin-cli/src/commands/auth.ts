@@ -65,7 +65,7 @@ export function registerAuth(program: Command) {
     .requiredOption('--email <email>', 'the account (an email or a username)')
     .option('--password-stdin', 'read the password from standard input instead of prompting')
     .action(async (opts: { email: string; passwordStdin?: boolean }, cmd: Command) => {
-      const { out, url } = commandContext(cmd);
+      const { out, url } = commandContext(cmd, { signIn: false });
       const password = opts.passwordStdin ? await readStdin() : await promptHidden('Password: ');
       if (!password) throw new UsageError('no password given');
       // Never send a saved token or API key along with a login.
@@ -104,7 +104,7 @@ export function registerAuth(program: Command) {
     .command('logout')
     .description('sign out on the server and forget the saved session')
     .action(async (_opts, cmd: Command) => {
-      const { out, url } = commandContext(cmd);
+      const { out, url } = commandContext(cmd, { signIn: false });
       const saved = loadSession(url);
       if (!saved) {
         out.result({ url, loggedOut: false }, () => `not logged in to ${url}`);

@@ -1,120 +1,22 @@
-// Just over ~300 lines: the challenge commands (create, import, list, show, publish, archive) share
-// their file reading and validation helpers.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { RouterOutputs } from '@skillbytes/api';
-import { type ChallengeInput, ChallengeRef, ChallengeStatus, challengeSchemaFor } from '@skillbytes/shared';
+import type { ChallengeStatus } from '@skillbytes/shared';
 import { TRPCClientError } from '@trpc/client';
-import cliProgress from 'cli-progress';
+import type { SingleBar } from 'cli-progress';
 import { type Command, Option } from 'commander';
-import { parse as parseYaml } from 'yaml';
-import type { z } from 'zod';
+import type { LocalChallenge } from '../challenge-input.ts';
 import { type CommandContext, commandContext } from '../context.ts';
 import { UsageError } from '../errors.ts';
-import { keyValues, table } from '../output.ts';
+import { type Column, keyValues, table } from '../output.ts';
 
 type AdminChallenge = RouterOutputs['challenges']['get'];
 type ListItem = RouterOutputs['challenges']['list']['items'][number];
 
-const CHALLENGE_FILE = /\.(json|ya?ml)$/i;
+/** The file and argument checks, loaded only when a command runs (as the schemas: ../schemas.ts). */
+const input = () => import('../challenge-input.ts');
 
-/** A challenge file, read and checked against the shared schema without asking the server. */
-type LocalChallenge = { file: string; body: ChallengeInput; publish: boolean; title: string; slug?: string };
-
-function parseFile(file: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new UsageError(`${file}: ${(error as NodeJS.ErrnoException).code ?? 'cannot read'}`);
-  }
-  try {
-    return /\.ya?ml$/i.test(file) ? parseYaml(text) : JSON.parse(text);
-  } catch (error) {
-    throw new UsageError(
-      `${file}: not valid ${/\.ya?ml$/i.test(file) ? 'YAML' : 'JSON'}: ${(error as Error).message}`,
-    );
-  }
-}
-
-function issuesText(issues: z.core.$ZodIssue[], prefix: string[]): string {
-  return issues
-    .map((i) => {
-      const path = [...prefix, ...i.path.map(String)];
-      if (i.code === 'invalid_union' && i.errors.length > 0) return issuesText(meantBranch(i.errors), path);
-      return `  ${path.join('.') || '(root)'}: ${i.message}`;
-    })
-    .join('\n');
-}
-
-/**
- * Of a union's branches (a test is a call test or a class test), the one the author meant: one that
- * does not reject their keys outright, and of those the one with the fewest problems.
- */
-function meantBranch(branches: z.core.$ZodIssue[][]): z.core.$ZodIssue[] {
-  const rejectsKeys = (b: z.core.$ZodIssue[]) =>
-    b.some((i) => i.code === 'unrecognized_keys' && i.path.length === 0);
-  const fitting = branches.filter((b) => !rejectsKeys(b));
-  return (fitting.length > 0 ? fitting : branches).reduce((best, b) => (b.length < best.length ? b : best));
-}
-
-/**
- * A file holds either a `challenges.create` input (`{challenge, publish?}`) or a bare challenge, in the
- * current shape or the legacy send-challenge one. Errors name the paths within the file.
- */
-function readChallengeFile(file: string): LocalChallenge {
-  const data = parseFile(file);
-  const isCreateInput = typeof data === 'object' && data !== null && Object.hasOwn(data, 'challenge');
-  const wrapper = (isCreateInput ? data : { challenge: data }) as { challenge: unknown; publish?: unknown };
-  const extra = isCreateInput ? Object.keys(wrapper).filter((k) => k !== 'challenge' && k !== 'publish') : [];
-  const problems: string[] = extra.map((k) => `  ${k}: unknown field (expected challenge and publish)`);
-  if (wrapper.publish !== undefined && typeof wrapper.publish !== 'boolean') {
-    problems.push('  publish: expected a boolean');
-  }
-  const parsed = challengeSchemaFor(wrapper.challenge).safeParse(wrapper.challenge);
-  if (!parsed.success) problems.push(issuesText(parsed.error.issues, isCreateInput ? ['challenge'] : []));
-  if (problems.length > 0 || !parsed.success) {
-    throw new UsageError(`${file} is not a valid challenge:\n${problems.join('\n')}`);
-  }
-  const value = parsed.data as { title?: string; selectorDescription?: string; slug?: string };
-  return {
-    file,
-    body: wrapper.challenge as ChallengeInput,
-    publish: wrapper.publish === true,
-    title: value.title ?? value.selectorDescription ?? '',
-    slug: value.slug,
-  };
-}
-
-/** The files named by the arguments: files as given, directories' challenge files (sorted, not recursive). */
-function expandPaths(paths: string[]): string[] {
-  const files: string[] = [];
-  for (const p of paths) {
-    let isDir = false;
-    try {
-      isDir = statSync(p).isDirectory();
-    } catch {
-      files.push(p); // reported as unreadable when its turn comes
-      continue;
-    }
-    if (!isDir) files.push(p);
-    else {
-      const inDir = readdirSync(p)
-        .filter((f) => CHALLENGE_FILE.test(f))
-        .sort()
-        .map((f) => path.join(p, f));
-      if (inDir.length === 0) throw new UsageError(`${p}: no .json, .yaml or .yml files in this directory`);
-      files.push(...inDir);
-    }
-  }
-  return files;
-}
-
-function refOf(value: string): string {
-  const parsed = ChallengeRef.safeParse({ id: value });
-  if (!parsed.success) throw new UsageError(`"${value}" is not a challenge id or slug`);
-  return parsed.data.id;
-}
+/** Every status, for --status (the record's type makes the compiler check it against the schema's). */
+const STATUSES: Record<ChallengeStatus, true> = { draft: true, published: true, archived: true };
 
 /** The API's own explanation of a refused challenge: code, appCode and, for CHALLENGE_INVALID, the problems. */
 function apiFailure(error: unknown): { message: string; appCode?: string; problems?: string[] } {
@@ -154,13 +56,16 @@ function showChallenge(c: AdminChallenge): string {
   ]);
 }
 
-function listTable(items: ListItem[]): string {
-  if (items.length === 0) return 'no challenges';
-  return table(
-    ['slug', 'title', 'difficulty', 'points', 'status', 'tags', 'id'],
-    items.map((c) => [c.slug, c.title, c.difficulty, c.points, c.status, c.tags.join(', '), c.id]),
-  );
-}
+const listColumns: Column[] = [
+  { header: 'slug', fixed: true },
+  'title',
+  { header: 'difficulty', fixed: true },
+  { header: 'points', fixed: true },
+  { header: 'status', fixed: true },
+  'tags',
+  { header: 'id', fixed: true },
+];
+const listRow = (c: ListItem) => [c.slug, c.title, c.difficulty, c.points, c.status, c.tags.join(', '), c.id];
 
 async function create(ctx: CommandContext, local: LocalChallenge, publish: boolean): Promise<AdminChallenge> {
   return ctx.client.challenges.create.mutate({ challenge: local.body, publish: publish || local.publish });
@@ -178,8 +83,9 @@ export function registerChallenges(program: Command) {
     .option('--publish', 'publish at once (eligible for the daily pick)')
     .option('--dry-run', 'only validate the file locally; send nothing')
     .action(async (file: string, opts: { publish?: boolean; dryRun?: boolean }, cmd: Command) => {
-      const ctx = commandContext(cmd);
-      const local = readChallengeFile(file);
+      const local = (await input()).readChallengeFile(file);
+      // A dry run sends nothing, so it needs no sign-in.
+      const ctx = commandContext(cmd, { signIn: !opts.dryRun });
       if (opts.dryRun) {
         ctx.out.result(
           {
@@ -211,18 +117,21 @@ export function registerChallenges(program: Command) {
     .argument('<paths...>', 'challenge files, or directories of .json/.yaml/.yml files')
     .option('--publish', 'publish each one at once')
     .action(async (paths: string[], opts: { publish?: boolean }, cmd: Command) => {
-      const ctx = commandContext(cmd);
+      const { expandPaths, readChallengeFile } = await input();
       const files = expandPaths(paths);
+      const ctx = commandContext(cmd);
       type Outcome =
         | { file: string; ok: true; id: string; slug: string; status: string }
         | { file: string; ok: false; error: string; appCode?: string; problems?: string[] };
       const outcomes: Outcome[] = [];
-      const bar = process.stderr.isTTY
-        ? new cliProgress.SingleBar(
-            { format: 'importing [{bar}] {value}/{total} {file}', stream: process.stderr, hideCursor: true },
-            cliProgress.Presets.shades_classic,
-          )
-        : null;
+      let bar: SingleBar | null = null;
+      if (process.stderr.isTTY) {
+        const { default: cliProgress } = await import('cli-progress');
+        bar = new cliProgress.SingleBar(
+          { format: 'importing [{bar}] {value}/{total} {file}', stream: process.stderr, hideCursor: true },
+          cliProgress.Presets.shades_classic,
+        );
+      }
       bar?.start(files.length, 0, { file: '' });
       for (const [i, file] of files.entries()) {
         bar?.update(i, { file: path.basename(file) });
@@ -270,9 +179,9 @@ export function registerChallenges(program: Command) {
   challenges
     .command('list')
     .description('list challenges, newest first')
-    .addOption(new Option('--status <status>', 'only this status').choices(ChallengeStatus.options))
+    .addOption(new Option('--status <status>', 'only this status').choices(Object.keys(STATUSES)))
     .option('--query <text>', 'match title, slug or summary')
-    .action(async (opts: { status?: z.infer<typeof ChallengeStatus>; query?: string }, cmd: Command) => {
+    .action(async (opts: { status?: ChallengeStatus; query?: string }, cmd: Command) => {
       const ctx = commandContext(cmd);
       const items: ListItem[] = [];
       let cursor: string | null = null;
@@ -286,7 +195,11 @@ export function registerChallenges(program: Command) {
         items.push(...page.items);
         cursor = page.nextCursor;
       } while (cursor);
-      ctx.out.result(items, listTable);
+      // Every page was fetched: the list is whole, so there is no cursor to continue from.
+      ctx.out.list(
+        { items, nextCursor: null },
+        { columns: listColumns, row: listRow, empty: 'no challenges' },
+      );
     });
 
   challenges
@@ -294,8 +207,9 @@ export function registerChallenges(program: Command) {
     .description('show one challenge, hidden test counts included')
     .argument('<id-or-slug>')
     .action(async (ref: string, _opts: unknown, cmd: Command) => {
+      const id = (await input()).challengeRef(ref);
       const ctx = commandContext(cmd);
-      const c = await ctx.client.challenges.get.query({ id: refOf(ref) });
+      const c = await ctx.client.challenges.get.query({ id });
       ctx.out.result(c, showChallenge);
     });
 
@@ -308,8 +222,8 @@ export function registerChallenges(program: Command) {
       .description(verb)
       .argument('<id-or-slug>')
       .action(async (ref: string, _opts: unknown, cmd: Command) => {
+        const id = (await input()).challengeRef(ref);
         const ctx = commandContext(cmd);
-        const id = refOf(ref);
         const c =
           name === 'publish'
             ? await ctx.client.challenges.publish.mutate({ id })

@@ -6,7 +6,7 @@ export function registerHealth(program: Command) {
     .command('health')
     .description('check that the server answers (calls health.ping)')
     .action(async (_opts, cmd: Command) => {
-      const { client, out, url } = commandContext(cmd);
+      const { client, out, url } = commandContext(cmd, { signIn: false });
       const started = performance.now();
       const result = await client.health.ping.query();
       const ms = Math.round(performance.now() - started);

@@ -1,8 +1,9 @@
-import { ApiKeyId } from '@skillbytes/shared';
 import type { Command } from 'commander';
+import { confirm } from '../confirm.ts';
 import { commandContext } from '../context.ts';
 import { UsageError } from '../errors.ts';
-import { keyValues, table } from '../output.ts';
+import { schemas } from '../schemas.ts';
+import { keyValues } from '../output.ts';
 
 const when = (d: Date | null) => (d ? d.toISOString().replace('T', ' ').slice(0, 16) : '');
 
@@ -40,11 +41,19 @@ export function registerKeys(program: Command) {
     .description('every key (never the secret), newest first')
     .action(async (_opts, cmd: Command) => {
       const { client, out } = commandContext(cmd);
-      const list = await client.admin.apiKeys.list.query();
-      out.result(list, (ks) =>
-        table(
-          ['id', 'name', 'starts with', 'owner', 'created', 'last used', 'expires', 'revoked'],
-          ks.map((k) => [
+      // The API answers every key at once: one page, with no cursor.
+      const items = await client.admin.apiKeys.list.query();
+      out.list(
+        { items, nextCursor: null },
+        {
+          columns: [
+            { header: 'id', fixed: true },
+            'name',
+            { header: 'starts with', fixed: true },
+            'owner',
+            ...['created', 'last used', 'expires', 'revoked'].map((header) => ({ header, fixed: true })),
+          ],
+          row: (k) => [
             k.id,
             k.name,
             `${k.start}…`,
@@ -53,8 +62,9 @@ export function registerKeys(program: Command) {
             when(k.lastUsedAt),
             when(k.expiresAt),
             when(k.revokedAt),
-          ]),
-        ),
+          ],
+          empty: 'no API keys',
+        },
       );
     });
 
@@ -62,10 +72,13 @@ export function registerKeys(program: Command) {
     .command('revoke')
     .argument('<id>', 'the key id (16 hex characters, from keys list)')
     .description('revoke a key: refused from the next request on')
-    .action(async (id: string, _opts, cmd: Command) => {
+    .option('-y, --yes', 'revoke without asking')
+    .action(async (id: string, opts: { yes?: boolean }, cmd: Command) => {
+      const { ApiKeyId } = await schemas();
       if (!ApiKeyId.safeParse(id).success)
         throw new UsageError(`"${id}" is not a key id (16 hex characters)`);
       const { client, out } = commandContext(cmd);
+      await confirm(opts, `revoke key ${id}`, `Revoke API key ${id}? Requests with it fail from then on.`);
       const revoked = await client.admin.apiKeys.revoke.mutate({ id });
       out.result(revoked, (k) => `revoked ${k.id} (${k.name}) at ${k.revokedAt?.toISOString()}`);
     });

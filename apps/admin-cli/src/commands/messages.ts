@@ -1,21 +1,30 @@
-import { SendMessageInput } from '@skillbytes/shared';
+import type { SendMessageInput } from '@skillbytes/shared';
 import type { Command } from 'commander';
-import { z } from 'zod';
+import { confirm } from '../confirm.ts';
 import { commandContext } from '../context.ts';
 import { UsageError } from '../errors.ts';
+import { schemas } from '../schemas.ts';
 import { keyValues } from '../output.ts';
 
-type SendOptions = { content?: string; icon?: string; color?: string; everyone?: boolean; user?: string };
+type SendOptions = {
+  content?: string;
+  icon?: string;
+  color?: string;
+  everyone?: boolean;
+  user?: string;
+  yes?: boolean;
+};
 
 /** The `inbox.send` input the flags describe, checked with the shared schema before anything is sent. */
-function sendInput(opts: SendOptions): SendMessageInput {
+async function sendInput(opts: SendOptions): Promise<SendMessageInput> {
+  const { IdInput, SendMessageInput } = await schemas();
   if (Boolean(opts.everyone) === Boolean(opts.user)) {
     throw new UsageError('choose the audience: either --everyone or --user USERNAME');
   }
   const user = opts.user?.trim() ?? '';
   const to = opts.everyone
     ? { everyone: true as const }
-    : z.uuid().safeParse(user).success
+    : IdInput.safeParse({ id: user }).success
       ? { userId: user }
       : { username: user };
   const input = { content: opts.content ?? '', icon: opts.icon, bannerColor: opts.color, to };
@@ -46,9 +55,13 @@ export function registerMessages(program: Command) {
     .option('--color <hex>', 'banner colour like #2821fc (the default)')
     .option('--everyone', 'send to every account')
     .option('--user <username>', 'send to this user (a username or a user id)')
+    .option('-y, --yes', 'send to everyone without asking')
     .action(async (opts: SendOptions, cmd: Command) => {
-      const input = sendInput(opts);
+      const input = await sendInput(opts);
       const { client, out } = commandContext(cmd);
+      if (opts.everyone) {
+        await confirm(opts, 'send to everyone', 'Send this message to every account?');
+      }
       const sent = await client.inbox.send.mutate(input);
       out.result(sent, (m) =>
         keyValues([

@@ -22,7 +22,7 @@ function statsText(s: Stats): string {
     s.topChallenges.length === 0
       ? 'no completed challenges yet'
       : table(
-          ['challenge', 'title', 'completions', 'submissions', 'acceptance'],
+          [{ header: 'challenge', fixed: true }, 'title', 'completions', 'submissions', 'acceptance'],
           s.topChallenges.map((c) => [
             c.slug,
             c.title,

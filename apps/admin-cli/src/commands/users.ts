@@ -1,28 +1,35 @@
-import { Username } from '@skillbytes/shared';
 import type { Command } from 'commander';
-import { z } from 'zod';
 import type { AdminClient } from '../client.ts';
+import { confirm } from '../confirm.ts';
 import { commandContext } from '../context.ts';
 import { UsageError } from '../errors.ts';
-import { keyValues, table } from '../output.ts';
+import { schemas } from '../schemas.ts';
+import { keyValues } from '../output.ts';
 
 /** `ID_OR_USERNAME` → the admin.users.get input; anything else is a usage error (exit 2). */
-function userRef(value: string): { id: string } | { username: string } {
+async function userRef(value: string): Promise<{ id: string } | { username: string }> {
+  const { IdInput, Username } = await schemas();
   const v = value.trim();
-  if (z.uuid().safeParse(v).success) return { id: v.toLowerCase() };
+  if (IdInput.safeParse({ id: v }).success) return { id: v.toLowerCase() };
   if (Username.safeParse(v).success) return { username: v };
   throw new UsageError(`"${value}" is neither a user id nor a username (3–32 letters, digits, _)`);
 }
 
 const day = (d: Date | null) => (d ? d.toISOString().slice(0, 10) : '');
 
-async function changeRole(client: AdminClient, who: string, role: 'admin' | 'user') {
-  const user = await client.admin.users.get.query(userRef(who));
+async function changeRole(
+  client: AdminClient,
+  ref: { id: string } | { username: string },
+  role: 'admin' | 'user',
+) {
+  const user = await client.admin.users.get.query(ref);
   return client.admin.users.setRole.mutate({ id: user.id, role });
 }
 
 export function registerUsers(program: Command) {
-  const users = program.command('users').description('accounts: list, show, promote to admin, demote');
+  const users = program
+    .command('users')
+    .description('accounts: list, show, promote to admin, demote, sign out everywhere');
 
   users
     .command('list')
@@ -40,8 +47,17 @@ export function registerUsers(program: Command) {
         limit: opts.limit,
         cursor: opts.cursor,
       });
-      out.result(page, (p) => {
-        const rows = p.items.map((u) => [
+      out.list(page, {
+        columns: [
+          { header: 'id', fixed: true },
+          'email',
+          'username',
+          { header: 'role', fixed: true },
+          { header: 'points', fixed: true },
+          { header: 'created', fixed: true },
+          'status',
+        ],
+        row: (u) => [
           u.id,
           u.email,
           u.username,
@@ -49,9 +65,8 @@ export function registerUsers(program: Command) {
           u.points,
           day(u.createdAt),
           u.deletedAt ? `deleted ${day(u.deletedAt)}` : '',
-        ]);
-        const more = p.nextCursor ? `\nmore: --cursor ${p.nextCursor}` : '';
-        return `${table(['id', 'email', 'username', 'role', 'points', 'created', 'status'], rows)}${more}`;
+        ],
+        empty: opts.query ? `no account matches "${opts.query}"` : 'no accounts',
       });
     });
 
@@ -60,7 +75,7 @@ export function registerUsers(program: Command) {
     .argument('<id-or-username>')
     .description('one account, with its active sessions and API keys')
     .action(async (who: string, _opts, cmd: Command) => {
-      const ref = userRef(who);
+      const ref = await userRef(who);
       const { client, out } = commandContext(cmd);
       const user = await client.admin.users.get.query(ref);
       out.result(user, (u) =>
@@ -84,23 +99,49 @@ export function registerUsers(program: Command) {
     ['promote', 'admin'],
     ['demote', 'user'],
   ] as const) {
-    users
+    const command = users
       .command(name)
       .argument('<username>')
       .description(
         role === 'admin'
           ? 'make an account admin (signs it out everywhere)'
           : 'take admin rights away (signs it out everywhere; never the last admin)',
-      )
-      .action(async (who: string, _opts, cmd: Command) => {
-        userRef(who);
-        const { client, out } = commandContext(cmd);
-        const user = await changeRole(client, who, role);
-        out.result(user, (u) =>
-          u.changed
-            ? `${u.username ?? u.email} is now ${role === 'admin' ? 'an admin' : 'a regular user'} (signed out everywhere)`
-            : `${u.username ?? u.email} already was ${role === 'admin' ? 'an admin' : 'a regular user'}`,
+      );
+    if (role === 'user') command.option('-y, --yes', 'demote without asking');
+    command.action(async (who: string, opts: { yes?: boolean }, cmd: Command) => {
+      const ref = await userRef(who);
+      const { client, out } = commandContext(cmd);
+      if (role === 'user') {
+        await confirm(
+          opts,
+          `demote ${who}`,
+          `Demote ${who}? It loses admin rights and is signed out everywhere.`,
         );
-      });
+      }
+      const user = await changeRole(client, ref, role);
+      out.result(user, (u) =>
+        u.changed
+          ? `${u.username ?? u.email} is now ${role === 'admin' ? 'an admin' : 'a regular user'} (signed out everywhere)`
+          : `${u.username ?? u.email} already was ${role === 'admin' ? 'an admin' : 'a regular user'}`,
+      );
+    });
   }
+
+  users
+    .command('revoke-sessions')
+    .argument('<id-or-username>')
+    .description('sign an account out everywhere: every session it has ends (its API keys stay)')
+    .option('-y, --yes', 'revoke without asking')
+    .action(async (who: string, opts: { yes?: boolean }, cmd: Command) => {
+      const ref = await userRef(who);
+      const { client, out } = commandContext(cmd);
+      await confirm(opts, `sign ${who} out`, `Sign ${who} out everywhere? Every session it has ends.`);
+      const user = await client.admin.users.get.query(ref);
+      const { revoked } = await client.admin.users.revokeSessions.mutate({ id: user.id });
+      out.result(
+        { id: user.id, username: user.username, email: user.email, revoked },
+        (r) =>
+          `signed ${r.username ?? r.email} out everywhere (${r.revoked} session${r.revoked === 1 ? '' : 's'} ended)`,
+      );
+    });
 }
