@@ -4,8 +4,13 @@ import path from 'node:path';
 
 export type SavedSession = { url: string; accessToken: string; refreshToken?: string; email?: string };
 
+/** SKILLBYTES_CONFIG_DIR, else `skillbytes` in the XDG config directory (~/.config unless XDG_CONFIG_HOME). */
 function configDir() {
-  return process.env.SKILLBYTES_CONFIG_DIR ?? path.join(homedir(), '.config', 'skillbytes');
+  const own = process.env.SKILLBYTES_CONFIG_DIR;
+  if (own) return own;
+  // The XDG Base Directory spec: a relative XDG_CONFIG_HOME is invalid and is ignored.
+  const xdg = process.env.XDG_CONFIG_HOME;
+  return path.join(xdg && path.isAbsolute(xdg) ? xdg : path.join(homedir(), '.config'), 'skillbytes');
 }
 
 /** The file `login` writes: one session per server URL, mode 0600 in a 0700 directory. */

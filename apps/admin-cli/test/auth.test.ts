@@ -117,6 +117,30 @@ describe('skillbytes-admin login / whoami / logout', () => {
     expect(r.stderr).toContain(`hint: sign in again: skillbytes-admin --url ${server.url} login --email`);
   });
 
+  it('keeps its files in $XDG_CONFIG_HOME/skillbytes, unless SKILLBYTES_CONFIG_DIR says elsewhere', async () => {
+    const home = mkdtempSync(path.join(tmpdir(), 'sb-cli-home-'));
+    const xdg = mkdtempSync(path.join(tmpdir(), 'sb-cli-xdg-'));
+    const own = mkdtempSync(path.join(tmpdir(), 'sb-cli-own-'));
+    const login = (env: Record<string, string | undefined>) =>
+      runCli(['--url', server.url, 'login', '--email', ADMIN.email, '--password-stdin'], {
+        stdin: ADMIN.password,
+        env: { ...sessionEnv, SKILLBYTES_CONFIG_DIR: undefined, HOME: home, ...env },
+      });
+    const where = (dir: string) => path.join(dir, 'session.json');
+    expect((await login({ XDG_CONFIG_HOME: xdg })).code).toBe(0);
+    expect(statSync(where(path.join(xdg, 'skillbytes'))).mode & 0o777).toBe(0o600);
+    expect((await login({ XDG_CONFIG_HOME: xdg, SKILLBYTES_CONFIG_DIR: own })).code).toBe(0);
+    expect(statSync(where(own)).isFile()).toBe(true);
+    // Unset, or relative (which the XDG spec says to ignore): ~/.config.
+    expect((await login({ XDG_CONFIG_HOME: 'relative/dir' })).code).toBe(0);
+    expect(statSync(where(path.join(home, '.config/skillbytes'))).isFile()).toBe(true);
+    const who = await runCli(['--url', server.url, 'whoami', '--json'], {
+      env: { ...sessionEnv, SKILLBYTES_CONFIG_DIR: undefined, HOME: home, XDG_CONFIG_HOME: xdg },
+    });
+    expect(who.code, who.stderr).toBe(0);
+    expect(JSON.parse(who.stdout)).toMatchObject({ email: ADMIN.email, via: 'session' });
+  });
+
   it('logout revokes the session on the server and forgets it locally', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'sb-cli-auth-'));
     await cli(['login', '--email', ADMIN.email, '--password-stdin'], dir, ADMIN.password);
