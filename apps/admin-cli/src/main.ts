@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { registerAuth } from './commands/auth.ts';
 import { registerChallenges } from './commands/challenges.ts';
+import { registerCompletion } from './commands/completion.ts';
 import { registerHealth } from './commands/health.ts';
 import { registerKeys } from './commands/keys.ts';
 import { registerMessages } from './commands/messages.ts';
@@ -48,6 +49,7 @@ function buildProgram() {
   registerChallenges(program);
   registerMessages(program);
   registerStats(program);
+  registerCompletion(program);
   return program;
 }
 
