@@ -1,73 +1,21 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { alive, commandLine, descendants, freePort, waitFor } from './processes.ts';
 
 /**
  * The process the README starts, `pnpm start` at the repository root (pnpm, then pnpm again for the
  * server package, then node), stops within seconds on SIGTERM to its top process (what a service
  * manager sends) and on SIGINT to its whole process group (what Ctrl-C in a terminal sends), with
- * nothing left running. Runs under `pnpm test` (npm_execpath is pnpm); elsewhere there is no pnpm to start.
+ * nothing left running; what it runs is the built server, by plain node. Runs under `pnpm test`
+ * (npm_execpath is pnpm); elsewhere there is no pnpm to start.
  */
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const pnpm = process.env.npm_execpath ?? '';
 const underPnpm = /pnpm/.test(path.basename(pnpm)) || /pnpm/.test(pnpm);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/** Every live descendant of `pid`, read from /proc (Linux). */
-function descendants(pid: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  const out: number[] = [];
-  const walk = (p: number) => {
-    for (const c of children.get(p) ?? []) {
-      out.push(c);
-      walk(c);
-    }
-  };
-  walk(pid);
-  return out;
-}
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
-  } catch {
-    return false;
-  }
-};
-
-async function waitFor(check: () => Promise<boolean> | boolean, ms: number): Promise<boolean> {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return check();
-}
 
 const answers = (port: number) =>
   fetch(`http://127.0.0.1:${port}/ping`, { signal: AbortSignal.timeout(1000) }).then(
@@ -85,7 +33,7 @@ describe.skipIf(!underPnpm || process.platform !== 'linux')(
       'stops on %s within seconds, leaving nothing running',
       async (_what, signal, group) => {
         const dir = mkdtempSync(path.join(tmpdir(), 'sb-signals-'));
-        // A tiny built app, so `pnpm start` does not build the real one.
+        // A tiny built app, so `pnpm start` builds only the server (and the packages it imports).
         const web = path.join(dir, 'web');
         mkdirSync(web);
         writeFileSync(path.join(web, 'index.html'), '<!doctype html><title>t</title>');
@@ -117,6 +65,12 @@ describe.skipIf(!underPnpm || process.platform !== 'linux')(
           expect(await waitFor(() => answers(port), 120_000), `never answered:\n${output}`).toBe(true);
           const tree = [pid, ...descendants(pid)];
           expect(tree.length, 'pnpm, pnpm and node').toBeGreaterThanOrEqual(2);
+          // The server is built JavaScript run by plain node, not TypeScript through tsx (#13 item 2).
+          const commands = tree.map(commandLine);
+          expect(
+            commands.find((c) => c.includes('main.')),
+            commands.join('\n'),
+          ).toMatch(/(^|\/)node --conditions=skillbytes-built dist\/main\.js$/);
           process.kill(group ? -pid : pid, signal);
           // Generous for a busy machine; a server that ignores the signal never gets there.
           const stopped = await waitFor(() => tree.every((p) => !alive(p)), 20_000);

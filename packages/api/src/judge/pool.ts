@@ -45,10 +45,20 @@ const WATCHDOG_GRACE_MS = 500;
 /** How often a busy worker's progress is looked at, at most. */
 const WATCHDOG_POLL_MS = 100;
 
-/** Loads worker.ts through tsx, so the pool works the same under vitest and under `node --import tsx`. */
-const WORKER_URL = new URL('./worker-entry.mjs', import.meta.url);
+/**
+ * Built (dist/*.js, run with `--conditions=skillbytes-built`: `pnpm start`, the image), the worker is plain
+ * JavaScript and needs that condition too, to import the other packages' builds rather than their sources.
+ * From sources (vitest, `pnpm dev`), worker-entry.mjs loads worker.ts through tsx.
+ */
+const isBuilt = import.meta.url.endsWith('.js');
+const WORKER_URL = isBuilt
+  ? new URL('./worker.js', import.meta.url)
+  : new URL('./worker-entry.mjs', import.meta.url);
 /** The 4 MB stack is what keeps QuickJS's own 512 KiB stack check ahead of a host stack overflow. */
-const WORKER_OPTIONS = { execArgv: [], resourceLimits: { stackSizeMb: 4 } };
+const WORKER_OPTIONS = {
+  execArgv: isBuilt ? ['--conditions=skillbytes-built'] : [],
+  resourceLimits: { stackSizeMb: 4 },
+};
 
 type Progress = { passed: number; position: number; first: FirstFailure | null };
 
