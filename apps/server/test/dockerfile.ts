@@ -26,7 +26,7 @@ export function contextIgnores(): (relativePath: string) => boolean {
 }
 
 /** One step of a stage, with the working directory and environment it runs in. */
-type Step = { workdir: string; env: Record<string, string> } & (
+export type Step = { workdir: string; env: Record<string, string> } & (
   | { kind: 'copy'; from: string | null; sources: string[]; dest: string }
   | { kind: 'run'; command: string }
 );
