@@ -95,7 +95,6 @@ export type ServerProcess = {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 };
 
-/** The real server as a child process (`node --import tsx src/main.ts`); resolves once it listens. */
 /** The port of the "server listening" line, in JSON or in LOG_FORMAT=pretty's readable form. */
 function listeningPort(line: string): number | undefined {
   try {
@@ -107,6 +106,7 @@ function listeningPort(line: string): number | undefined {
   }
 }
 
+/** The real server as a child process (`node --import tsx src/main.ts`); resolves once it listens. */
 export async function spawnServer(env: Record<string, string>): Promise<ServerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: serverDir,
