@@ -76,6 +76,8 @@ export function defaultAppCode(code: TRPCError['code']): AppCode {
       return 'PAYLOAD_TOO_LARGE';
     case 'UNSUPPORTED_MEDIA_TYPE':
       return 'UNSUPPORTED_MEDIA_TYPE';
+    case 'METHOD_NOT_SUPPORTED':
+      return 'METHOD_NOT_ALLOWED';
     case 'TOO_MANY_REQUESTS':
       return 'RATE_LIMITED';
     case 'SERVICE_UNAVAILABLE':

@@ -6,6 +6,8 @@ export const APP_ERRORS = {
   // generic
   VALIDATION_FAILED: 'BAD_REQUEST',
   UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  /** A REST route called with another HTTP method than its own (the answer's `Allow` names it). */
+  METHOD_NOT_ALLOWED: 'METHOD_NOT_SUPPORTED',
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   NOT_FOUND: 'NOT_FOUND',
   CONFLICT: 'CONFLICT',
