@@ -5,6 +5,7 @@ import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import type { Logger } from 'pino';
 import type { ServerConfig } from '../config.ts';
 import type { Metrics } from '../metrics.ts';
+import { createApiDocs, isDocsPath } from './api-docs.ts';
 import { answerPreflight, applyCors } from './cors.ts';
 import { trustedProxies } from './client-ip.ts';
 import { checkMutationRequest } from './csrf.ts';
@@ -13,6 +14,7 @@ import { serveMetrics } from './metrics-endpoint.ts';
 import { isPlainPath, servePlainEndpoint } from './plain-endpoints.ts';
 import { logWhenClosed } from './request-log.ts';
 import { type RequestMeta, readRequestMeta } from './request-meta.ts';
+import { createRestApi, isRestPath } from './rest-api.ts';
 import { setSecurityHeaders } from './security-headers.ts';
 import type { StaticSite } from './static-site.ts';
 import { sendJson } from './send-json.ts';
@@ -35,7 +37,8 @@ export type HttpAppOptions = {
 const CONNECTIONS_CHECK_MS = 1000;
 
 /**
- * The HTTP adapter: plain endpoints (/ping, /health, /ready, /metrics), tRPC under /trpc and the web
+ * The HTTP adapter: plain endpoints (/ping, /health, /ready, /metrics), tRPC under /trpc, the REST
+ * routes under /api with their OpenAPI document (/openapi.json) and docs page (/docs), and the web
  * app at every other path, with CORS, CSRF and content-type guards, a body limit, security headers,
  * request ids, one log line and metrics per request, and a graceful shutdown.
  */
@@ -58,8 +61,12 @@ export function createHttpApp({ services, config, metrics, logger, site }: HttpA
     },
   });
 
+  const serveRest = createRestApi({ services, bodyLimitBytes: config.bodyLimitBytes, logger });
+  const serveDocs = createApiDocs({ publicOrigin: config.publicOrigin });
+
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse, meta: RequestMeta) => {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const path = url.pathname;
     setSecurityHeaders(res, config.api.isProduction);
     res.setHeader('x-request-id', meta.id);
     applyCors(req, res, corsOrigins);
@@ -72,6 +79,8 @@ export function createHttpApp({ services, config, metrics, logger, site }: HttpA
       if (config.metrics.port !== undefined) return sendJson(res, 404, { error: 'not found' });
       return serveMetrics(req, res, metrics, config.metrics.token);
     }
+    if (isRestPath(path)) return serveRest(req, res, url, meta);
+    if (isDocsPath(path)) return serveDocs(req, res, path);
     if (site && (req.method === 'GET' || req.method === 'HEAD') && !isApiPath(path))
       return site.serve(req, res);
     if (!path.startsWith('/trpc/')) return sendJson(res, 404, { error: 'not found' });
@@ -134,6 +143,8 @@ function isApiPath(path: string) {
   return (
     path === '/trpc' ||
     path.startsWith('/trpc/') ||
+    isRestPath(path) ||
+    isDocsPath(path) ||
     isPlainPath(path) ||
     isPlainPath(path.replace(/\/+$/, ''))
   );

@@ -1,8 +1,10 @@
 import type http from 'node:http';
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics.ts';
+import { isDocsPath } from './api-docs.ts';
 import { isPlainPath } from './plain-endpoints.ts';
 import type { RequestMeta } from './request-meta.ts';
+import { isRestPath } from './rest-api.ts';
 
 /** When the response closes: one `request` log line and the HTTP metrics, timed from `start`. */
 export function logWhenClosed(
@@ -34,5 +36,7 @@ export function logWhenClosed(
 function routeOf(url: string) {
   const path = url.split('?')[0] ?? '/';
   if (path.startsWith('/trpc/')) return '/trpc';
+  if (isRestPath(path)) return '/api';
+  if (isDocsPath(path)) return path === '/openapi.json' ? path : '/docs';
   return isPlainPath(path) ? path : 'other';
 }

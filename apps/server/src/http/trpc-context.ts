@@ -46,7 +46,8 @@ export function createTrpcContext(services: Services, names: ReturnType<typeof c
   };
 }
 
-function parseBearer(header: string | undefined) {
+/** The token of an `Authorization: Bearer <token>` header (at most 512 characters), else undefined. */
+export function parseBearer(header: string | undefined) {
   if (!header) return undefined;
   const match = /^Bearer\s+(\S{1,512})$/i.exec(header);
   return match?.[1];
