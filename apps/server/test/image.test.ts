@@ -248,6 +248,14 @@ describe.skipIf(process.platform !== 'linux')('the image, without Docker (#13 it
       const page = await fetch(`${url}/`);
       expect(page.status).toBe(200);
       expect(await page.text()).toContain('<title>Skill Bytes</title>');
+      // The REST API's document and its docs page, with the scripts the build copies next to dist/.
+      const openapi = await fetch(`${url}/openapi.json`);
+      expect(openapi.status).toBe(200);
+      expect(((await openapi.json()) as { openapi: string }).openapi).toMatch(/^3\.1\./);
+      const docs = await (await fetch(`${url}/docs`)).text();
+      const scripts = [...docs.matchAll(/<script src="([^"]+)"/g)].map((m) => m[1]);
+      expect(scripts).toHaveLength(2);
+      for (const script of scripts) expect((await fetch(`${url}${script}`)).status, script).toBe(200);
 
       const signup = await trpcPost(url, 'auth.signup', {
         email: 'image@example.com',

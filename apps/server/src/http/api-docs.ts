@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type http from 'node:http';
 import { createRequire } from 'node:module';
 import { buildOpenApiDocument } from '@skillbytes/api/openapi';
@@ -10,10 +10,18 @@ export function isDocsPath(path: string) {
   return path === '/openapi.json' || path === '/docs' || path.startsWith('/docs/');
 }
 
-const resolve = createRequire(import.meta.url);
-const REDOC_VERSION = (resolve('redoc/package.json') as { version: string }).version;
-/** Versioned, so it can be cached for good: an upgrade of redoc changes the URL. */
-const REDOC_PATH = `/docs/redoc-${REDOC_VERSION}.standalone.js`;
+/**
+ * Redoc's standalone bundle: next to this module once built (the server's build copies it there, so a
+ * production install has no Redoc package), else from node_modules (sources, in the workspace).
+ */
+function redocBundle(): Buffer {
+  const built = new URL('./docs/redoc.standalone.js', import.meta.url);
+  if (existsSync(built)) return readFileSync(built);
+  return readFileSync(createRequire(import.meta.url).resolve('redoc/bundles/redoc.standalone.js'));
+}
+const REDOC = redocBundle();
+/** Named by its content, so it can be cached for good: an upgrade of Redoc changes the URL. */
+const REDOC_PATH = `/docs/redoc-${createHash('sha256').update(REDOC).digest('hex').slice(0, 16)}.standalone.js`;
 const START_PATH = '/docs/start-redoc.js';
 
 /**
@@ -76,7 +84,7 @@ function asset(body: Buffer | string, type: string, cacheControl: string): Asset
 
 /**
  * The OpenAPI document (built once, at start) and the docs page that renders it with Redoc's
- * standalone bundle, served from node_modules: the page works offline.
+ * standalone bundle, served by this server: the page works offline.
  */
 export function createApiDocs({ publicOrigin }: { publicOrigin: string | undefined }) {
   const document = buildOpenApiDocument({ serverUrl: publicOrigin ?? '/' });
@@ -85,14 +93,7 @@ export function createApiDocs({ publicOrigin }: { publicOrigin: string | undefin
       '/openapi.json',
       asset(JSON.stringify(document), 'application/json; charset=utf-8', 'public, max-age=300'),
     ],
-    [
-      REDOC_PATH,
-      asset(
-        readFileSync(resolve.resolve('redoc/bundles/redoc.standalone.js')),
-        'text/javascript; charset=utf-8',
-        'public, max-age=31536000, immutable',
-      ),
-    ],
+    [REDOC_PATH, asset(REDOC, 'text/javascript; charset=utf-8', 'public, max-age=31536000, immutable')],
     [
       START_PATH,
       asset(
