@@ -1,6 +1,19 @@
-import type { Judge, JudgeStats } from '@skillbytes/api/judge';
-import type { DatabaseHandle, PoolStats } from '@skillbytes/db';
+import type { Judge } from '@skillbytes/api/judge';
+import type { DatabaseHandle } from '@skillbytes/db';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+/** A maker of gauges that read one field of `stats()` each time they are scraped. */
+function scrapedGauges<S>(registry: Registry, stats: () => S) {
+  return (name: string, help: string, read: (s: S) => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.set(read(stats()));
+      },
+    });
+}
 
 /** Prometheus metrics of one process: HTTP and procedure counts and durations, plus Node's own. */
 export function createMetrics() {
@@ -55,15 +68,7 @@ export function createMetrics() {
     observeJudge(judge: Judge) {
       const stats = judge.stats?.bind(judge);
       if (!stats) return;
-      const gauge = (name: string, help: string, read: (s: JudgeStats) => number) =>
-        new Gauge({
-          name,
-          help,
-          registers: [registry],
-          collect() {
-            this.set(read(stats()));
-          },
-        });
+      const gauge = scrapedGauges(registry, stats);
       gauge('judge_queue_depth', 'Runs waiting for a judge worker', (s) => s.queued);
       gauge('judge_workers', 'Judge worker threads alive', (s) => s.workers);
       gauge('judge_workers_busy', 'Judge worker threads running a solution', (s) => s.busy);
@@ -88,15 +93,7 @@ export function createMetrics() {
     observeDatabase(database: DatabaseHandle) {
       const stats = database.poolStats?.bind(database);
       if (!stats) return;
-      const gauge = (name: string, help: string, read: (s: PoolStats) => number) =>
-        new Gauge({
-          name,
-          help,
-          registers: [registry],
-          collect() {
-            this.set(read(stats()));
-          },
-        });
+      const gauge = scrapedGauges(registry, stats);
       gauge('db_pool_max_connections', 'The pool size limit (DATABASE_POOL_MAX)', (s) => s.max);
       gauge(
         'db_pool_connections_busy',

@@ -75,11 +75,6 @@ describe('judge metrics', () => {
   afterAll(() => server?.close());
 
   const scrape = async () => (await fetch(`${server.url}/metrics`)).text();
-  /** The value of one sample line, e.g. `judge_runs_total{mode="run",status="wrong_answer"}`. */
-  const sample = (text: string, series: string) => {
-    const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-    return line === undefined ? undefined : Number(line.slice(series.length + 1));
-  };
 
   it('shows the queue, the workers, and each run by mode and verdict with its duration', async () => {
     const before = await scrape();
@@ -130,10 +125,6 @@ describe('database pool metrics', () => {
   afterAll(() => server?.close());
 
   const scrape = async () => (await fetch(`${server.url}/metrics`)).text();
-  const sample = (text: string, series: string) => {
-    const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-    return line === undefined ? undefined : Number(line.slice(series.length + 1));
-  };
 
   it.runIf(databaseKind() === 'pg')(
     'shows connections busy against the limit, queries waiting, and the listener',
@@ -164,6 +155,12 @@ describe('database pool metrics', () => {
     },
   );
 });
+
+/** The value of one sample line, e.g. `judge_runs_total{mode="run",status="wrong_answer"}`. */
+function sample(text: string, series: string) {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
 
 function databaseKind() {
   return process.env.TEST_DATABASE_URL ? 'pg' : 'pglite';
