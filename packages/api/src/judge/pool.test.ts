@@ -130,9 +130,11 @@ describe('fairness', () => {
       );
       const fair = judge.judge(spec, quick, 'run', { owner: 'fair' }).then(() => order.push('fair'));
       await Promise.all([...spins, fair]);
-      // "a" holds one worker, "b" waits for it: the other worker stays free for the fair run, which ends
-      // about 2 s before "a"'s spin does.
-      expect(order).toEqual(['fair', 'a', 'b']);
+      // One of "a" and "b" holds one worker and the other waits for it: the second worker stays free for
+      // the fair run, which ends first. (Which of the two spins first is not the point: on a loaded
+      // machine the worker "a" was sent to may still be starting when "b" is taken.)
+      expect(order[0]).toBe('fair');
+      expect([...order].sort()).toEqual(['a', 'b', 'fair']);
     } finally {
       await judge.close();
     }
