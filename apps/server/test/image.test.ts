@@ -180,9 +180,11 @@ function cookiesOf(res: Response): string {
 
 // A fresh install and build: minutes. CI runs it once, in its Node 24 pass (the image's Node), and turns
 // it off for the others with SKILLBYTES_IMAGE_TEST=off.
-const imageTestOff = process.env.SKILLBYTES_IMAGE_TEST === 'off';
+const describeImage = describe.skipIf(
+  process.platform !== 'linux' || process.env.SKILLBYTES_IMAGE_TEST === 'off',
+);
 
-describe.skipIf(process.platform !== 'linux' || imageTestOff)('the image, without Docker (#13 item 4)', () => {
+describeImage('the image, without Docker (#13 item 4)', () => {
   beforeAll(async () => {
     for (const step of build.steps) {
       if (step.kind === 'copy') copyStep(step, buildFs);
