@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
@@ -34,7 +34,11 @@ export type DatabaseConfig = {
   dataDir?: string;
   /** Pool size for `pg`. */
   poolMax?: number;
-  /** PGlite only: start from this dumped data directory instead of an empty one (tests). */
+  /**
+   * PGlite only: when the database does not exist yet (in memory, or a data directory without one), load
+   * this dump (`dump()`) instead of running initdb. A data directory that already holds a database
+   * ignores it.
+   */
   snapshot?: Blob;
   /** What this process is ("server", "db:migrate"): written into the PGlite data directory's lock. */
   purpose?: string;
@@ -90,7 +94,7 @@ const MIGRATION_LOCK_KEY = 727_164_001;
 export function createDatabase(config: DatabaseConfig = {}): DatabaseHandle {
   return config.url
     ? createPgDatabase(config.url, config.poolMax ?? 10)
-    : createPgliteDatabase(config.dataDir, config.purpose ?? 'database client');
+    : createPgliteDatabase(config.dataDir, config.purpose ?? 'database client', config.snapshot);
 }
 
 /** Migrations in the committed journal newer than the last one the database recorded (drizzle's rule). */
@@ -112,7 +116,16 @@ async function countPendingMigrations(db: Database): Promise<number> {
   return journal.entries.filter((e) => e.when > last).length;
 }
 
-function createPgliteDatabase(dataDir: string | undefined, purpose: string): DatabaseHandle {
+/** Whether a PGlite data directory already holds a database (initdb writes PG_VERSION first). */
+function holdsDatabase(dataDir: string) {
+  return existsSync(path.join(dataDir, 'PG_VERSION'));
+}
+
+function createPgliteDatabase(
+  dataDir: string | undefined,
+  purpose: string,
+  snapshot: Blob | undefined,
+): DatabaseHandle {
   // A scheme (memory://, idb://) is not a path; no directory, no lock.
   const onDisk = dataDir && !/^[a-z]+:\/\//i.test(dataDir) ? path.resolve(dataDir) : undefined;
   // PGlite creates its own directory but not the ones above it (DATA_DIR on a first start), and
@@ -121,8 +134,10 @@ function createPgliteDatabase(dataDir: string | undefined, purpose: string): Dat
   const lock = onDisk ? acquireDataDirLock(onDisk, purpose) : undefined;
   let client: PGlite;
   try {
+    // PGlite refuses a dump for a directory that has a database (and would run initdb for an empty one).
+    const loadDataDir = snapshot && !(onDisk && holdsDatabase(onDisk)) ? snapshot : undefined;
     if (onDisk) mkdirSync(onDisk, { recursive: true });
-    client = new PGlite(dataDir);
+    client = new PGlite({ dataDir, loadDataDir });
   } catch (error) {
     lock?.release();
     throw error;

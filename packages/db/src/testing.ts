@@ -59,10 +59,10 @@ async function adminQuery(url: string, text: string) {
 }
 
 /**
- * A freshly created PGlite spends seconds in initdb; loading a dumped data directory takes a
- * fraction of that. The first test process to need one migrates an empty database and leaves its
- * dump in the temp dir, keyed by the migrations' content; the others load it. `migrate()` still
- * runs on every copy, so a stale snapshot can only cost time, never correctness.
+ * A freshly created PGlite spends seconds in initdb and its migrations; loading a dumped data directory
+ * takes a fraction of that. The first test process to need one migrates an empty database and leaves its
+ * dump in the temp dir, keyed by the migrations' content; the others load it. `migrate()` still runs on
+ * every copy and finds nothing to do.
  */
 export async function migratedSnapshot(): Promise<Blob> {
   const migrations = fileURLToPath(new URL('../drizzle', import.meta.url));
