@@ -35,7 +35,8 @@ function npmInstall(args: string[], opts: ExecFileSyncOptions) {
   try {
     return run('npm', args, { ...opts, timeout: 300_000, killSignal: 'SIGKILL' });
   } catch (error) {
-    if ((error as { signal?: string }).signal !== 'SIGKILL') throw error;
+    const { code, signal } = error as { code?: string; signal?: string };
+    if (code !== 'ETIMEDOUT' && signal !== 'SIGKILL') throw error;
     return run('npm', args, { ...opts, timeout: 300_000, killSignal: 'SIGKILL' });
   }
 }
