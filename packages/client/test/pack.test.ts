@@ -201,7 +201,8 @@ function readmeExample() {
   return code;
 }
 
-describe('the published packages', () => {
+// CI's Node 24 pass turns it off (SKILLBYTES_PACK_TEST=off: see .ci/run); both Node 20 passes run it.
+describe.skipIf(process.env.SKILLBYTES_PACK_TEST === 'off')('the published packages', () => {
   it('pack, install with npm into a stock Vite react-ts project, and type-check an app with zero errors', () => {
     const tarballs = path.join(work, 'tarballs');
     mkdirSync(tarballs);
