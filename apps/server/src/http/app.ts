@@ -1,6 +1,7 @@
 import http from 'node:http';
 import { appRouter, type Services } from '@skillbytes/api';
 import { cookieNames } from '@skillbytes/api/cookies';
+import type { TRPCError } from '@trpc/server';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import type { Logger } from 'pino';
 import type { ServerConfig } from '../config.ts';
@@ -20,6 +21,7 @@ import type { StaticSite } from './static-site.ts';
 import { sendJson } from './send-json.ts';
 import { createShutdown } from './shutdown.ts';
 import { createTrpcContext } from './trpc-context.ts';
+import { createQueryPath } from './trpc-queries.ts';
 
 export type HttpAppOptions = {
   services: Services;
@@ -28,6 +30,8 @@ export type HttpAppOptions = {
   logger: Logger;
   /** The built web app, served at / for every path the API does not own. */
   site?: StaticSite | undefined;
+  /** GET queries through the lean path (./trpc-queries.ts); false sends every call through tRPC's adapter (tests compare the two). */
+  leanQueries?: boolean;
 };
 
 /**
@@ -36,29 +40,47 @@ export type HttpAppOptions = {
  */
 const CONNECTIONS_CHECK_MS = 1000;
 
+/** Calls per tRPC batch request. */
+const MAX_BATCH_SIZE = 20;
+
 /**
  * The HTTP adapter: plain endpoints (/ping, /health, /ready, /metrics), tRPC under /trpc, the REST
  * routes under /api with their OpenAPI document (/openapi.json) and docs page (/docs), and the web
  * app at every other path, with CORS, CSRF and content-type guards, a body limit, security headers,
  * request ids, one log line and metrics per request, and a graceful shutdown.
  */
-export function createHttpApp({ services, config, metrics, logger, site }: HttpAppOptions) {
+export function createHttpApp({
+  services,
+  config,
+  metrics,
+  logger,
+  site,
+  leanQueries = true,
+}: HttpAppOptions) {
   const names = cookieNames(config.api.isProduction);
   const { corsOrigins } = config.api;
   const drain = createShutdown();
   const isTrustedProxy = trustedProxies(config.trustProxy);
 
+  const trpcContext = createTrpcContext(services, names);
+  const onTrpcError = ({ error, path }: { error: TRPCError; path: string | undefined }) => {
+    if (error.code === 'INTERNAL_SERVER_ERROR')
+      logger.error({ err: error.cause ?? error, path }, 'trpc error');
+  };
   const trpcHandler = createHTTPHandler({
     router: appRouter,
     basePath: '/trpc/',
     maxBodySize: config.bodyLimitBytes,
     allowBatching: true,
-    maxBatchSize: 20,
-    ...createTrpcContext(services, names),
-    onError({ error, path }) {
-      if (error.code === 'INTERNAL_SERVER_ERROR')
-        logger.error({ err: error.cause ?? error, path }, 'trpc error');
-    },
+    maxBatchSize: MAX_BATCH_SIZE,
+    ...trpcContext,
+    onError: onTrpcError,
+  });
+  const serveQueries = createQueryPath({
+    router: appRouter,
+    ...trpcContext,
+    onError: onTrpcError,
+    maxBatchSize: MAX_BATCH_SIZE,
   });
 
   const serveRest = createRestApi({ services, bodyLimitBytes: config.bodyLimitBytes, logger });
@@ -106,6 +128,8 @@ export function createHttpApp({ services, config, metrics, logger, site }: HttpA
     } else if (req.method !== 'GET') {
       res.setHeader('allow', 'GET, POST');
       return sendJson(res, 405, { error: 'method not allowed' });
+    } else if (leanQueries && (await serveQueries(req, res, url))) {
+      return;
     }
     return trpcHandler(req, res);
   };
