@@ -120,6 +120,25 @@ describe('access tokens', () => {
     await refused(token, new Date(expiry + 6000), 'TOKEN_EXPIRED');
   });
 
+  it('a token verified before is judged against the clock again every time (the verified-token cache)', async () => {
+    const token = await craft({ payload: { jti: 'cached-1' } });
+    await expect(verifyAccessToken({ config, now }, token)).resolves.toMatchObject(claims);
+    const expiry = (iat + 900) * 1000;
+    await refused(token, new Date(expiry + 6000), 'TOKEN_EXPIRED');
+    await expect(verifyAccessToken({ config, now: new Date(expiry + 3000) }, token)).resolves.toBeTruthy();
+    // An instant before its iat (past the skew allowed) refuses it as jose does, remembered or not.
+    await refused(token, new Date(iat * 1000 - 10_000));
+    await expect(verifyAccessToken({ config, now }, token)).resolves.toMatchObject(claims);
+    // The same text with a changed signature is verified afresh, and refused.
+    const [head, body, signature] = token.split('.') as [string, string, string];
+    const flipped = `${signature.slice(0, -2)}${signature.at(-2) === 'A' ? 'B' : 'A'}${signature.at(-1)}`;
+    await refused(`${head}.${body}.${flipped}`);
+    // Another configuration (another process) trusts nothing this one verified.
+    const other = defaultApiConfig({ jwtKeys: [previous] });
+    const error = await verifyAccessToken({ config: other, now }, token).catch((e: unknown) => e);
+    expect((error as DomainError).appCode).toBe('INVALID_TOKEN');
+  });
+
   it('tells an expired genuine token (TOKEN_EXPIRED, with its claims) from a forged expired one', async () => {
     const later = new Date((iat + 901) * 1000 + 5000);
     const expired = await refused(craft(), later, 'TOKEN_EXPIRED');

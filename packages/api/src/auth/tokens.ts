@@ -101,6 +101,8 @@ export async function verifyAccessToken(
   token: string,
 ): Promise<AccessClaims & { expiresAt: Date }> {
   if (token.length > ACCESS_TOKEN_MAX_CHARS) throw invalidToken();
+  const known = verifiedTokens(config).get(token);
+  if (known && isWithinLifetime(known, now, config)) return { ...known.claims, expiresAt: known.expiresAt };
   let payload: JWTPayload;
   try {
     ({ payload } = await jwtVerify(token, keyByKid(config.jwtKeys), {
@@ -119,7 +121,49 @@ export async function verifyAccessToken(
   }
   const claims = accessClaimsOf(payload);
   if (!claims) throw invalidToken();
-  return { ...claims, expiresAt: new Date((payload.exp ?? 0) * 1000) };
+  const verified = {
+    claims,
+    iat: payload.iat ?? 0,
+    exp: payload.exp ?? 0,
+    expiresAt: new Date((payload.exp ?? 0) * 1000),
+  };
+  remember(verifiedTokens(config), token, verified);
+  return { ...claims, expiresAt: verified.expiresAt };
+}
+
+/**
+ * Access tokens this process has verified, by their text: a token's signature and claims do not
+ * change, so a second check of the same text only has to look at the clock. That skips jose's
+ * WebCrypto HMAC (an async job off the main thread) on every request after a client's first. Only
+ * tokens that passed every check are kept; at most VERIFIED_TOKENS_MAX, the oldest dropped first. A key removed from configuration means a new process, hence a new cache.
+ */
+type VerifiedToken = { claims: AccessClaims; iat: number; exp: number; expiresAt: Date };
+const VERIFIED_TOKENS_MAX = 10_000;
+const verifiedTokenCaches = new WeakMap<ApiConfig, Map<string, VerifiedToken>>();
+
+function verifiedTokens(config: ApiConfig) {
+  let cache = verifiedTokenCaches.get(config);
+  if (!cache) {
+    cache = new Map();
+    verifiedTokenCaches.set(config, cache);
+  }
+  return cache;
+}
+
+function remember(cache: Map<string, VerifiedToken>, token: string, verified: VerifiedToken) {
+  cache.delete(token);
+  cache.set(token, verified);
+  if (cache.size > VERIFIED_TOKENS_MAX) cache.delete(cache.keys().next().value as string);
+}
+
+/**
+ * Whether jose would still accept a remembered token at `now`, judged more strictly than jose does
+ * (no clock tolerance): a token this refuses is verified by jose again, which has the last word, so
+ * an expired one still gets its TOKEN_EXPIRED.
+ */
+function isWithinLifetime(token: VerifiedToken, now: Date, config: ApiConfig) {
+  const nowSec = Math.floor(now.getTime() / 1000);
+  return token.exp > nowSec && token.iat <= nowSec && nowSec - token.iat < config.accessTokenTtlSec;
 }
 
 function accessClaimsOf(payload: JWTPayload): AccessClaims | undefined {
