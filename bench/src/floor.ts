@@ -93,8 +93,9 @@ function verifyAccessToken(token: string, keys: Map<string, Buffer>, now: Date):
 }
 
 export const SQL = {
+  // Ours reads the sessions of concurrent requests together (one id here: the floor reads one per request).
   session:
-    'select "sessions"."user_id", "sessions"."revoked_at", "sessions"."expires_at", "sessions"."last_used_at", "users"."role", "users"."deleted_at" from "sessions" inner join "users" on "users"."id" = "sessions"."user_id" where "sessions"."id" = $1 limit $2',
+    'select "sessions"."id", "sessions"."user_id", "sessions"."revoked_at", "sessions"."expires_at", "sessions"."last_used_at", "users"."role", "users"."deleted_at" from "sessions" inner join "users" on "users"."id" = "sessions"."user_id" where "sessions"."id" = any($1::uuid[])',
   touchSession:
     'update "sessions" set "last_used_at" = $1 where ("sessions"."id" = $2 and "sessions"."last_used_at" < $3)',
   profile:
@@ -282,7 +283,7 @@ export const SQL = {
 };
 
 async function authenticate(db: pg.Pool, claims: Claims, now: Date, idleTtlSec: number): Promise<void> {
-  const { rows } = await db.query(SQL.session, [claims.sessionId, 1]);
+  const { rows } = await db.query(SQL.session, [[claims.sessionId]]);
   const row = rows[0] as
     | {
         user_id: string;

@@ -5,6 +5,7 @@ import { and, desc, eq, gt, inArray, isNull, lt, ne, notInArray, or } from 'driz
 import type { Caller, Service, ServiceContext } from '../context.ts';
 import { DomainError } from '../errors.ts';
 import { audit } from './audit.ts';
+import { readSession } from './session-reads.ts';
 import { coarseIp } from './ip.ts';
 import {
   type AccessClaims,
@@ -160,7 +161,8 @@ export async function isSessionActive(
 
 /**
  * The caller behind a verified access token, checked against the database on every request so that a
- * revocation anywhere takes effect on the next request everywhere. The role comes from the user row,
+ * revocation anywhere takes effect on the next request everywhere (concurrent requests share the
+ * read: ./session-reads.ts). The role comes from the user row,
  * not the token (a demoted admin loses admin rights at once).
  */
 export async function sessionCaller(
@@ -171,19 +173,7 @@ export async function sessionCaller(
 ): Promise<Caller> {
   const { db, now } = svc;
   const idleTtlSec = svc.config.sessionIdleTtlSec;
-  const [row] = await db
-    .select({
-      userId: s.userId,
-      revokedAt: s.revokedAt,
-      expiresAt: s.expiresAt,
-      lastUsedAt: s.lastUsedAt,
-      role: u.role,
-      deletedAt: u.deletedAt,
-    })
-    .from(s)
-    .innerJoin(u, eq(u.id, s.userId))
-    .where(eq(s.id, claims.sessionId))
-    .limit(1);
+  const row = await readSession(db, claims.sessionId);
   if (!row || row.userId !== claims.userId) {
     throw new DomainError('INVALID_TOKEN', 'Invalid or expired credentials');
   }
