@@ -1,4 +1,5 @@
 import type { BenchResults, Summary } from './results.ts';
+import { targetRows, targetSummary } from './targets.ts';
 
 const f0 = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '–');
 const f1 = (n: number | null) => (n === null || !Number.isFinite(n) ? '–' : n.toFixed(1));
@@ -36,6 +37,8 @@ export function toMarkdown(r: BenchResults): string {
   ];
   const section = (title: string, ...body: string[]) => out.push('', `## ${title}`, '', ...body);
 
+  const targets = targetRows(r);
+  if (targets.length) section('Targets (issue #14)', ...targetSummary(targets));
   if (r.findings.length) section('Findings', ...r.findings.map((f) => `- ${f}`));
 
   if (r.datasets.length) {

@@ -50,6 +50,7 @@ import {
   signIn,
 } from './scenarios.ts';
 import { createSqlCapturer, explainCapture } from './sql-capture.ts';
+import { targetRows, targetSummary } from './targets.ts';
 import { adminQuery, withDatabase } from './sql-client.ts';
 
 const benchDir = fileURLToPath(new URL('..', import.meta.url));
@@ -343,6 +344,7 @@ function writeResults(r: BenchResults) {
   writeFileSync(path.join(dir, 'latest.md'), md);
   log(`\n${md}`);
   log(`results: bench/results/${base}.md, bench/results/latest.md, bench/results/tmp/${base}.json`);
+  log(`\n=== targets\n${targetSummary(targetRows(r)).join('\n')}`);
 }
 
 async function main() {

@@ -4,6 +4,7 @@ import { packageOf } from '../src/profile.ts';
 import { median, slope, summarize } from '../src/results.ts';
 import { type Fixture, MIXED_WEIGHTS, mixedWorkload, readWorkload, sampleUsers } from '../src/scenarios.ts';
 import type { Measurement } from '../src/load.ts';
+import { targetRows, targetSummary } from '../src/targets.ts';
 
 describe('bench helpers', () => {
   it('reads and writes dataset sizes as 10k, 100k, 1m', () => {
@@ -99,5 +100,78 @@ describe('bench helpers', () => {
     ).toBe('@trpc/server');
     expect(packageOf('file:///work/main/packages/api/src/trpc.ts')).toBe('@skillbytes/api');
     expect(packageOf('node:internal/streams/writable')).toBe('node:internal');
+  });
+});
+
+describe('the targets summary', () => {
+  const summary = (rps: number, p99: number, cpu: number) =>
+    ({
+      rounds: 3,
+      rps,
+      p50: p99 / 2,
+      p99,
+      max: p99,
+      errors: 0,
+      eventLoopP99Ms: null,
+      rssMaxMb: 1,
+      cpuMsPerRequest: cpu,
+      dbCpuMsPerRequest: null,
+    }) as const;
+  const comparison = (size: string, scenario: string, ratioThroughput: number, ratioP99: number) => ({
+    size,
+    scenario,
+    ours: summary(1000 / ratioThroughput, 40 * ratioP99, 0.5),
+    floor: summary(1000, 40, 0.2),
+    ratioThroughput,
+    ratioP99,
+    ratioCpu: 2.5,
+  });
+  const results = {
+    floor: [
+      comparison('10k', 'auth.me', 1.4, 1.9),
+      comparison('100k', 'auth.me', 3, 3),
+      comparison('1m', 'auth.me', 1.6, 1.2),
+    ],
+    scenarios: [
+      {
+        scenario: 'challenges.submit',
+        size: '1m',
+        rps: 45,
+        latency: { p50: 80, p99: 150, max: 200 },
+        errors: 0,
+      },
+    ],
+    realtime: [
+      {
+        subscriberOn: 'ours',
+        sentThrough: 'ours-B',
+        sent: 30,
+        delivered: 29,
+        latencyMs: { p50: 5, p99: 20, max: 30 },
+      },
+    ],
+    extras: [
+      {
+        name: 'judge-fairness.ts',
+        exitCode: 0,
+        seconds: 60,
+        output: 'x\n  target victim p95 < 1000 ms: met (524 ms)\n  target other: not met (2 s)\n',
+      },
+      { name: 'cold-start.ts', exitCode: 1, seconds: 1, output: 'boom' },
+    ],
+  } as unknown as Parameters<typeof targetRows>[0];
+
+  it('checks reads at the smallest and largest size only, writes against the baseline, and what extras print', () => {
+    const rows = targetRows(results);
+    expect(rows.map((r) => [r.target.split(':')[0], r.met])).toEqual([
+      ['10k auth.me', true],
+      ['1m auth.me', false],
+      ['1m challenges.submit not worse than 2026-11-23-full (50 rps, p99 157 ms)', true],
+      ['cross-process delivery not worse than 2026-11-23-full (p99 26.2 ms), none lost', false],
+      ['judge-fairness.ts', true],
+      ['judge-fairness.ts', false],
+      ['cold-start.ts ran', false],
+    ]);
+    expect(targetSummary(rows)[0]).toBe('3 of 7 targets met.');
   });
 });
