@@ -358,6 +358,8 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL))('two server processes on 
       DATABASE_URL: pg.url,
       JWT_SECRET: 'shared-secret-for-two-processes-0123456789',
       SEED_STARTER_POOL: 'false',
+      // The revocation rounds sign up more accounts from one address than the default allows.
+      SIGNUPS_PER_IP_PER_HOUR: '1000',
       ADMIN_EMAIL: admin.email,
       ADMIN_PASSWORD: admin.password,
     };
@@ -384,6 +386,38 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL))('two server processes on 
     expect(after.res.status).toBe(401);
     expect(after.body.error?.json.data.appCode).toBe('SESSION_REVOKED');
   });
+
+  it('a revocation on one process is refused on the next request to the other, every time, while the other is busy', async () => {
+    const signUp = async () => {
+      const name = fresh();
+      const signed = await trpcPost(a.url, 'auth.signup', {
+        email: `${name}@example.com`,
+        password: PASSWORD,
+        tokenDelivery: 'body',
+      });
+      return { authorization: `Bearer ${dataOf<{ accessToken: string }>(signed.body).accessToken}` };
+    };
+    // Other users keep b busy, so b's session reads are shared between requests (session-reads.ts).
+    const others = await Promise.all(Array.from({ length: 4 }, signUp));
+    let busy = true;
+    const background = Promise.all(
+      others.map(async (bearer) => {
+        while (busy) expect((await trpcGet(b.url, 'auth.me', undefined, bearer)).res.status).toBe(200);
+      }),
+    );
+    try {
+      for (let round = 0; round < 10; round++) {
+        const bearer = await signUp();
+        expect((await trpcGet(b.url, 'auth.me', undefined, bearer)).res.status).toBe(200);
+        expect((await trpcPost(a.url, 'auth.logout', undefined, bearer)).res.status).toBe(200);
+        const after = await trpcGet(b.url, 'auth.me', undefined, bearer);
+        expect(after.body.error?.json.data.appCode, `round ${round}`).toBe('SESSION_REVOKED');
+      }
+    } finally {
+      busy = false;
+      await background;
+    }
+  }, 120_000);
 
   it('both started at once with ADMIN_EMAIL: one admin account, usable on either process', async () => {
     for (const server of [a, b]) {
