@@ -12,5 +12,6 @@ export {
 export { challengeContentValues } from './challenge-values.ts';
 export { DatabaseLockedError, type LockHolder } from './data-dir-lock.ts';
 export { isDataException, isUniqueViolation, pgErrorInfo, type PgErrorInfo } from './errors.ts';
+export { prepareNamed, prepareSql, statementsFor } from './prepared.ts';
 export * as schema from './schema/index.ts';
 export { loadStarterChallenges, seedStarterPool } from './seed.ts';
