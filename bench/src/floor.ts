@@ -4,8 +4,9 @@
  * The floor: the least a server can do to answer our read procedures. node:http and a `pg` pool of the
  * same size as ours, no framework, no query builder, no validation library, no serializer: it verifies
  * the same HS256 access token with node:crypto, runs the SAME SQL statements our procedures send
- * (copied from them; test/floor.test.ts checks they are the statements our router really issues), and
- * writes JSON of the same shape (the superjson envelope built by hand). Measured side by side with our
+ * (copied from them; test/floor.test.ts checks they are the statements our router really issues), named
+ * (prepared once per connection) where ours names them, and writes JSON of the same shape (the superjson
+ * envelope built by hand). Measured side by side with our
  * server, the ratio ours/floor is what the framework and our code cost on top of the database.
  *
  * Run as a child process like the server: DATABASE_URL, JWT_SECRET, PORT (0 = any), DATABASE_POOL_MAX.
@@ -283,7 +284,7 @@ export const SQL = {
 };
 
 async function authenticate(db: pg.Pool, claims: Claims, now: Date, idleTtlSec: number): Promise<void> {
-  const { rows } = await db.query(SQL.session, [[claims.sessionId]]);
+  const { rows } = await db.query({ name: 'session_check', text: SQL.session, values: [[claims.sessionId]] });
   const row = rows[0] as
     | {
         user_id: string;
@@ -352,7 +353,7 @@ const windowOf = (input: Record<string, unknown>) => {
 
 const handlers: Record<string, Handler> = {
   async 'auth.me'({ db, claims }) {
-    const { rows } = await db.query(SQL.profile, [claims.userId]);
+    const { rows } = await db.query({ name: 'profile', text: SQL.profile, values: [claims.userId] });
     const r = rows[0];
     if (!r) throw new HttpError(404, 'No such user');
     return {
@@ -436,8 +437,12 @@ const handlers: Record<string, Handler> = {
     const take = limit + 1;
     const { rows } =
       window === 'all'
-        ? await db.query<RankedRow>(SQL.topAll, [take])
-        : await db.query<RankedRow>(SQL.topWeek, [week, take, week, week]);
+        ? await db.query<RankedRow>({ name: 'leaderboard_top_all', text: SQL.topAll, values: [take] })
+        : await db.query<RankedRow>({
+            name: 'leaderboard_top_week',
+            text: SQL.topWeek,
+            values: [week, take, week, week],
+          });
     const entries = rows.map(toEntry);
     const items = entries.slice(0, limit);
     const last = items.at(-1);
@@ -459,8 +464,16 @@ const handlers: Record<string, Handler> = {
     const me = claims.userId;
     const { rows } =
       window === 'all'
-        ? await db.query<RankedRow>(SQL.meAll, [me, 2, 2, 2, 2, 2, 2])
-        : await db.query<RankedRow>(SQL.meWeek, [w, me, w, 2, w, 2, 2, w, 2, w, 2, 2, w, w]);
+        ? await db.query<RankedRow>({
+            name: 'leaderboard_me_all',
+            text: SQL.meAll,
+            values: [me, 2, 2, 2, 2, 2, 2],
+          })
+        : await db.query<RankedRow>({
+            name: 'leaderboard_me_week',
+            text: SQL.meWeek,
+            values: [w, me, w, 2, w, 2, 2, w, 2, w, 2, 2, w, w],
+          });
     const mine = rows.find((r) => r.part === 'me');
     if (!mine) throw new HttpError(404, 'No such user');
     const points = Number(mine.points);
@@ -483,7 +496,11 @@ const handlers: Record<string, Handler> = {
     if (input.cursor) throw new HttpError(400, 'the floor serves first pages only');
     const u = claims.userId;
     const take = limit + 1;
-    const { rows } = await db.query(SQL.inboxList, [u, u, u, u, take, u, u, u, u, take, take]);
+    const { rows } = await db.query({
+      name: 'inbox_list',
+      text: SQL.inboxList,
+      values: [u, u, u, u, take, u, u, u, u, take, take],
+    });
     const hasMore = rows.length > limit;
     const page = hasMore ? rows.slice(0, limit) : rows;
     const last = page.at(-1);
@@ -509,7 +526,11 @@ const handlers: Record<string, Handler> = {
 
   async 'inbox.unreadCount'({ db, claims }) {
     const u = claims.userId;
-    const { rows } = await db.query(SQL.unreadCount, [u, u, u, u, u, u]);
+    const { rows } = await db.query({
+      name: 'inbox_unread_count',
+      text: SQL.unreadCount,
+      values: [u, u, u, u, u, u],
+    });
     return { json: { unreadCount: Number(rows[0]?.direct ?? 0) + Number(rows[0]?.broadcast ?? 0) } };
   },
 };

@@ -293,6 +293,19 @@ describe('revocation and devices', () => {
     await withBearer(api, b.accessToken!).auth.me();
   });
 
+  it('a session in steady use is refused on the very next call after it is revoked elsewhere', async () => {
+    const a = await signUp(api);
+    const b = await api
+      .anonymous()
+      .auth.login({ identifier: a.user.email, password: PASSWORD, tokenDelivery: 'body' });
+    // The session check is a prepared statement: past PostgreSQL's five custom plans it may run a
+    // cached generic plan, which must read the row as it is now all the same.
+    for (let i = 0; i < 8; i++) await withBearer(api, a.accessToken).auth.me();
+    await withBearer(api, b.accessToken!).auth.sessions.revoke({ id: sessionIdOf(a.refreshToken) });
+    await expectError(withBearer(api, a.accessToken).auth.me(), 'UNAUTHORIZED', 'SESSION_REVOKED');
+    await withBearer(api, b.accessToken!).auth.me();
+  });
+
   it("someone else's session id is NOT_FOUND and that session is unchanged", async () => {
     const mine = await signUp(api);
     const theirs = await signUp(api);

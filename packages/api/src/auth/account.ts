@@ -1,4 +1,4 @@
-import { schema } from '@skillbytes/db';
+import { prepareNamed, schema, statementsFor } from '@skillbytes/db';
 import type {
   ChangePasswordInput,
   DeleteAccountInput,
@@ -7,7 +7,7 @@ import type {
   Profile,
   UpdateProfileInput,
 } from '@skillbytes/shared';
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { z } from 'zod';
 import type { Service, ServiceContext } from '../context.ts';
 import { DomainError } from '../errors.ts';
@@ -26,12 +26,20 @@ const k = schema.apiKeys;
 
 const userNotFound = () => new DomainError('USER_NOT_FOUND', 'No such user');
 
+/** `auth.me` (and `auth.session`) on every page load: prepared once per database. */
+const statements = statementsFor((db) => ({
+  profile: prepareNamed(
+    'profile',
+    db
+      .select(profileColumns)
+      .from(u)
+      .where(and(eq(u.id, sql.placeholder('userId')), isNull(u.deletedAt))),
+  ),
+}));
+
 /** The caller's own account. */
 async function getProfile(svc: Service): Promise<Profile> {
-  const [row] = await svc.db
-    .select(profileColumns)
-    .from(u)
-    .where(and(eq(u.id, svc.caller.userId), isNull(u.deletedAt)));
+  const [row] = await statements(svc.db).profile.execute({ userId: svc.caller.userId });
   if (!row) throw userNotFound();
   return toProfile(row);
 }

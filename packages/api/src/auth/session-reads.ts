@@ -1,4 +1,4 @@
-import { type Database, schema } from '@skillbytes/db';
+import { type Database, prepareNamed, schema, statementsFor } from '@skillbytes/db';
 import { eq, sql } from 'drizzle-orm';
 
 const s = schema.sessions;
@@ -19,6 +19,25 @@ export type SessionState = {
 const MAX_IN_FLIGHT = 2;
 /** Sessions per read. */
 const MAX_BATCH = 200;
+
+const statements = statementsFor((db) => ({
+  check: prepareNamed(
+    'session_check',
+    db
+      .select({
+        id: s.id,
+        userId: s.userId,
+        revokedAt: s.revokedAt,
+        expiresAt: s.expiresAt,
+        lastUsedAt: s.lastUsedAt,
+        role: u.role,
+        deletedAt: u.deletedAt,
+      })
+      .from(s)
+      .innerJoin(u, eq(u.id, s.userId))
+      .where(sql`${s.id} = any(${sql.placeholder('ids')}::uuid[])`),
+  ),
+}));
 
 type Waiting = { id: string; resolve(row: SessionState | undefined): void; reject(error: unknown): void };
 type Reader = (id: string) => Promise<SessionState | undefined>;
@@ -44,20 +63,8 @@ function createReader(db: Database): Reader {
   const waiting: Waiting[] = [];
   let inFlight = 0;
 
-  const read = (ids: string[]) =>
-    db
-      .select({
-        id: s.id,
-        userId: s.userId,
-        revokedAt: s.revokedAt,
-        expiresAt: s.expiresAt,
-        lastUsedAt: s.lastUsedAt,
-        role: u.role,
-        deletedAt: u.deletedAt,
-      })
-      .from(s)
-      .innerJoin(u, eq(u.id, s.userId))
-      .where(sql`${s.id} = any(${sql.param(ids)}::uuid[])`);
+  const { check } = statements(db);
+  const read = (ids: string[]) => check.execute({ ids });
 
   const pump = () => {
     while (inFlight < MAX_IN_FLIGHT && waiting.length > 0) {

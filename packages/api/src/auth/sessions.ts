@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { schema } from '@skillbytes/db';
+import { prepareNamed, schema, statementsFor } from '@skillbytes/db';
 import type { Role, SessionInfo } from '@skillbytes/shared';
-import { and, desc, eq, gt, inArray, isNull, lt, ne, notInArray, or } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray, isNull, lt, ne, notInArray, or, sql } from 'drizzle-orm';
 import type { Caller, Service, ServiceContext } from '../context.ts';
 import { DomainError } from '../errors.ts';
 import { audit } from './audit.ts';
@@ -142,6 +142,28 @@ export async function revokeSessions(
 }
 
 /**
+ * The per-request session check and the subscriptions' poll, prepared once per database: every authed
+ * call runs one of them. Primary-key lookups (at most one row), so no LIMIT.
+ */
+const statements = statementsFor((db) => ({
+  isActive: prepareNamed(
+    'session_is_active',
+    db
+      .select({ id: s.id })
+      .from(s)
+      .innerJoin(u, eq(u.id, s.userId))
+      .where(
+        and(
+          eq(s.id, sql.placeholder('sessionId')),
+          isNull(s.revokedAt),
+          gt(s.expiresAt, sql.placeholder('now')),
+          isNull(u.deletedAt),
+        ),
+      ),
+  ),
+}));
+
+/**
  * Whether a session may still be used: not revoked, within its absolute lifetime, its user not deleted.
  * One primary-key lookup; subscriptions poll it.
  */
@@ -149,13 +171,7 @@ export async function isSessionActive(
   svc: Pick<ServiceContext, 'db' | 'now'>,
   sessionId: string,
 ): Promise<boolean> {
-  const { db, now } = svc;
-  const [row] = await db
-    .select({ id: s.id })
-    .from(s)
-    .innerJoin(u, eq(u.id, s.userId))
-    .where(and(eq(s.id, sessionId), isNull(s.revokedAt), gt(s.expiresAt, now), isNull(u.deletedAt)))
-    .limit(1);
+  const [row] = await statements(svc.db).isActive.execute({ sessionId, now: svc.now.toISOString() });
   return Boolean(row);
 }
 

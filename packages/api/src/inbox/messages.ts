@@ -1,4 +1,4 @@
-import { type Database, type Executor, schema } from '@skillbytes/db';
+import { type Executor, prepareSql, schema, statementsFor } from '@skillbytes/db';
 import type {
   IdInput,
   InboxItem,
@@ -7,7 +7,7 @@ import type {
   PageInput,
   SendMessageInput,
 } from '@skillbytes/shared';
-import { and, eq, isNull, type SQL, sql } from 'drizzle-orm';
+import { and, eq, isNull, type SQL, type SQLWrapper, sql } from 'drizzle-orm';
 import type { z } from 'zod';
 import { actorOf, audit } from '../auth/audit.ts';
 import type { Service } from '../context.ts';
@@ -28,7 +28,7 @@ function audienceOf(userId: string): SQL {
     select ${u.createdAt} from ${u} where ${u.id} = ${userId})))`;
 }
 
-const notDeletedFor = (userId: string) =>
+const notDeletedFor = (userId: SQLWrapper | string) =>
   sql`not exists (select 1 from ${st} where ${st.userId} = ${userId} and ${st.messageId} = ${m.id} and ${st.deletedAt} is not null)`;
 
 export type SentMessage = {
@@ -138,22 +138,20 @@ const toItem = (r: ItemRow): InboxItem => ({
  * Read: marked one by one (inbox_state.read_at), or sent at or before the user's "mark all read"
  * instant.
  */
-const isReadFor = (userId: string) => sql`(
+const isReadFor = (userId: SQLWrapper | string) => sql`(
   exists (select 1 from ${st} where ${st.userId} = ${userId} and ${st.messageId} = ${m.id} and ${st.readAt} is not null)
   or ${m.createdAt} <= coalesce((select ${marks.readThrough} from ${marks} where ${marks.userId} = ${userId}), '-infinity'::timestamptz)
 )`;
 
 /**
- * The caller's inbox, newest first. Direct messages and broadcasts are read from their own indexes
+ * The inbox page statement: direct messages and broadcasts are read from their own indexes
  * (messages_recipient_idx, messages_broadcast_idx) and merged, each branch stopping after one page.
+ * `after` is the cursor's position, when there is one.
  */
-export async function listInbox(svc: Service, input: z.output<typeof PageInput>): Promise<Page<InboxItem>> {
-  const userId = svc.caller.userId;
-  const after = timeCursor.decode(input.cursor);
+function inboxPage(userId: SQLWrapper, take: SQLWrapper, after?: { at: SQLWrapper; id: SQLWrapper }): SQL {
   const before = after
     ? sql`and (${m.createdAt}, ${m.id}) < (${after.at}::timestamptz, ${after.id}::uuid)`
     : sql``;
-  const take = input.limit + 1;
   // NULLS LAST as the indexes are declared (drizzle's `.desc()`): otherwise the planner sorts instead.
   const branch = (audience: SQL) => sql`(
     select ${m.id} as id, ${m.content} as content, ${m.icon} as icon, ${m.bannerColor} as banner_color,
@@ -164,7 +162,7 @@ export async function listInbox(svc: Service, input: z.output<typeof PageInput>)
     order by ${m.createdAt} desc nulls last, ${m.id} desc nulls last
     limit ${take}
   )`;
-  const result = await svc.db.execute<ItemRow>(sql`
+  return sql`
     select * from (
       ${branch(sql`${m.recipientId} = ${userId}`)}
       union all
@@ -172,7 +170,52 @@ export async function listInbox(svc: Service, input: z.output<typeof PageInput>)
     ) inbox
     order by created_at desc, id desc
     limit ${take}
-  `);
+  `;
+}
+
+/**
+ * Unread messages: only those after the user's "mark all read" instant need looking at, so the cost
+ * follows what arrived since, not the history.
+ */
+function unreadCounts(userId: SQLWrapper): SQL {
+  const since = sql`coalesce((select ${marks.readThrough} from ${marks} where ${marks.userId} = ${userId}), '-infinity'::timestamptz)`;
+  const unreadState = sql`not exists (select 1 from ${st} where ${st.userId} = ${userId} and ${st.messageId} = ${m.id}
+    and (${st.readAt} is not null or ${st.deletedAt} is not null))`;
+  return sql`
+    select
+      (select count(*) from ${m} where ${m.recipientId} = ${userId} and ${m.createdAt} > ${since} and ${unreadState}) as direct,
+      (select count(*) from ${m} where ${m.recipientId} is null and ${m.createdAt} > ${since}
+        and ${m.createdAt} >= (select ${u.createdAt} from ${u} where ${u.id} = ${userId}) and ${unreadState}) as broadcast
+  `;
+}
+
+/** The reads every app start makes, prepared once per database. */
+const statements = statementsFor((db: Executor) => {
+  const userId = sql.placeholder('userId');
+  const take = sql.placeholder('take');
+  return {
+    firstPage: prepareSql<ItemRow>(db, 'inbox_list', inboxPage(userId, take)),
+    pageAfter: prepareSql<ItemRow>(
+      db,
+      'inbox_list_after',
+      inboxPage(userId, take, { at: sql.placeholder('afterAt'), id: sql.placeholder('afterId') }),
+    ),
+    unread: prepareSql<{ direct: number | string; broadcast: number | string }>(
+      db,
+      'inbox_unread_count',
+      unreadCounts(userId),
+    ),
+  };
+});
+
+/** The caller's inbox, newest first. */
+export async function listInbox(svc: Service, input: z.output<typeof PageInput>): Promise<Page<InboxItem>> {
+  const after = timeCursor.decode(input.cursor);
+  const values = { userId: svc.caller.userId, take: input.limit + 1 };
+  const inbox = statements(svc.db);
+  const result = after
+    ? await inbox.pageAfter.execute({ ...values, afterAt: after.at, afterId: after.id })
+    : await inbox.firstPage.execute(values);
   const page = timeCursor.page(result.rows, input.limit, (r) => ({ at: r.cursor_at, id: r.id }));
   return { items: page.rows.map(toItem), nextCursor: page.nextCursor };
 }
@@ -192,26 +235,11 @@ export async function inboxItems(svc: Service, ids: string[]): Promise<InboxItem
   return result.rows.map(toItem);
 }
 
-/**
- * Unread messages: only those after the user's "mark all read" instant need looking at, so the cost
- * follows what arrived since, not the history.
- */
+/** The caller's unread messages. */
 export async function unreadCount(svc: Service): Promise<{ unreadCount: number }> {
-  return { unreadCount: await countUnread(svc.db, svc.caller.userId) };
-}
-
-async function countUnread(db: Database, userId: string): Promise<number> {
-  const since = sql`coalesce((select ${marks.readThrough} from ${marks} where ${marks.userId} = ${userId}), '-infinity'::timestamptz)`;
-  const unreadState = sql`not exists (select 1 from ${st} where ${st.userId} = ${userId} and ${st.messageId} = ${m.id}
-    and (${st.readAt} is not null or ${st.deletedAt} is not null))`;
-  const result = await db.execute<{ direct: number | string; broadcast: number | string }>(sql`
-    select
-      (select count(*) from ${m} where ${m.recipientId} = ${userId} and ${m.createdAt} > ${since} and ${unreadState}) as direct,
-      (select count(*) from ${m} where ${m.recipientId} is null and ${m.createdAt} > ${since}
-        and ${m.createdAt} >= (select ${u.createdAt} from ${u} where ${u.id} = ${userId}) and ${unreadState}) as broadcast
-  `);
+  const result = await statements(svc.db).unread.execute({ userId: svc.caller.userId });
   const row = result.rows[0];
-  return Number(row?.direct ?? 0) + Number(row?.broadcast ?? 0);
+  return { unreadCount: Number(row?.direct ?? 0) + Number(row?.broadcast ?? 0) };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { schema } from '@skillbytes/db';
+import { type Executor, prepareSql, schema, statementsFor } from '@skillbytes/db';
 import type {
   LeaderboardEntry,
   LeaderboardMe,
@@ -7,7 +7,7 @@ import type {
   LeaderboardWindow,
   Page,
 } from '@skillbytes/shared';
-import { type SQL, sql } from 'drizzle-orm';
+import { type SQL, type SQLWrapper, sql } from 'drizzle-orm';
 import type { z } from 'zod';
 import { weekStartUtc } from '../lib/local-day.ts';
 import type { Service, ServiceContext } from '../context.ts';
@@ -26,17 +26,27 @@ const whist = schema.weeklyPointsHistogram;
  */
 type Board = {
   /** Ranked rows `id, username, points`: active accounts only, and in the week only points > 0. */
-  rows(where: SQL, order: SQL, limit: number): SQL;
+  rows(where: SQL, order: SQL, limit: Limit): SQL;
   /** The board's histogram rows `points, users` matching `where` (on `points`). */
   histogram(where: SQL): SQL;
   /** The user's own `id, username, points` in this window (0 without points this week); no row if deleted. */
-  member(userId: string): SQL;
+  member(userId: SQLWrapper): SQL;
   /** The points and id columns `rows` filters and orders on. */
   points: SQL;
   id: SQL;
 };
 
-function boardOf(window: LeaderboardWindow, now: Date): Board {
+/** A row count: a constant, or a placeholder filled per call. */
+type Limit = number | SQLWrapper;
+
+/** Values of the prepared statements below, filled per call (`sql.placeholder`). */
+const week = sql.placeholder('week');
+const take = sql.placeholder('take');
+const afterPoints = sql.placeholder('afterPoints');
+const afterId = sql.placeholder('afterId');
+
+/** The weekly window is the week starting on the `week` value (a Monday, UTC). */
+function boardOf(window: LeaderboardWindow): Board {
   if (window === 'all') {
     return {
       rows: (where, order, limit) => sql`
@@ -52,7 +62,6 @@ function boardOf(window: LeaderboardWindow, now: Date): Board {
       id: sql`${u.id}`,
     };
   }
-  const week = weekStartUtc(now);
   return {
     // Deleted accounts are skipped by the join; their weekly rows stay (a restored account gets them back).
     rows: (where, order, limit) => sql`
@@ -80,7 +89,7 @@ const inReverseOrder = (b: Board) => sql`${b.points} asc nulls first, ${b.id} de
  * Two index ranges, because the order mixes directions, which one row comparison cannot express;
  * each stops after `limit` rows, so a deep page costs what the first does.
  */
-function rowsAfter(b: Board, points: SQL, id: SQL, limit: number): SQL {
+function rowsAfter(b: Board, points: SQL, id: SQL, limit: Limit): SQL {
   return sql`select * from (
     (${b.rows(sql`${b.points} = ${points} and ${b.id} > ${id}`, sql`${b.id}`, limit)})
     union all
@@ -89,7 +98,7 @@ function rowsAfter(b: Board, points: SQL, id: SQL, limit: number): SQL {
 }
 
 /** Rows strictly before the position, nearest first. */
-function rowsBefore(b: Board, points: SQL, id: SQL, limit: number): SQL {
+function rowsBefore(b: Board, points: SQL, id: SQL, limit: Limit): SQL {
   return sql`select * from (
     (${b.rows(sql`${b.points} = ${points} and ${b.id} < ${id}`, sql`${b.id} desc`, limit)})
     union all
@@ -137,20 +146,64 @@ const toEntry = (r: RankedRow): LeaderboardEntry => ({
 /** Keyset position: the last row's (points, id). */
 const boardCursor = cursorCodec({ points: 'count', id: 'uuid' });
 
+/** `leaderboard.top`: the rows of `page`, ranked. */
+function topOf(b: Board, page: SQL): SQL {
+  return sql`
+    ${ranked(b, sql`page as (${page})`)}
+    order by page.points desc, page.id`;
+}
+
+/** `leaderboard.me`: the user, the two entries above and the two below, ranked. */
+function meOf(b: Board, userId: SQLWrapper): SQL {
+  const myPoints = sql`(select points from me)`;
+  const myId = sql`(select id from me)`;
+  return sql`
+    ${ranked(
+      b,
+      sql`me as (${b.member(userId)}),
+      above as (${rowsBefore(b, myPoints, myId, 2)}),
+      below as (${rowsAfter(b, myPoints, myId, 2)}),
+      page as (
+        select *, 'above' as part from above
+        union all select *, 'me' as part from me
+        union all select *, 'below' as part from below
+      )`,
+    )}
+    order by page.points desc, page.id`;
+}
+
+/** Every board statement, prepared once per database: the first page, a page after a cursor, the caller's neighbourhood. */
+const statements = statementsFor((db: Executor) => {
+  const forWindow = (window: LeaderboardWindow) => {
+    const b = boardOf(window);
+    return {
+      first: prepareSql<RankedRow>(
+        db,
+        `leaderboard_top_${window}`,
+        topOf(b, b.rows(sql`true`, inBoardOrder(b), take)),
+      ),
+      after: prepareSql<RankedRow>(
+        db,
+        `leaderboard_top_${window}_after`,
+        topOf(b, rowsAfter(b, sql`${afterPoints}`, sql`${afterId}::uuid`, take)),
+      ),
+      me: prepareSql<RankedRow>(db, `leaderboard_me_${window}`, meOf(b, sql.placeholder('userId'))),
+    };
+  };
+  return { all: forWindow('all'), week: forWindow('week') } satisfies Record<LeaderboardWindow, unknown>;
+});
+
 /** One page of a window, ranked; the cursor continues after its last entry, through ties. */
 export async function leaderboardTop(
   svc: ServiceContext,
   input: z.output<typeof LeaderboardTopInput>,
 ): Promise<Page<LeaderboardEntry> & { window: LeaderboardWindow }> {
   const after = boardCursor.decode(input.cursor);
-  const b = boardOf(input.window, svc.now);
-  const take = input.limit + 1;
-  const page = after
-    ? rowsAfter(b, sql`${after.points}`, sql`${after.id}::uuid`, take)
-    : b.rows(sql`true`, inBoardOrder(b), take);
-  const result = await svc.db.execute<RankedRow>(sql`
-    ${ranked(b, sql`page as (${page})`)}
-    order by page.points desc, page.id`);
+  const board = statements(svc.db)[input.window];
+  const values = { week: weekStartUtc(svc.now), take: input.limit + 1 };
+  const result = after
+    ? await board.after.execute({ ...values, afterPoints: after.points, afterId: after.id })
+    : await board.first.execute(values);
   const entries = boardCursor.page(result.rows.map(toEntry), input.limit, (e) => ({
     points: e.points,
     id: e.userId,
@@ -169,22 +222,7 @@ export async function leaderboardMe(
   input: z.output<typeof LeaderboardMeInput>,
 ): Promise<LeaderboardMe> {
   const userId = svc.caller.userId;
-  const b = boardOf(input.window, svc.now);
-  const myPoints = sql`(select points from me)`;
-  const myId = sql`(select id from me)`;
-  const result = await svc.db.execute<RankedRow>(sql`
-    ${ranked(
-      b,
-      sql`me as (${b.member(userId)}),
-      above as (${rowsBefore(b, myPoints, myId, 2)}),
-      below as (${rowsAfter(b, myPoints, myId, 2)}),
-      page as (
-        select *, 'above' as part from above
-        union all select *, 'me' as part from me
-        union all select *, 'below' as part from below
-      )`,
-    )}
-    order by page.points desc, page.id`);
+  const result = await statements(svc.db)[input.window].me.execute({ userId, week: weekStartUtc(svc.now) });
   const mine = result.rows.find((r) => r.part === 'me');
   if (!mine) throw new DomainError('USER_NOT_FOUND', 'No such user');
   const points = Number(mine.points);
