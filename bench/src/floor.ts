@@ -101,7 +101,8 @@ export const SQL = {
     'update "sessions" set "last_used_at" = $1 where ("sessions"."id" = $2 and "sessions"."last_used_at" < $3)',
   profile:
     'select "id", "email", "username", "name", "role", "preferences", "language", "timezone", "points", "current_streak", "best_streak", "created_at" from "users" where ("users"."id" = $1 and "users"."deleted_at" is null)',
-  timezone: 'select "timezone" from "users" where ("users"."id" = $1 and "users"."deleted_at" is null)',
+  dailyToday:
+    'select "users"."timezone", "daily_assignments"."day", "challenges"."id", "challenges"."slug", "challenges"."title", "challenges"."summary", "challenges"."description", "challenges"."difficulty", "challenges"."language", "challenges"."languages", "challenges"."tags", "challenges"."points", "challenges"."function_name", "challenges"."starter_code", "challenges"."help", "challenges"."tests", "challenges"."published_at", "completions"."awarded_at", "completions"."points" from "users" left join "daily_assignments" on ("daily_assignments"."user_id" = "users"."id" and "daily_assignments"."day" = ($1::timestamptz at time zone "users"."timezone")::date) left join "challenges" on "challenges"."id" = "daily_assignments"."challenge_id" left join "completions" on ("completions"."challenge_id" = "challenges"."id" and "completions"."user_id" = "users"."id") where ("users"."id" = $2 and "users"."deleted_at" is null)',
   assignedOn:
     'select "challenge_id" from "daily_assignments" where ("daily_assignments"."user_id" = $1 and "daily_assignments"."day" = $2)',
   pickAndAssign: `
@@ -351,6 +352,41 @@ const windowOf = (input: Record<string, unknown>) => {
   return w;
 };
 
+/** `challenges.daily`'s answer from the challenge's 15 public columns, then the completion's two. */
+function dailyReply(day: string, r: unknown[]): Reply {
+  const publishedAt = r[14] as Date | null;
+  const completedAt = r[15] as Date | null;
+  const dates = [publishedAt && 'challenge.publishedAt', completedAt && 'completedAt'].filter(
+    (d) => d !== null,
+  );
+  return {
+    json: {
+      day,
+      challenge: {
+        id: r[0] as string,
+        slug: r[1] as string,
+        title: r[2] as string,
+        summary: r[3] as string,
+        description: r[4] as string,
+        difficulty: r[5] as string,
+        language: r[6] as string,
+        languages: r[7] as string[],
+        tags: r[8] as string[],
+        points: r[9] as number,
+        functionName: r[10] as string,
+        starterCode: r[11] as string | null,
+        help: r[12] as string | null,
+        tests: r[13] as Json,
+        publishedAt: iso(publishedAt),
+      },
+      completed: completedAt !== null,
+      completedAt: iso(completedAt),
+      pointsAwarded: r[16] as number | null,
+    },
+    dates,
+  };
+}
+
 const handlers: Record<string, Handler> = {
   async 'auth.me'({ db, claims }) {
     const { rows } = await db.query({ name: 'profile', text: SQL.profile, values: [claims.userId] });
@@ -377,9 +413,19 @@ const handlers: Record<string, Handler> = {
   },
 
   async 'challenges.daily'({ db, claims, now }) {
-    const user = (await db.query(SQL.timezone, [claims.userId])).rows[0];
-    if (!user) throw new HttpError(404, 'No such user');
-    const day = localDay(now, user.timezone);
+    // One statement when today's challenge is already assigned: the user's time zone, the assignment of
+    // the local day as PostgreSQL reads the zone, and the challenge with the completion. The day that
+    // counts is the runtime's (as ours): when the two disagree, or nothing is assigned yet, pick.
+    const { rows: today } = await db.query({
+      name: 'daily_today',
+      text: SQL.dailyToday,
+      values: [now.toISOString(), claims.userId],
+      rowMode: 'array',
+    });
+    const t = today[0] as unknown[] | undefined;
+    if (!t) throw new HttpError(404, 'No such user');
+    const day = localDay(now, t[0] as string);
+    if (t[1] === day && t[2] !== null) return dailyReply(day, t.slice(2));
     const assigned = async () =>
       (await db.query(SQL.assignedOn, [claims.userId, day])).rows[0]?.challenge_id ?? null;
     const challengeId =
@@ -389,43 +435,14 @@ const handlers: Record<string, Handler> = {
       (await assigned());
     if (!challengeId) throw new HttpError(404, 'There is no challenge left for you today');
     const { rows } = await db.query({
+      name: 'daily_challenge',
       text: SQL.dailyChallenge,
       values: [claims.userId, challengeId],
       rowMode: 'array',
     });
     const r = rows[0] as unknown[] | undefined;
     if (!r) throw new HttpError(404, 'There is no challenge left for you today');
-    const publishedAt = r[14] as Date | null;
-    const completedAt = r[15] as Date | null;
-    const dates = [publishedAt && 'challenge.publishedAt', completedAt && 'completedAt'].filter(
-      (d) => d !== null,
-    );
-    return {
-      json: {
-        day,
-        challenge: {
-          id: r[0] as string,
-          slug: r[1] as string,
-          title: r[2] as string,
-          summary: r[3] as string,
-          description: r[4] as string,
-          difficulty: r[5] as string,
-          language: r[6] as string,
-          languages: r[7] as string[],
-          tags: r[8] as string[],
-          points: r[9] as number,
-          functionName: r[10] as string,
-          starterCode: r[11] as string | null,
-          help: r[12] as string | null,
-          tests: r[13] as Json,
-          publishedAt: iso(publishedAt),
-        },
-        completed: completedAt !== null,
-        completedAt: iso(completedAt),
-        pointsAwarded: r[16] as number | null,
-      },
-      dates,
-    };
+    return dailyReply(day, r);
   },
 
   async 'leaderboard.top'({ db, input, now }) {

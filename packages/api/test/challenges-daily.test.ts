@@ -1,9 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { schema } from '@skillbytes/db';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localDay } from '../src/lib/local-day.ts';
 import { expectTrpcError, insertChallenge } from './challenges-fixtures.ts';
-import { createTestApi, type TestApi } from './helpers.ts';
+import { countStatements, createTestApi, type TestApi } from './helpers.ts';
 
 let api: TestApi;
 beforeAll(async () => {
@@ -211,5 +212,102 @@ describe('challenges.daily', () => {
 
   it('rejects a signed-out caller with UNAUTHORIZED', async () => {
     await expectTrpcError(api.anonymous().challenges.daily(), 'UNAUTHORIZED', 'UNAUTHENTICATED');
+  });
+});
+
+describe('challenges.daily once the day is assigned', () => {
+  /** A second call of the same instant: one statement, and the answer of the call that assigned. */
+  async function dailyTwice(user: { id: string; role: 'user' | 'admin' }) {
+    const first = await api.as(user).challenges.daily();
+    const again = await countStatements(api.database, () => api.as(user).challenges.daily());
+    return { first, again: again.result, statements: again.statements };
+  }
+
+  // Local midnights either side of DST changes, in order: New York springs forward at 07:00 UTC on
+  // 8 March 2026, London falls back at 01:00 UTC on 25 October, Santiago skips its midnight of
+  // 6 September (23:59:59 -04, then 01:00 -03), Havana that of 8 March; Kathmandu is UTC+05:45.
+  const timelines: Record<string, [instant: string, day: string][]> = {
+    'America/New_York': [
+      ['2026-03-08T04:59:59Z', '2026-03-07'],
+      ['2026-03-08T05:00:00Z', '2026-03-08'],
+      ['2026-03-08T07:00:00Z', '2026-03-08'],
+      ['2026-03-09T03:59:59Z', '2026-03-08'],
+      ['2026-03-09T04:00:00Z', '2026-03-09'],
+    ],
+    'Europe/London': [
+      ['2026-10-25T00:59:59Z', '2026-10-25'],
+      ['2026-10-25T01:00:00Z', '2026-10-25'],
+      ['2026-10-25T23:59:59Z', '2026-10-25'],
+      ['2026-10-26T00:00:00Z', '2026-10-26'],
+    ],
+    'America/Santiago': [
+      ['2026-09-06T03:59:59Z', '2026-09-05'],
+      ['2026-09-06T04:00:00Z', '2026-09-06'],
+    ],
+    'America/Havana': [
+      ['2026-03-08T04:59:59Z', '2026-03-07'],
+      ['2026-03-08T05:00:00Z', '2026-03-08'],
+    ],
+    'Asia/Kathmandu': [
+      ['2026-03-01T18:14:59Z', '2026-03-01'],
+      ['2026-03-01T18:15:00Z', '2026-03-02'],
+    ],
+  };
+
+  for (const [timezone, timeline] of Object.entries(timelines)) {
+    it(`answers from one statement, as the assigning call did, across midnights and DST in ${timezone}`, async () => {
+      const { language } = await pool(3);
+      const user = await userIn(language, { timezone });
+      for (const [instant, day] of timeline) {
+        api.clock.set(instant);
+        const { first, again, statements } = await dailyTwice(user);
+        expect(first.day).toBe(day);
+        expect(localDay(api.clock.now(), timezone)).toBe(day);
+        expect(again).toEqual(first);
+        expect(statements).toBe(1);
+      }
+      const days = [...new Set(timeline.map(([, day]) => day))];
+      expect((await assignments(user.id)).map((a) => a.day)).toEqual(days);
+    });
+  }
+
+  it('still answers for a time zone the runtime knows and PostgreSQL does not', async () => {
+    // US/Pacific-New left the tz database in 2020; ICU still knows it as an alias of Los Angeles.
+    await expect(api.database.db.execute(sql`select now() at time zone 'US/Pacific-New'`)).rejects.toThrow();
+    const { language } = await pool(2);
+    const user = await userIn(language, { timezone: 'US/Pacific-New' });
+    api.clock.set('2026-03-03T05:00:00Z'); // 21:00 on 2 March in Los Angeles
+    const { first, again } = await dailyTwice(user);
+    expect(first.day).toBe('2026-03-02');
+    expect(again).toEqual(first);
+  });
+
+  it("takes the day from the runtime when PostgreSQL reads the time zone otherwise, not the database's", async () => {
+    // Written past validation, as a zone this runtime lacks would be: the runtime reads '+05:30' as
+    // UTC (unknown zone) or UTC+05:30, PostgreSQL as the POSIX zone UTC-05:30.
+    const { language } = await pool(3);
+    const user = await userIn(language, { timezone: '+05:30' });
+    api.clock.set('2026-03-01T12:00:00Z'); // 1 March for both
+    const earlier = await api.as(user).challenges.daily();
+    expect(earlier.day).toBe('2026-03-01');
+    api.clock.set('2026-03-02T02:00:00Z'); // 2 March for the runtime, still 1 March for PostgreSQL
+    const { first, again } = await dailyTwice(user);
+    expect(first.day).toBe(localDay(api.clock.now(), '+05:30'));
+    expect(first.day).toBe('2026-03-02');
+    expect(first.challenge.id).not.toBe(earlier.challenge.id);
+    expect(again).toEqual(first);
+    expect((await assignments(user.id)).map((a) => a.day)).toEqual(['2026-03-01', '2026-03-02']);
+  });
+
+  it('answers USER_NOT_FOUND for a deleted account', async () => {
+    const { language } = await pool(1);
+    const user = await userIn(language);
+    api.clock.set('2026-06-01T12:00:00Z');
+    await api.as(user).challenges.daily();
+    await api.database.db
+      .update(schema.users)
+      .set({ deletedAt: api.clock.now() })
+      .where(eq(schema.users.id, user.id));
+    await expectTrpcError(api.as(user).challenges.daily(), 'NOT_FOUND', 'USER_NOT_FOUND');
   });
 });

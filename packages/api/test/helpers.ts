@@ -109,3 +109,27 @@ export async function createTestApi(
     },
   };
 }
+
+/**
+ * Runs `fn` and counts the statements it sent through `database`'s driver client (pool or PGlite):
+ * round trips, whatever the driver. Nothing else may use the database meanwhile.
+ */
+export async function countStatements<T>(
+  database: DatabaseHandle,
+  fn: () => Promise<T>,
+): Promise<{ result: T; statements: number }> {
+  const client = (database.db as unknown as { $client: { query: (...args: unknown[]) => unknown } }).$client;
+  const query = client.query;
+  let statements = 0;
+  // An own property over the prototype's method, deleted afterwards.
+  client.query = function (this: unknown, ...args: unknown[]) {
+    statements += 1;
+    return query.apply(this, args);
+  };
+  try {
+    return { result: await fn(), statements };
+  } finally {
+    delete (client as { query?: unknown }).query;
+    if (client.query !== query) client.query = query;
+  }
+}

@@ -1,4 +1,11 @@
-import { type Executor, schema } from '@skillbytes/db';
+import {
+  type Database,
+  type Executor,
+  pgErrorInfo,
+  prepareNamed,
+  schema,
+  statementsFor,
+} from '@skillbytes/db';
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Service } from '../context.ts';
 import { DomainError } from '../errors.ts';
@@ -14,6 +21,66 @@ import {
 export type DailyChallenge = { day: string; challenge: PublicChallenge } & CompletionState;
 
 const da = schema.dailyAssignments;
+const c = schema.challenges;
+const cp = schema.completions;
+const u = schema.users;
+
+/** The user's local date at `now` as PostgreSQL reads their time zone; the caller checks it against `localDay`. */
+const localDayInSql = sql`(${sql.placeholder('now')}::timestamptz at time zone ${u.timezone})::date`;
+
+const statements = statementsFor((db) => ({
+  /**
+   * The common case in one round trip: the user's time zone and, when it is already assigned, their
+   * challenge of the local day with their completion of it. No challenge when nothing is assigned yet.
+   */
+  today: prepareNamed(
+    'daily_today',
+    db
+      .select({
+        timezone: u.timezone,
+        day: da.day,
+        challenge: publicChallengeColumns,
+        completedAt: cp.awardedAt,
+        pointsAwarded: cp.points,
+      })
+      .from(u)
+      .leftJoin(da, and(eq(da.userId, u.id), eq(da.day, localDayInSql)))
+      .leftJoin(c, eq(c.id, da.challengeId))
+      .leftJoin(cp, and(eq(cp.challengeId, c.id), eq(cp.userId, u.id)))
+      .where(and(eq(u.id, sql.placeholder('userId')), isNull(u.deletedAt))),
+  ),
+  challenge: prepareNamed(
+    'daily_challenge',
+    db
+      .select({ ...publicChallengeColumns, completedAt: cp.awardedAt, pointsAwarded: cp.points })
+      .from(c)
+      .leftJoin(cp, and(eq(cp.challengeId, c.id), eq(cp.userId, sql.placeholder('userId'))))
+      .where(eq(c.id, sql.placeholder('challengeId'))),
+  ),
+}));
+
+/** SQLSTATE 22023, what PostgreSQL answers for a time zone name it does not know. */
+const INVALID_PARAMETER_VALUE = '22023';
+
+/**
+ * The user's time zone, and their assignment of the local day as PostgreSQL reckons it (see
+ * `statements.today`); undefined for no such user. The runtime's time zone data and the database's
+ * are separate copies that can differ (a zone one of them lacks): when the database does not know the
+ * zone, it is read again on its own.
+ */
+async function assignedToday(db: Database, userId: string, now: Date) {
+  try {
+    const [row] = await statements(db).today.execute({ userId, now: now.toISOString() });
+    return row;
+  } catch (error) {
+    if (pgErrorInfo(error)?.code !== INVALID_PARAMETER_VALUE) throw error;
+    const [user] = await db
+      .select({ timezone: u.timezone })
+      .from(u)
+      .where(and(eq(u.id, userId), isNull(u.deletedAt)));
+    return user && { timezone: user.timezone, day: null, challenge: null };
+  }
+}
 
 async function assignedOn(db: Executor, userId: string, day: string): Promise<string | null> {
   const [row] = await db
@@ -88,13 +155,13 @@ async function assignStale(db: Executor, userId: string, day: string, now: Date)
 export async function dailyChallenge(svc: Service): Promise<DailyChallenge> {
   const { db, now } = svc;
   const userId = svc.caller.userId;
-  const u = schema.users;
-  const [user] = await db
-    .select({ timezone: u.timezone })
-    .from(u)
-    .where(and(eq(u.id, userId), isNull(u.deletedAt)));
-  if (!user) throw new DomainError('USER_NOT_FOUND', 'No such user');
-  const day = localDay(now, user.timezone);
+  const today = await assignedToday(db, userId, now);
+  if (!today) throw new DomainError('USER_NOT_FOUND', 'No such user');
+  // The day is always the runtime's (lib/local-day.ts); the database's reading only saves round trips when they agree.
+  const day = localDay(now, today.timezone);
+  if (today.day === day && today.challenge) {
+    return { day, challenge: toPublicChallenge(today.challenge), ...completionState(today) };
+  }
   // Each insert that does nothing may have lost to a concurrent call: read back before trying further.
   const challengeId =
     (await assignedOn(db, userId, day)) ??
@@ -105,12 +172,7 @@ export async function dailyChallenge(svc: Service): Promise<DailyChallenge> {
   if (!challengeId) {
     throw new DomainError('NO_CHALLENGE_AVAILABLE', 'There is no challenge left for you today');
   }
-  const cp = schema.completions;
-  const [row] = await db
-    .select({ ...publicChallengeColumns, completedAt: cp.awardedAt, pointsAwarded: cp.points })
-    .from(schema.challenges)
-    .leftJoin(cp, and(eq(cp.challengeId, schema.challenges.id), eq(cp.userId, userId)))
-    .where(eq(schema.challenges.id, challengeId));
+  const [row] = await statements(db).challenge.execute({ userId, challengeId });
   if (!row) throw new DomainError('NO_CHALLENGE_AVAILABLE', 'There is no challenge left for you today');
   return { day, challenge: toPublicChallenge(row), ...completionState(row) };
 }
