@@ -74,7 +74,11 @@ export async function createSqlCapturer(url: string, config: Partial<ApiConfig> 
   const database = createDatabase({ url, poolMax: 1 });
   // Tokens it signs are only ever verified by this process: a throwaway key unless the caller names one.
   const jwtKeys = [{ kid: 'capture', secret: randomBytes(32) }];
-  const services = await createServices({ database, config: defaultApiConfig({ jwtKeys, ...config }) });
+  // Every call reads what it reads: no first page of the leaderboard answered from memory.
+  const services = await createServices({
+    database,
+    config: defaultApiConfig({ jwtKeys, leaderboardCacheMs: 0, ...config }),
+  });
   const createCaller = createCallerFactory(appRouter);
   let bearer: string | undefined;
   const callerNow = () =>

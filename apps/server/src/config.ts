@@ -91,6 +91,7 @@ const Env = z.object({
   ACCESS_TOKEN_TTL_SEC: int(30, 3600).default(defaults.accessTokenTtlSec),
   SESSION_IDLE_TTL_SEC: int(300, 365 * 86400).default(defaults.sessionIdleTtlSec),
   SESSION_ABSOLUTE_TTL_SEC: int(3600, 400 * 86400).default(defaults.sessionAbsoluteTtlSec),
+  LEADERBOARD_CACHE_MS: int(0, 60_000).default(defaults.leaderboardCacheMs),
   BODY_LIMIT_KB: int(1, 10_240).default(256),
   /** Open subscriptions (SSE streams) per user, and in all, in one process. */
   STREAMS_PER_USER: int(1, 1000).default(defaults.streams.perUser),
@@ -231,6 +232,7 @@ export function loadConfig(source: Record<string, string | undefined>, cwd = pro
       accessTokenTtlSec: env.ACCESS_TOKEN_TTL_SEC,
       sessionIdleTtlSec: env.SESSION_IDLE_TTL_SEC,
       sessionAbsoluteTtlSec: env.SESSION_ABSOLUTE_TTL_SEC,
+      leaderboardCacheMs: env.LEADERBOARD_CACHE_MS,
       allowedEmailDomains: env.ALLOWED_EMAIL_DOMAINS.map((d) => d.toLowerCase()),
       deletionGraceDays: env.ACCOUNT_DELETION_GRACE_DAYS,
       maxSessionsPerUser: env.MAX_SESSIONS_PER_USER,

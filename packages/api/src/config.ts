@@ -13,6 +13,11 @@ export type ApiConfig = {
   accessTokenTtlSec: number;
   sessionIdleTtlSec: number;
   sessionAbsoluteTtlSec: number;
+  /**
+   * How long a process may answer `leaderboard.top`'s first page from memory (leaderboard/first-pages.ts);
+   * points changes drop it at once, renames and deletions show within this. 0: read it every time.
+   */
+  leaderboardCacheMs: number;
   /** Lower-cased email domains allowed to sign up; empty means any. */
   allowedEmailDomains: string[];
   deletionGraceDays: number;
@@ -95,6 +100,7 @@ export const API_DEFAULTS: ApiDefaults = {
   accessTokenTtlSec: 15 * 60,
   sessionIdleTtlSec: 14 * 86_400,
   sessionAbsoluteTtlSec: 30 * 86_400,
+  leaderboardCacheMs: 2000,
   allowedEmailDomains: [],
   deletionGraceDays: 30,
   maxSessionsPerUser: 50,

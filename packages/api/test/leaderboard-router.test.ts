@@ -5,6 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApi, type TestApi, testClock } from './helpers.ts';
 import { awardPoints, expectTrpcError, histograms } from './realtime-fixtures.ts';
 
+/** These tests write the board in SQL behind the API's back; test/leaderboard-first-pages.test.ts covers the cache. */
+const UNCACHED = { leaderboardCacheMs: 0 };
+
 type User = Awaited<ReturnType<TestApi['createUser']>>;
 
 /** Every page of a window, following nextCursor. */
@@ -28,7 +31,7 @@ describe('leaderboard.top, all time', () => {
   let api: TestApi;
   let users: User[];
   beforeAll(async () => {
-    api = await createTestApi({ clock: testClock(new Date('2026-03-04T12:00:00Z')) });
+    api = await createTestApi({ config: UNCACHED, clock: testClock(new Date('2026-03-04T12:00:00Z')) });
     users = [];
     for (const points of [50, 40, 40, 30, 30, 30, 10, 0]) {
       const user = await api.createUser();
@@ -133,7 +136,7 @@ describe('leaderboard.me', () => {
   let api: TestApi;
   let users: User[];
   beforeAll(async () => {
-    api = await createTestApi({ clock: testClock(new Date('2026-03-04T12:00:00Z')) });
+    api = await createTestApi({ config: UNCACHED, clock: testClock(new Date('2026-03-04T12:00:00Z')) });
     users = [];
     for (const points of [90, 80, 70, 70, 60, 50, 0]) {
       const user = await api.createUser();
@@ -182,7 +185,7 @@ describe('leaderboard.me', () => {
 describe('leaderboard week window', () => {
   let api: TestApi;
   beforeAll(async () => {
-    api = await createTestApi({ clock: testClock(new Date(MONDAY)) });
+    api = await createTestApi({ config: UNCACHED, clock: testClock(new Date(MONDAY)) });
   });
   afterAll(() => api?.close());
 

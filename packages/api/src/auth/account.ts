@@ -20,6 +20,7 @@ import { profileColumns, toProfile } from './profile.ts';
 import { requireSession } from './require-session.ts';
 import { type IssuedTokens, openSession, revokeSessions, sessionProvenBy } from './sessions.ts';
 import { passwordThrottle } from './throttle.ts';
+import { dropFirstPages } from '../leaderboard/first-pages.ts';
 
 const u = schema.users;
 const k = schema.apiKeys;
@@ -210,6 +211,8 @@ export async function deleteAccount(svc: Service, input: z.output<typeof DeleteA
       },
     });
   });
+  // Off the board now in this process (others within LEADERBOARD_CACHE_MS).
+  dropFirstPages(svc.events);
   await succeeded();
 }
 

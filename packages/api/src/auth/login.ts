@@ -12,6 +12,7 @@ import { enforce, pruneRateLimits, refund } from './rate-limit.ts';
 import { type IssuedTokens, openSession } from './sessions.ts';
 import { buckets, passwordThrottle, unknownSubject } from './throttle.ts';
 import { signDeviceToken } from './tokens.ts';
+import { dropFirstPages } from '../leaderboard/first-pages.ts';
 
 const u = schema.users;
 
@@ -112,6 +113,8 @@ export async function login(svc: ServiceContext, input: z.output<typeof LoginInp
     const tokens = await openSession(inTx, { user: profile, reason: 'login' });
     return { user: toProfile(profile), tokens };
   });
+  // A restored account is back on the board now in this process (others within LEADERBOARD_CACHE_MS).
+  if (user.deletedAt) dropFirstPages(svc.events);
   await throttle.succeeded();
   if (!throttle.isTrustedDevice) await refund(svc, ipLimit);
   // Behaviour-neutral housekeeping (only dead counters go), so an occasional run is enough.

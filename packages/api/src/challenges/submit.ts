@@ -10,6 +10,7 @@ import { assignedOrCompletedBy } from './access.ts';
 import { solutionLanguage } from './language.ts';
 import { localDay, weekStartUtc } from '../lib/local-day.ts';
 import { advanceStreak, effectiveStreak } from './streaks.ts';
+import { dropFirstPages } from '../leaderboard/first-pages.ts';
 
 type Solution = z.output<typeof SolutionInput>;
 
@@ -238,6 +239,8 @@ export async function recordSubmission(
   });
 
   if (result.paid) {
+    // This process's held first pages go now; the others' when the event reaches them.
+    dropFirstPages(svc.events);
     return {
       verdict: s.verdict,
       submissionId: result.submissionId,

@@ -13,6 +13,7 @@ import { weekStartUtc } from '../lib/local-day.ts';
 import type { Service, ServiceContext } from '../context.ts';
 import { DomainError } from '../errors.ts';
 import { cursorCodec } from '../lib/cursor.ts';
+import { firstPage } from './first-pages.ts';
 
 const u = schema.users;
 const wp = schema.weeklyPoints;
@@ -201,14 +202,22 @@ export async function leaderboardTop(
   const after = boardCursor.decode(input.cursor);
   const board = statements(svc.db)[input.window];
   const values = { week: weekStartUtc(svc.now), take: input.limit + 1 };
-  const result = after
-    ? await board.after.execute({ ...values, afterPoints: after.points, afterId: after.id })
-    : await board.first.execute(values);
-  const entries = boardCursor.page(result.rows.map(toEntry), input.limit, (e) => ({
-    points: e.points,
-    id: e.userId,
-  }));
-  return { window: input.window, items: entries.rows, nextCursor: entries.nextCursor };
+  const pageOf = (rows: RankedRow[]) => {
+    const entries = boardCursor.page(rows.map(toEntry), input.limit, (e) => ({
+      points: e.points,
+      id: e.userId,
+    }));
+    return { window: input.window, items: entries.rows, nextCursor: entries.nextCursor };
+  };
+  if (after) {
+    return pageOf(
+      (await board.after.execute({ ...values, afterPoints: after.points, afterId: after.id })).rows,
+    );
+  }
+  const key = `${input.window} ${values.week} ${input.limit}`;
+  return firstPage(svc.events, svc.config.leaderboardCacheMs, key, async () =>
+    pageOf((await board.first.execute(values)).rows),
+  );
 }
 
 /**
