@@ -65,8 +65,12 @@ export function targetRows(r: BenchResults): TargetRow[] {
       rows.push({ target: `${extra.name} ran`, figure: `exit code ${extra.exitCode}`, met: false });
       continue;
     }
-    for (const match of extra.output.matchAll(/^\s*target (.+): (met|not met) \((.+)\)\s*$/gm)) {
-      rows.push({ target: `${extra.name}: ${match[1]}`, figure: match[3]!, met: match[2] === 'met' });
+    for (const match of extra.output.matchAll(/^\s*target (.+): (met|not met) \((.+)\)\s*$/gim)) {
+      rows.push({
+        target: `${extra.name}: ${match[1]}`,
+        figure: match[3]!,
+        met: match[2]!.toLowerCase() === 'met',
+      });
     }
   }
   return rows;

@@ -155,7 +155,7 @@ describe('the targets summary', () => {
         name: 'judge-fairness.ts',
         exitCode: 0,
         seconds: 60,
-        output: 'x\n  target victim p95 < 1000 ms: met (524 ms)\n  target other: not met (2 s)\n',
+        output: 'x\n  target victim p95 < 1000 ms: met (524 ms)\n  target other: NOT met (2 s)\n',
       },
       { name: 'cold-start.ts', exitCode: 1, seconds: 1, output: 'boom' },
     ],
