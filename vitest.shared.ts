@@ -14,6 +14,11 @@ export function packageTestConfig(packageDir: string) {
       testTimeout: 120_000,
       hookTimeout: 180_000,
       pool: 'forks',
+      // A worker runs its files one after another in one module graph: importing the API (tRPC, drizzle,
+      // zod, zxcvbn's dictionaries, PGlite) again for every file was about 40% of the API package's CPU
+      // (issue 14). Each file still gets its own database and server; no test mocks modules or leaves
+      // globals behind (env-file.test.ts restores process.env).
+      isolate: false,
       maxWorkers: 2,
       reporters: reportDir
         ? ['default', ['json', { outputFile: path.join(reportDir, `${name}.json`) }]]
