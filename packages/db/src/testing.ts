@@ -1,5 +1,14 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,13 +74,7 @@ async function adminQuery(url: string, text: string) {
  * every copy and finds nothing to do.
  */
 export async function migratedSnapshot(): Promise<Blob> {
-  const migrations = fileURLToPath(new URL('../drizzle', import.meta.url));
-  const hash = createHash('sha256');
-  for (const name of readdirSync(migrations).sort()) {
-    if (name.endsWith('.sql')) hash.update(name).update(readFileSync(path.join(migrations, name)));
-  }
-  hash.update(readFileSync(path.join(migrations, 'meta', '_journal.json')));
-  const file = path.join(tmpdir(), `skillbytes-pglite-${hash.digest('hex').slice(0, 16)}.tar`);
+  const file = `${cachePrefix()}.tar`;
   if (existsSync(file)) return new Blob([readFileSync(file)]);
   const fresh = createDatabase();
   try {
@@ -86,9 +89,41 @@ export async function migratedSnapshot(): Promise<Blob> {
   }
 }
 
-/** A file-backed PGlite data directory that starts as a migrated copy (for servers started by tests). */
+/** Where the migrated copies live in the temp dir, keyed by the migrations' content. */
+function cachePrefix() {
+  const migrations = fileURLToPath(new URL('../drizzle', import.meta.url));
+  const hash = createHash('sha256');
+  for (const name of readdirSync(migrations).sort()) {
+    if (name.endsWith('.sql')) hash.update(name).update(readFileSync(path.join(migrations, name)));
+  }
+  hash.update(readFileSync(path.join(migrations, 'meta', '_journal.json')));
+  return path.join(tmpdir(), `skillbytes-pglite-${hash.digest('hex').slice(0, 16)}`);
+}
+
+/**
+ * A file-backed PGlite data directory that starts as a migrated copy (for servers started by tests).
+ * Loading the snapshot into a directory means booting PGlite and writing the pages out on close, about
+ * 1.5 s of CPU; the first caller does that once into a template directory beside the snapshot, and every
+ * caller copies the template's files (tens of milliseconds).
+ */
 export async function prepareMigratedDataDir(dataDir: string) {
-  const handle = createDatabase({ dataDir, snapshot: await migratedSnapshot() });
-  await handle.ping();
-  await handle.close();
+  const template = `${cachePrefix()}.dir`;
+  if (!existsSync(template)) {
+    const partial = `${template}.${process.pid}.${randomBytes(4).toString('hex')}`;
+    const handle = createDatabase({ dataDir: partial, snapshot: await migratedSnapshot() });
+    try {
+      await handle.ping();
+    } finally {
+      await handle.close();
+    }
+    try {
+      renameSync(partial, template);
+    } catch (error) {
+      // Another process got there first (a directory is not replaced by rename): use theirs.
+      rmSync(partial, { recursive: true, force: true });
+      if (!existsSync(template)) throw error;
+    }
+  }
+  mkdirSync(path.dirname(dataDir), { recursive: true });
+  cpSync(template, dataDir, { recursive: true, errorOnExist: true, force: false });
 }
