@@ -1,10 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { prepareMigratedDataDir } from '@skillbytes/db/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnServer } from './harness.ts';
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'sb-logs-'));
+// A migrated copy: the servers here are about their log lines, not a first start (initdb costs seconds).
+beforeAll(() => prepareMigratedDataDir(path.join(dataDir, 'pglite')));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 const isJson = (line: string) => {

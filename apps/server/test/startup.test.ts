@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDatabase } from '@skillbytes/db';
-import { createEmptyPgDatabase } from '@skillbytes/db/testing';
+import { createEmptyPgDatabase, prepareMigratedDataDir } from '@skillbytes/db/testing';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
@@ -30,6 +30,8 @@ function runMigrateCli(env: Record<string, string>): Promise<{ code: number | nu
 describe('one process per embedded database (#13 item 3)', () => {
   it('db:migrate and a second server refuse a DATA_DIR a running server holds, naming its pid', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'sb-lock-'));
+    // A migrated copy: what is under test is the lock, not a first start (initdb costs seconds).
+    await prepareMigratedDataDir(path.join(dataDir, 'pglite'));
     const env = { DATA_DIR: dataDir, DATABASE_URL: '', SEED_STARTER_POOL: 'false' };
     const server = await spawnServer(env);
     try {

@@ -4,7 +4,7 @@ import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDatabase, type DatabaseHandle, DatabaseLockedError } from '../src/index.ts';
-import { createEmptyPgDatabase } from '../src/testing.ts';
+import { createEmptyPgDatabase, migratedSnapshot, prepareMigratedDataDir } from '../src/testing.ts';
 
 const dirs: string[] = [];
 const opened: DatabaseHandle[] = [];
@@ -19,6 +19,13 @@ function tempDataDir() {
   return path.join(dir, 'pglite');
 }
 
+/** A data directory that already holds a (migrated) database: the lock is the same, initdb is skipped. */
+async function existingDataDir() {
+  const dataDir = tempDataDir();
+  await prepareMigratedDataDir(dataDir);
+  return dataDir;
+}
+
 /** A pid that surely is not running: a child that has already exited. */
 function deadPid() {
   const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']);
@@ -27,7 +34,7 @@ function deadPid() {
 
 describe('the PGlite data directory lock', () => {
   it('refuses a second opener of the same directory, naming the holder, until the first closes', async () => {
-    const dataDir = tempDataDir();
+    const dataDir = await existingDataDir();
     const first = createDatabase({ dataDir, purpose: 'server' });
     opened.push(first);
     await first.ping();
@@ -54,7 +61,7 @@ describe('the PGlite data directory lock', () => {
   }, 60_000);
 
   it('takes over a stale lock whose process no longer exists', async () => {
-    const dataDir = tempDataDir();
+    const dataDir = await existingDataDir();
     const pid = deadPid();
     writeFileSync(
       `${dataDir}.lock`,
@@ -81,8 +88,9 @@ describe('the PGlite data directory lock', () => {
   });
 
   it('has no lock in memory', async () => {
-    const a = createDatabase();
-    const b = createDatabase();
+    const snapshot = await migratedSnapshot();
+    const a = createDatabase({ snapshot });
+    const b = createDatabase({ snapshot });
     opened.push(a, b);
     await Promise.all([a.ping(), b.ping()]);
   }, 60_000);
