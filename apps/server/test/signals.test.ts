@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { prepareMigratedDataDir } from '@skillbytes/db/testing';
 import { describe, expect, it } from 'vitest';
 import { alive, commandLine, descendants, freePort, waitFor } from './processes.ts';
 
@@ -37,6 +38,8 @@ describe.skipIf(!underPnpm || process.platform !== 'linux')(
         const web = path.join(dir, 'web');
         mkdirSync(web);
         writeFileSync(path.join(web, 'index.html'), '<!doctype html><title>t</title>');
+        // A migrated copy: this is about signals, not a first start (initdb costs seconds of CPU).
+        await prepareMigratedDataDir(path.join(dir, 'data', 'pglite'));
         const port = await freePort();
         const child = spawn(process.execPath, [pnpm, 'start'], {
           cwd: root,
