@@ -1,6 +1,9 @@
 import { ConfigError, loadConfig } from './config.ts';
 import { loadDotEnv } from './env-file.ts';
 import { startServer } from './server.ts';
+import { markPhase } from './startup-phases.ts';
+
+markPhase('modules');
 
 // Relative paths (DATA_DIR) and `.env` are relative to where the user ran `pnpm start`, not to this package.
 const cwd = process.env.INIT_CWD ?? process.cwd();

@@ -9,6 +9,7 @@ import { createMetricsServer } from './http/metrics-endpoint.ts';
 import { createStaticSite } from './http/static-site.ts';
 import { createLogger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
+import { markPhase, startupPhases } from './startup-phases.ts';
 
 export type RunningServer = {
   url: string;
@@ -31,6 +32,8 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
       : { dataDir: path.join(config.dataDir, 'pglite'), purpose: 'server' },
   );
   try {
+    await database.ping();
+    markPhase('databaseOpen');
     if (config.migrateOnStart) await database.migrate();
     else {
       // The operator migrates separately (`pnpm db:migrate`): refuse to serve a schema this code does not match.
@@ -41,14 +44,17 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
         );
       }
     }
+    markPhase('migrated');
     if (config.seedStarterPool) {
       const seeded = await seedStarterPool(database.db);
       logger.info({ seeded }, seeded ? 'starter challenge pool seeded' : 'challenge pool already present');
+      markPhase('seeded');
     }
     if (config.admin) {
       const now = (opts.clock ?? systemClock).now();
       const outcome = await ensureAdmin({ db: database.db, logger, now }, config.admin);
       logger.info({ outcome }, 'admin account from ADMIN_EMAIL checked');
+      markPhase('admin');
     }
   } catch (error) {
     await database.close().catch(() => {});
@@ -64,6 +70,7 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
   });
   metrics.observeJudge(services.judge);
   metrics.observeDatabase(database);
+  markPhase('services');
   const site = createStaticSite(config.webDist);
   if (!site) {
     logger.warn(
@@ -76,6 +83,7 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
     app.server.once('error', reject);
     app.server.listen(config.port, config.host, () => resolve());
   });
+  markPhase('listening');
   const { port } = app.server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const metricsServer =
@@ -107,6 +115,8 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
     },
     'server listening',
   );
+  // LOG_LEVEL=debug: where the start-up time went (bench/src/cold-start.ts prints it).
+  logger.debug({ phases: startupPhases() }, 'startup phases');
 
   let stopping: Promise<void> | undefined;
   return {
