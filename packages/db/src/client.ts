@@ -10,6 +10,7 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { acquireDataDirLock } from './data-dir-lock.ts';
+import { pgErrorInfo } from './errors.ts';
 import * as schema from './schema/index.ts';
 
 export type Schema = typeof schema;
@@ -102,16 +103,16 @@ async function countPendingMigrations(db: Database): Promise<number> {
   const journal = JSON.parse(readFileSync(path.join(migrationsFolder, 'meta', '_journal.json'), 'utf8')) as {
     entries: { when: number }[];
   };
-  const table = await db.execute<{ exists: boolean }>(
-    sql`select to_regclass('drizzle.__drizzle_migrations') is not null as exists`,
-  );
   let last = Number.NEGATIVE_INFINITY;
-  if (table.rows[0]?.exists) {
+  try {
     const rows = await db.execute<{ created_at: string | number | null }>(
       sql`select max(created_at) as created_at from drizzle.__drizzle_migrations`,
     );
     const value = rows.rows[0]?.created_at;
     if (value !== null && value !== undefined) last = Number(value);
+  } catch (error) {
+    // 42P01 undefined_table: never migrated, so every migration is pending.
+    if (pgErrorInfo(error)?.code !== '42P01') throw error;
   }
   return journal.entries.filter((e) => e.when > last).length;
 }
@@ -148,6 +149,9 @@ function createPgliteDatabase(
     db,
     kind: 'pglite',
     async migrate() {
+      // Drizzle's migrator reads and hashes every migration file and runs DDL to make its own table on
+      // each call; an up-to-date database answers one query instead.
+      if ((await countPendingMigrations(db)) === 0) return;
       await migratePglite(db as never, { migrationsFolder });
     },
     pendingMigrations: () => countPendingMigrations(db),
@@ -187,6 +191,7 @@ function createPgDatabase(url: string, poolMax: number): DatabaseHandle {
     db,
     kind: 'pg',
     async migrate() {
+      if ((await countPendingMigrations(db)) === 0) return;
       const client = await pool.connect();
       try {
         await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);

@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { sql } from 'drizzle-orm';
 import { ChallengeCore } from '@skillbytes/shared';
-import type { Database } from './client.ts';
+import type { Database, Executor } from './client.ts';
 import { challengeContentValues } from './challenge-values.ts';
 import { challenges } from './schema/challenges.ts';
 
@@ -46,11 +46,12 @@ export async function loadStarterChallenges(): Promise<StarterChallenge[]> {
  * several processes start at once: they serialise on an advisory lock before looking at the table.
  */
 export async function seedStarterPool(db: Database): Promise<number> {
+  // A start on a database that has its pool reads and validates no seed file.
+  if (await hasChallenges(db)) return 0;
   const pool = await loadStarterChallenges();
   return db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(${SEED_LOCK_KEY})`);
-    const existing = await tx.select({ id: challenges.id }).from(challenges).limit(1);
-    if (existing.length > 0 || pool.length === 0) return 0;
+    if ((await hasChallenges(tx)) || pool.length === 0) return 0;
     const now = new Date();
     const inserted = await tx
       .insert(challenges)
@@ -66,4 +67,9 @@ export async function seedStarterPool(db: Database): Promise<number> {
       .returning({ id: challenges.id });
     return inserted.length;
   });
+}
+
+async function hasChallenges(db: Executor): Promise<boolean> {
+  const existing = await db.select({ id: challenges.id }).from(challenges).limit(1);
+  return existing.length > 0;
 }
