@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, homedir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { API_DEFAULTS, type ApiConfig, defaultJudgeWorkers } from '@skillbytes/api';
@@ -47,6 +47,8 @@ const Env = z.object({
     .optional()
     .refine((v) => !v || /^postgres(ql)?:\/\//.test(v), 'must be a postgres:// or postgresql:// URL'),
   DATA_DIR: z.string().min(1).default('./.data'),
+  /** Files the server can rebuild: the migrated, seeded database a new DATA_DIR starts from. */
+  CACHE_DIR: z.string().min(1).optional(),
   /** The built web app served at /; without an index.html there the server serves the API only. */
   WEB_DIST: z.string().min(1).optional(),
   DATABASE_POOL_MAX: int(1, 200).default(10),
@@ -139,6 +141,7 @@ export type ServerConfig = {
   port: number;
   host: string;
   dataDir: string;
+  cacheDir: string;
   webDist: string;
   databaseUrl: string | undefined;
   bodyLimitBytes: number;
@@ -206,6 +209,7 @@ export function loadConfig(source: Record<string, string | undefined>, cwd = pro
     port: env.PORT,
     host: env.HOST,
     dataDir,
+    cacheDir: env.CACHE_DIR ? path.resolve(cwd, env.CACHE_DIR) : userCacheDir(source.XDG_CACHE_HOME),
     webDist: env.WEB_DIST ? path.resolve(cwd, env.WEB_DIST) : DEFAULT_WEB_DIST,
     databaseUrl: env.DATABASE_URL || undefined,
     bodyLimitBytes: env.BODY_LIMIT_KB * 1024,
@@ -261,6 +265,12 @@ export function loadConfig(source: Record<string, string | undefined>, cwd = pro
       },
     },
   };
+}
+
+/** `skillbytes` in the XDG cache directory: ~/.cache unless XDG_CACHE_HOME (absolute, as the spec says) names another. */
+function userCacheDir(xdgCacheHome: string | undefined): string {
+  const base = xdgCacheHome && path.isAbsolute(xdgCacheHome) ? xdgCacheHome : path.join(homedir(), '.cache');
+  return path.join(base, 'skillbytes');
 }
 
 /** Development only: a signing secret generated once and kept in DATA_DIR (mode 0600), never committed. */

@@ -1,7 +1,13 @@
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { type Clock, createServices, ensureAdmin, type Services, systemClock } from '@skillbytes/api';
-import { createDatabase, seedStarterPool } from '@skillbytes/db';
+import {
+  createDatabase,
+  type EmbeddedDatabase,
+  openEmbeddedDatabase,
+  saveStarterSnapshot,
+  seedStarterPool,
+} from '@skillbytes/db';
 import type { Logger } from 'pino';
 import type { ServerConfig } from './config.ts';
 import { createHttpApp } from './http/app.ts';
@@ -23,16 +29,30 @@ export type RunningServer = {
 
 export type StartOptions = { logger?: Logger; clock?: Clock };
 
+/**
+ * PostgreSQL, or the embedded database in DATA_DIR. A server that migrates and seeds its embedded database
+ * starts a new one from the starter snapshot in CACHE_DIR (`openEmbeddedDatabase`).
+ */
+async function openDatabase(config: ServerConfig): Promise<EmbeddedDatabase> {
+  if (config.databaseUrl) {
+    const database = createDatabase({ url: config.databaseUrl, poolMax: config.env.DATABASE_POOL_MAX });
+    return { database, origin: 'existing' };
+  }
+  const dataDir = path.join(config.dataDir, 'pglite');
+  if (config.migrateOnStart && config.seedStarterPool) {
+    return openEmbeddedDatabase({ dataDir, cacheDir: config.cacheDir, purpose: 'server' });
+  }
+  return { database: createDatabase({ dataDir, purpose: 'server' }), origin: 'existing' };
+}
+
 /** Migrates (unless MIGRATE_ON_START=false), seeds, and starts listening. Used by `main.ts` and by tests (in-process, port 0). */
 export async function startServer(config: ServerConfig, opts: StartOptions = {}): Promise<RunningServer> {
   const logger = opts.logger ?? createLogger(config.env);
-  const database = createDatabase(
-    config.databaseUrl
-      ? { url: config.databaseUrl, poolMax: config.env.DATABASE_POOL_MAX }
-      : { dataDir: path.join(config.dataDir, 'pglite'), purpose: 'server' },
-  );
+  const { database, origin, snapshot, discarded } = await openDatabase(config);
   try {
     await database.ping();
+    if (discarded) logger.warn({ snapshot, reason: discarded }, 'starter snapshot not used: initdb instead');
+    if (origin !== 'existing') logger.info({ origin, snapshot }, `new embedded database (${origin})`);
     markPhase('databaseOpen');
     if (config.migrateOnStart) await database.migrate();
     else {
@@ -49,6 +69,14 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
       const seeded = await seedStarterPool(database.db);
       logger.info({ seeded }, seeded ? 'starter challenge pool seeded' : 'challenge pool already present');
       markPhase('seeded');
+    }
+    // Before anything else writes: the next new DATA_DIR starts from this one.
+    if (origin === 'initdb' && snapshot) {
+      await saveStarterSnapshot(database, snapshot).then(
+        () => logger.info({ snapshot }, 'starter snapshot saved for the next new DATA_DIR'),
+        (error: unknown) => logger.warn({ snapshot, err: error }, 'could not save the starter snapshot'),
+      );
+      markPhase('snapshotSaved');
     }
     if (config.admin) {
       const now = (opts.clock ?? systemClock).now();

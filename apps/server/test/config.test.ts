@@ -1,5 +1,5 @@
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism, homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { API_DEFAULTS, defaultJudgeWorkers } from '@skillbytes/api';
 import { describe, expect, it } from 'vitest';
@@ -43,6 +43,21 @@ describe('configuration', () => {
     expect(loadConfig({ DATA_DIR: tmp(), MIGRATE_ON_START: '0' }).migrateOnStart).toBe(false);
     expect(loadConfig({ DATA_DIR: tmp(), MIGRATE_ON_START: 'true' }).migrateOnStart).toBe(true);
     expect(problemsOf({ MIGRATE_ON_START: 'later' })).toContain('MIGRATE_ON_START');
+  });
+
+  it('keeps its cache in CACHE_DIR, else $XDG_CACHE_HOME/skillbytes, else ~/.cache/skillbytes', () => {
+    const dataDir = tmp();
+    expect(loadConfig({ DATA_DIR: dataDir }).cacheDir).toBe(path.join(homedir(), '.cache', 'skillbytes'));
+    expect(loadConfig({ DATA_DIR: dataDir, XDG_CACHE_HOME: '/var/cache/me' }).cacheDir).toBe(
+      '/var/cache/me/skillbytes',
+    );
+    // A relative XDG_CACHE_HOME is invalid (the XDG spec) and ignored; a relative CACHE_DIR is from the cwd.
+    expect(loadConfig({ DATA_DIR: dataDir, XDG_CACHE_HOME: 'rel' }).cacheDir).toBe(
+      path.join(homedir(), '.cache', 'skillbytes'),
+    );
+    expect(
+      loadConfig({ DATA_DIR: dataDir, CACHE_DIR: 'cache', XDG_CACHE_HOME: '/x' }, '/srv/app').cacheDir,
+    ).toBe('/srv/app/cache');
   });
 
   it('takes every default from the API defaults, so the two cannot drift apart', () => {

@@ -10,6 +10,8 @@ import { type ServerConfig, loadConfig } from '../src/config.ts';
 import { type RunningServer, type StartOptions, startServer } from '../src/server.ts';
 
 const serverDir = fileURLToPath(new URL('..', import.meta.url));
+/** Test servers keep their starter snapshot in the temp dir, never in the user's ~/.cache. */
+const TEST_CACHE_DIR = path.join(tmpdir(), 'skillbytes-test-cache');
 
 /** A database for one test server: a fresh PostgreSQL database when TEST_DATABASE_URL is set, else a temp PGlite dir. */
 export async function testDatabaseEnv(): Promise<{ env: Record<string, string>; cleanup(): Promise<void> }> {
@@ -67,6 +69,7 @@ async function startOnDatabase(
     JWT_SECRET: 'test-secret-test-secret-test-secret-0123456789',
     JUDGE_WORKERS: '1',
     WEB_DIST: noWebApp(db.env.DATA_DIR),
+    CACHE_DIR: TEST_CACHE_DIR,
     ...db.env,
     ...env,
   });
@@ -118,6 +121,7 @@ export async function spawnServer(env: Record<string, string>): Promise<ServerPr
       LOG_LEVEL: 'info',
       JUDGE_WORKERS: '1',
       WEB_DIST: noWebApp(env.DATA_DIR),
+      CACHE_DIR: TEST_CACHE_DIR,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -84,7 +84,7 @@ export interface DatabaseHandle {
   close(): Promise<void>;
 }
 
-const migrationsFolder = fileURLToPath(new URL('../drizzle', import.meta.url));
+export const migrationsFolder = fileURLToPath(new URL('../drizzle', import.meta.url));
 /** Any fixed number: every process that migrates takes the same advisory lock. */
 const MIGRATION_LOCK_KEY = 727_164_001;
 
@@ -118,7 +118,7 @@ async function countPendingMigrations(db: Database): Promise<number> {
 }
 
 /** Whether a PGlite data directory already holds a database (initdb writes PG_VERSION first). */
-function holdsDatabase(dataDir: string) {
+export function holdsDatabase(dataDir: string) {
   return existsSync(path.join(dataDir, 'PG_VERSION'));
 }
 

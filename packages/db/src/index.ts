@@ -15,3 +15,10 @@ export { isDataException, isUniqueViolation, pgErrorInfo, type PgErrorInfo } fro
 export { prepareNamed, prepareSql, statementsFor } from './prepared.ts';
 export * as schema from './schema/index.ts';
 export { loadStarterChallenges, seedStarterPool } from './seed.ts';
+export {
+  type EmbeddedDatabase,
+  type EmbeddedOrigin,
+  ensureStarterSnapshot,
+  openEmbeddedDatabase,
+  saveStarterSnapshot,
+} from './snapshot.ts';

@@ -41,6 +41,14 @@ export async function loadStarterChallenges(): Promise<StarterChallenge[]> {
 }
 
 /**
+ * The rows `seedStarterPool` inserts, less what each database gives them itself (ids, times): what a
+ * starter snapshot's key hashes, so a change to the pool or to how it becomes rows makes a new snapshot.
+ */
+export function starterRows(pool: StarterChallenge[]) {
+  return pool.map((c) => ({ ...challengeContentValues(c), slug: c.slug, status: 'published' as const }));
+}
+
+/**
  * Inserts the starter pool as published challenges when the `challenges` table is empty, in one
  * transaction. Returns how many were inserted: 0 when the table already had challenges. Safe when
  * several processes start at once: they serialise on an advisory lock before looking at the table.
@@ -48,25 +56,28 @@ export async function loadStarterChallenges(): Promise<StarterChallenge[]> {
 export async function seedStarterPool(db: Database): Promise<number> {
   // A start on a database that has its pool reads and validates no seed file.
   if (await hasChallenges(db)) return 0;
-  const pool = await loadStarterChallenges();
+  const rows = starterRows(await loadStarterChallenges());
   return db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(${SEED_LOCK_KEY})`);
-    if ((await hasChallenges(tx)) || pool.length === 0) return 0;
+    if ((await hasChallenges(tx)) || rows.length === 0) return 0;
     const now = new Date();
     const inserted = await tx
       .insert(challenges)
-      .values(
-        pool.map((c) => ({
-          ...challengeContentValues(c),
-          slug: c.slug,
-          status: 'published' as const,
-          publishedAt: now,
-        })),
-      )
+      .values(rows.map((row) => ({ ...row, publishedAt: now })))
       .onConflictDoNothing({ target: challenges.slug })
       .returning({ id: challenges.id });
     return inserted.length;
   });
+}
+
+/**
+ * A pool copied from a starter snapshot carries the ids and times of the database it was dumped from:
+ * this gives it ids and times of its own, as `seedStarterPool` on this database would have.
+ */
+export async function restampStarterPool(db: Database) {
+  await db.execute(
+    sql`update ${challenges} set id = gen_random_uuid(), created_at = now(), updated_at = now(), published_at = now()`,
+  );
 }
 
 async function hasChallenges(db: Executor): Promise<boolean> {

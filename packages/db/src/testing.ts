@@ -1,19 +1,10 @@
-import { createHash, randomBytes } from 'node:crypto';
-import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { createDatabase, type DatabaseHandle } from './client.ts';
+import { snapshotKey, writeFileAtomically } from './snapshot.ts';
 
 /**
  * A fresh, migrated database for one test file: in-memory PGlite by default, or a brand-new database
@@ -70,8 +61,8 @@ async function adminQuery(url: string, text: string) {
 /**
  * A freshly created PGlite spends seconds in initdb and its migrations; loading a dumped data directory
  * takes a fraction of that. The first test process to need one migrates an empty database and leaves its
- * dump in the temp dir, keyed by the migrations' content; the others load it. `migrate()` still runs on
- * every copy and finds nothing to do.
+ * dump in the temp dir, keyed by the migrations' content (`snapshotKey`); the others load it. `migrate()`
+ * still runs on every copy and finds nothing to do.
  */
 export async function migratedSnapshot(): Promise<Blob> {
   const file = `${cachePrefix()}.tar`;
@@ -80,24 +71,16 @@ export async function migratedSnapshot(): Promise<Blob> {
   try {
     await fresh.migrate();
     const dump = await fresh.dump!();
-    const partial = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
-    writeFileSync(partial, Buffer.from(await dump.arrayBuffer()));
-    renameSync(partial, file);
+    writeFileAtomically(file, Buffer.from(await dump.arrayBuffer()));
     return dump;
   } finally {
     await fresh.close();
   }
 }
 
-/** Where the migrated copies live in the temp dir, keyed by the migrations' content. */
+/** Where the migrated copies live in the temp dir, keyed by the migrations' content (`snapshotKey`). */
 function cachePrefix() {
-  const migrations = fileURLToPath(new URL('../drizzle', import.meta.url));
-  const hash = createHash('sha256');
-  for (const name of readdirSync(migrations).sort()) {
-    if (name.endsWith('.sql')) hash.update(name).update(readFileSync(path.join(migrations, name)));
-  }
-  hash.update(readFileSync(path.join(migrations, 'meta', '_journal.json')));
-  return path.join(tmpdir(), `skillbytes-pglite-${hash.digest('hex').slice(0, 16)}`);
+  return path.join(tmpdir(), `skillbytes-pglite-${snapshotKey()}`);
 }
 
 /**
