@@ -56,7 +56,7 @@ function largestSolution(base: string): string {
 type Timings = { bytes: number; firstMs: number; medianMs: number; p99Ms: number };
 
 async function measureInWorker(): Promise<void> {
-  const { toJavaScript } = await import('@skillbytes/api/judge');
+  const { toJavaScript } = await import('@skillbytes/api/typescript');
   const time = (code: string) => {
     const started = performance.now();
     const source = toJavaScript(code, 'typescript');

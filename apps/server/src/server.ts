@@ -47,7 +47,7 @@ async function openDatabase(config: ServerConfig): Promise<EmbeddedDatabase> {
 
 /** Migrates (unless MIGRATE_ON_START=false), seeds, and starts listening. Used by `main.ts` and by tests (in-process, port 0). */
 export async function startServer(config: ServerConfig, opts: StartOptions = {}): Promise<RunningServer> {
-  const logger = opts.logger ?? createLogger(config.env);
+  const logger = opts.logger ?? (await createLogger(config.env));
   const { database, origin, snapshot, discarded } = await openDatabase(config);
   try {
     await database.ping();

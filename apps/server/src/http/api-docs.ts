@@ -19,9 +19,6 @@ function redocBundle(): Buffer {
   if (existsSync(built)) return readFileSync(built);
   return readFileSync(createRequire(import.meta.url).resolve('redoc/bundles/redoc.standalone.js'));
 }
-const REDOC = redocBundle();
-/** Named by its content, so it can be cached for good: an upgrade of Redoc changes the URL. */
-const REDOC_PATH = `/docs/redoc-${createHash('sha256').update(REDOC).digest('hex').slice(0, 16)}.standalone.js`;
 const START_PATH = '/docs/start-redoc.js';
 
 /**
@@ -57,7 +54,7 @@ function docsCsp(nonce: string) {
   ].join('; ');
 }
 
-const page = (nonce: string) => `<!doctype html>
+const page = (nonce: string, redocPath: string) => `<!doctype html>
 <html lang="en">
   <head>
     <meta charset="utf-8">
@@ -68,7 +65,7 @@ const page = (nonce: string) => `<!doctype html>
   <body>
     <noscript>This page needs JavaScript. The API's description is <a href="/openapi.json">/openapi.json</a>.</noscript>
     <div id="redoc"></div>
-    <script src="${REDOC_PATH}"></script>
+    <script src="${redocPath}"></script>
     <script src="${START_PATH}"></script>
   </body>
 </html>
@@ -83,34 +80,43 @@ function asset(body: Buffer | string, type: string, cacheControl: string): Asset
 }
 
 /**
- * The OpenAPI document (built once, at start) and the docs page that renders it with Redoc's
- * standalone bundle, served by this server: the page works offline.
+ * The OpenAPI document and the docs page that renders it with Redoc's standalone bundle, served by this
+ * server: the page works offline. Both are built on the first request for one, not at start: a server
+ * nobody reads the docs of never reads Redoc's megabyte.
  */
 export function createApiDocs({ publicOrigin }: { publicOrigin: string | undefined }) {
-  const document = buildOpenApiDocument({ serverUrl: publicOrigin ?? '/' });
-  const assets = new Map<string, Asset>([
-    [
-      '/openapi.json',
-      asset(JSON.stringify(document), 'application/json; charset=utf-8', 'public, max-age=300'),
-    ],
-    [REDOC_PATH, asset(REDOC, 'text/javascript; charset=utf-8', 'public, max-age=31536000, immutable')],
-    [
-      START_PATH,
-      asset(
-        readFileSync(new URL('./docs/start-redoc.js', import.meta.url)),
-        'text/javascript; charset=utf-8',
-        'no-cache',
-      ),
-    ],
-  ]);
+  let built: { assets: Map<string, Asset>; redocPath: string } | undefined;
+  const build = () => {
+    const document = buildOpenApiDocument({ serverUrl: publicOrigin ?? '/' });
+    const redoc = redocBundle();
+    /** Named by its content, so it can be cached for good: an upgrade of Redoc changes the URL. */
+    const redocPath = `/docs/redoc-${createHash('sha256').update(redoc).digest('hex').slice(0, 16)}.standalone.js`;
+    const assets = new Map<string, Asset>([
+      [
+        '/openapi.json',
+        asset(JSON.stringify(document), 'application/json; charset=utf-8', 'public, max-age=300'),
+      ],
+      [redocPath, asset(redoc, 'text/javascript; charset=utf-8', 'public, max-age=31536000, immutable')],
+      [
+        START_PATH,
+        asset(
+          readFileSync(new URL('./docs/start-redoc.js', import.meta.url)),
+          'text/javascript; charset=utf-8',
+          'no-cache',
+        ),
+      ],
+    ]);
+    return { assets, redocPath };
+  };
 
   return function serveDocs(req: http.IncomingMessage, res: http.ServerResponse, path: string) {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('allow', 'GET, HEAD');
       return sendJson(res, 405, { error: 'method not allowed' });
     }
-    if (path === '/docs') return sendPage(req, res);
-    const found = assets.get(path);
+    built ??= build();
+    if (path === '/docs') return sendPage(req, res, built.redocPath);
+    const found = built.assets.get(path);
     if (!found) return sendJson(res, 404, { error: 'not found' });
     if (path === '/openapi.json') {
       // Public and credential-free: any origin may read it (API tools, editors).
@@ -132,9 +138,9 @@ export function createApiDocs({ publicOrigin }: { publicOrigin: string | undefin
 }
 
 /** The page, with a nonce of its own per response (so never stored by a cache). */
-function sendPage(req: http.IncomingMessage, res: http.ServerResponse) {
+function sendPage(req: http.IncomingMessage, res: http.ServerResponse, redocPath: string) {
   const nonce = randomBytes(16).toString('base64');
-  const html = Buffer.from(page(nonce));
+  const html = Buffer.from(page(nonce, redocPath));
   res.statusCode = 200;
   res.setHeader('content-security-policy', docsCsp(nonce));
   res.setHeader('content-type', 'text/html; charset=utf-8');

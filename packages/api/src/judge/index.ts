@@ -12,8 +12,6 @@ export type {
   JudgeSpec,
   JudgeStats,
 } from './types.ts';
-/** The workers' TypeScript step, for bench/src/typescript-strip.ts (the judge runs it in its workers only). */
-export { toJavaScript } from './typescript.ts';
 
 /** The sandboxed judge: QuickJS (WebAssembly) in a pool of worker threads. */
 export function createJudge(config: ApiConfig['judge'], logger?: Logger): Judge {
