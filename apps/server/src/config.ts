@@ -3,7 +3,8 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { availableParallelism, homedir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { API_DEFAULTS, type ApiConfig, defaultJudgeWorkers } from '@skillbytes/api';
+// The API's defaults alone, not the API: main.ts opens the database before it loads the rest of the app.
+import { API_DEFAULTS, type ApiConfig, defaultJudgeWorkers } from '@skillbytes/api/config';
 import { z } from 'zod';
 import { isProxyAddress } from './http/client-ip.ts';
 

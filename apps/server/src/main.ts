@@ -1,9 +1,10 @@
+// Only what reading the configuration needs is imported up front: the rest of the app (the API, the
+// HTTP adapter) loads while the database opens, below.
 import { ConfigError, loadConfig } from './config.ts';
 import { loadDotEnv } from './env-file.ts';
-import { startServer } from './server.ts';
 import { markPhase } from './startup-phases.ts';
 
-markPhase('modules');
+markPhase('configModules');
 
 // Relative paths (DATA_DIR) and `.env` are relative to where the user ran `pnpm start`, not to this package.
 const cwd = process.env.INIT_CWD ?? process.cwd();
@@ -19,10 +20,20 @@ try {
   throw error;
 }
 
-const server = await startServer(config).catch((error: unknown) => {
+const fail = (error: unknown): never => {
   console.error(`Could not start the server: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
-});
+};
+
+// PGlite compiles its WebAssembly on V8's background threads and reads its files while the main thread
+// loads the app's modules; startServer takes the database from here. Handled at once (startServer still
+// sees the rejection), so a lock error during the imports is not an unhandled rejection.
+const { openDatabase } = await import('./open-database.ts');
+const database = openDatabase(config);
+database.catch(() => {});
+const { startServer } = await import('./server.ts').catch(fail);
+markPhase('modules');
+const server = await startServer(config, { database }).catch(fail);
 
 let signals = 0;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {

@@ -1,13 +1,6 @@
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { type Clock, createServices, ensureAdmin, type Services, systemClock } from '@skillbytes/api';
-import {
-  createDatabase,
-  type EmbeddedDatabase,
-  openEmbeddedDatabase,
-  saveStarterSnapshot,
-  seedStarterPool,
-} from '@skillbytes/db';
+import { type EmbeddedDatabase, saveStarterSnapshot, seedStarterPool } from '@skillbytes/db';
 import type { Logger } from 'pino';
 import type { ServerConfig } from './config.ts';
 import { createHttpApp } from './http/app.ts';
@@ -15,6 +8,7 @@ import { createMetricsServer } from './http/metrics-endpoint.ts';
 import { createStaticSite } from './http/static-site.ts';
 import { createLogger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
+import { openDatabase } from './open-database.ts';
 import { markPhase, startupPhases } from './startup-phases.ts';
 
 export type RunningServer = {
@@ -27,28 +21,17 @@ export type RunningServer = {
   shutdown(): Promise<void>;
 };
 
-export type StartOptions = { logger?: Logger; clock?: Clock };
-
-/**
- * PostgreSQL, or the embedded database in DATA_DIR. A server that migrates and seeds its embedded database
- * starts a new one from the starter snapshot in CACHE_DIR (`openEmbeddedDatabase`).
- */
-async function openDatabase(config: ServerConfig): Promise<EmbeddedDatabase> {
-  if (config.databaseUrl) {
-    const database = createDatabase({ url: config.databaseUrl, poolMax: config.env.DATABASE_POOL_MAX });
-    return { database, origin: 'existing' };
-  }
-  const dataDir = path.join(config.dataDir, 'pglite');
-  if (config.migrateOnStart && config.seedStarterPool) {
-    return openEmbeddedDatabase({ dataDir, cacheDir: config.cacheDir, purpose: 'server' });
-  }
-  return { database: createDatabase({ dataDir, purpose: 'server' }), origin: 'existing' };
-}
+export type StartOptions = {
+  logger?: Logger;
+  clock?: Clock;
+  /** The database `openDatabase(config)` is opening already (main.ts starts it before loading this module). */
+  database?: Promise<EmbeddedDatabase>;
+};
 
 /** Migrates (unless MIGRATE_ON_START=false), seeds, and starts listening. Used by `main.ts` and by tests (in-process, port 0). */
 export async function startServer(config: ServerConfig, opts: StartOptions = {}): Promise<RunningServer> {
   const logger = opts.logger ?? (await createLogger(config.env));
-  const { database, origin, snapshot, discarded } = await openDatabase(config);
+  const { database, origin, snapshot, discarded } = await (opts.database ?? openDatabase(config));
   try {
     await database.ping();
     if (discarded) logger.warn({ snapshot, reason: discarded }, 'starter snapshot not used: initdb instead');
