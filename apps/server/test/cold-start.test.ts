@@ -1,6 +1,8 @@
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { createDatabase, ensureStarterSnapshot, loadStarterChallenges } from '@skillbytes/db';
 import { sql } from 'drizzle-orm';
@@ -53,9 +55,43 @@ async function systemIdentifier(open: Parameters<typeof createDatabase>[0]) {
 
 const snapshotFiles = (cacheDir: string) => readdirSync(cacheDir).filter((f) => f.startsWith('pglite-'));
 
+const serverDir = fileURLToPath(new URL('..', import.meta.url));
+
+/** src/prepare-start.ts as `pnpm start`'s build step runs it (there built, here through tsx). */
+function prepareStart(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/prepare-start.ts'], {
+    cwd: serverDir,
+    env: { ...process.env, DATABASE_URL: '', DATA_DIR: newDir('data'), INIT_CWD: serverDir, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (d) => {
+    output += String(d);
+  });
+  child.stderr?.on('data', (d) => {
+    output += String(d);
+  });
+  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, output })));
+}
+
 describe.skipIf(Boolean(process.env.TEST_DATABASE_URL))(
   'cold start on the embedded database (issue 14 item 3)',
   () => {
+    it("pnpm start's build step puts the starter snapshot into CACHE_DIR once, unless the server would not use it", async () => {
+      const cacheDir = newDir('cache');
+      const first = await prepareStart({ CACHE_DIR: cacheDir });
+      expect(first.code).toBe(0);
+      expect(first.output).toContain('Built the starter database');
+      expect(snapshotFiles(cacheDir)).toHaveLength(1);
+      expect(await prepareStart({ CACHE_DIR: cacheDir })).toEqual({ code: 0, output: '' });
+      const unseeded = newDir('cache');
+      expect(await prepareStart({ CACHE_DIR: unseeded, SEED_STARTER_POOL: 'false' })).toEqual({
+        code: 0,
+        output: '',
+      });
+      expect(snapshotFiles(unseeded)).toEqual([]);
+    }, 240_000);
+
     it('a new DATA_DIR starts as a copy of the cached starter snapshot and serves the seeded pool', async () => {
       const cacheDir = newDir('cache');
       const { file } = await ensureStarterSnapshot(cacheDir);
