@@ -122,11 +122,11 @@ export function createQueryPath({
     const { headers } = responseMeta({ ctx });
     if (headers) {
       // As tRPC does: a procedure's header joins the two above (Headers.append), or replaces one set earlier.
-      for (const [name, value] of headers) {
-        if (name === 'set-cookie') continue;
+      headers.forEach((value, name) => {
+        if (name === 'set-cookie') return;
         const joined = name === 'content-type' || name === 'vary' ? res.getHeader(name) : undefined;
         res.setHeader(name, joined === undefined ? value : `${String(joined)}, ${value}`);
-      }
+      });
       const cookies = headers.getSetCookie();
       if (cookies.length > 0) res.setHeader('set-cookie', cookies);
     }
