@@ -9,7 +9,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
-import { acquireDataDirLock } from './data-dir-lock.ts';
+import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.ts';
 import { pgErrorInfo } from './errors.ts';
 import * as schema from './schema/index.ts';
 
@@ -43,6 +43,11 @@ export type DatabaseConfig = {
   snapshot?: Blob;
   /** What this process is ("server", "db:migrate"): written into the PGlite data directory's lock. */
   purpose?: string;
+  /**
+   * PGlite on disk: the data directory's lock, already taken by the caller, who also releases it (after
+   * `close()`). Without it the handle takes the lock itself and releases it on close.
+   */
+  lock?: DataDirLock;
 };
 
 export type NotificationHandler = (payload: string) => void;
@@ -95,7 +100,7 @@ const MIGRATION_LOCK_KEY = 727_164_001;
 export function createDatabase(config: DatabaseConfig = {}): DatabaseHandle {
   return config.url
     ? createPgDatabase(config.url, config.poolMax ?? 10)
-    : createPgliteDatabase(config.dataDir, config.purpose ?? 'database client', config.snapshot);
+    : createPgliteDatabase(config.dataDir, config.purpose ?? 'database client', config.snapshot, config.lock);
 }
 
 /** Migrations in the committed journal newer than the last one the database recorded (drizzle's rule). */
@@ -126,13 +131,14 @@ function createPgliteDatabase(
   dataDir: string | undefined,
   purpose: string,
   snapshot: Blob | undefined,
+  heldLock: DataDirLock | undefined,
 ): DatabaseHandle {
   // A scheme (memory://, idb://) is not a path; no directory, no lock.
   const onDisk = dataDir && !/^[a-z]+:\/\//i.test(dataDir) ? path.resolve(dataDir) : undefined;
   // PGlite creates its own directory but not the ones above it (DATA_DIR on a first start), and
   // then fails only on the first query.
   if (onDisk) mkdirSync(path.dirname(onDisk), { recursive: true });
-  const lock = onDisk ? acquireDataDirLock(onDisk, purpose) : undefined;
+  const lock = heldLock ? undefined : onDisk ? acquireDataDirLock(onDisk, purpose) : undefined;
   let client: PGlite;
   try {
     // PGlite refuses a dump for a directory that has a database (and would run initdb for an empty one).

@@ -16,6 +16,7 @@ import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
 import { count, sql } from 'drizzle-orm';
 import { createDatabase, type DatabaseHandle, holdsDatabase, migrationsFolder } from './client.ts';
+import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.ts';
 import { challenges } from './schema/challenges.ts';
 import { loadStarterChallenges, restampStarterPool, seedStarterPool, starterRows } from './seed.ts';
 
@@ -98,10 +99,32 @@ export async function openEmbeddedDatabase(opts: {
   purpose: string;
 }): Promise<EmbeddedDatabase> {
   const dataDir = path.resolve(opts.dataDir);
-  if (holdsDatabase(dataDir)) {
-    return { database: createDatabase({ dataDir, purpose: opts.purpose }), origin: 'existing' };
+  // The lock before anything is written: never into a directory another process has open.
+  mkdirSync(path.dirname(dataDir), { recursive: true });
+  const lock = acquireDataDirLock(dataDir, opts.purpose);
+  try {
+    const opened = await openLocked(dataDir, opts.cacheDir, lock);
+    const { database } = opened;
+    const close = async () => {
+      try {
+        await database.close();
+      } finally {
+        lock.release();
+      }
+    };
+    return { ...opened, database: { ...database, close } };
+  } catch (error) {
+    lock.release();
+    throw error;
   }
-  const snapshot = await starterSnapshotFile(opts.cacheDir);
+}
+
+async function openLocked(dataDir: string, cacheDir: string, lock: DataDirLock): Promise<EmbeddedDatabase> {
+  const open = () => createDatabase({ dataDir, lock });
+  if (holdsDatabase(dataDir)) return { database: open(), origin: 'existing' };
+  const snapshot = await starterSnapshotFile(cacheDir);
+  // Files there without a database (a crash during initdb?) are not ours to replace or delete.
+  if (!isEmptyOrAbsent(dataDir)) return { database: open(), origin: 'initdb', snapshot };
   let discarded: string | undefined;
   let tar: Buffer | undefined;
   try {
@@ -116,7 +139,7 @@ export async function openEmbeddedDatabase(opts: {
       // Written by node directly: PGlite's own loadDataDir copies the tarball several times and writes
       // through its emscripten file system, about 0.4 s of CPU more (bench/src/cold-start.ts).
       extractTar(tar, dataDir);
-      database = createDatabase({ dataDir, purpose: opts.purpose });
+      database = open();
       const pending = await database.pendingMigrations();
       const expected = (await starterPoolOnce()).size;
       const [pool] = await database.db.select({ n: count() }).from(challenges);
@@ -131,12 +154,16 @@ export async function openEmbeddedDatabase(opts: {
     await database?.close().catch(() => {});
     rmSync(dataDir, { recursive: true, force: true });
   }
-  return {
-    database: createDatabase({ dataDir, purpose: opts.purpose }),
-    origin: 'initdb',
-    snapshot,
-    discarded,
-  };
+  return { database: open(), origin: 'initdb', snapshot, discarded };
+}
+
+function isEmptyOrAbsent(dir: string): boolean {
+  try {
+    return readdirSync(dir).length === 0;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return true;
+    throw error;
+  }
 }
 
 /**

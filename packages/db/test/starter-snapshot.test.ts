@@ -14,7 +14,13 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { asc, eq, sql } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { migrationsFolder } from '../src/client.ts';
-import { createDatabase, type DatabaseHandle, seedStarterPool } from '../src/index.ts';
+import {
+  createDatabase,
+  type DatabaseHandle,
+  DatabaseLockedError,
+  loadStarterChallenges,
+  seedStarterPool,
+} from '../src/index.ts';
 import { challenges } from '../src/schema/challenges.ts';
 import {
   ensureStarterSnapshot,
@@ -142,6 +148,38 @@ describe('the starter snapshot (issue 14 item 3)', () => {
     expect(started.origin).toBe('initdb');
     expect(started.discarded).toMatch(/does not read/);
     expect(existsSync(path.join(dataDir, 'PG_VERSION'))).toBe(true);
+  });
+
+  it('two opens of one new data directory at once: one is refused before it writes, the other copies the snapshot', async () => {
+    await ensureStarterSnapshot(cacheDir);
+    const dataDir = path.join(scratch, 'raced', 'pglite');
+    const results = await Promise.allSettled([
+      openEmbeddedDatabase({ dataDir, cacheDir, purpose: 'first' }),
+      openEmbeddedDatabase({ dataDir, cacheDir, purpose: 'second' }),
+    ]);
+    const refused = results.filter((r) => r.status === 'rejected');
+    expect(refused).toHaveLength(1);
+    expect((refused[0] as PromiseRejectedResult).reason).toBeInstanceOf(DatabaseLockedError);
+    const winner = results.find((r) => r.status === 'fulfilled')!.value;
+    expect(winner.origin).toBe('snapshot');
+    await winner.database.close();
+    const again = await openEmbeddedDatabase({ dataDir, cacheDir, purpose: 'test' });
+    const database = track(again.database);
+    expect(again.origin).toBe('existing');
+    expect(await database.pendingMigrations()).toBe(0);
+    expect(await poolContent(database)).toHaveLength((await loadStarterChallenges()).length);
+  });
+
+  it('a data directory with files but no database keeps them and is made by initdb', async () => {
+    const dataDir = path.join(scratch, 'stray', 'pglite');
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(path.join(dataDir, 'notes.txt'), 'mine');
+    const started = await openEmbeddedDatabase({ dataDir, cacheDir, purpose: 'test' });
+    await track(started.database).ping();
+    expect(started.origin).toBe('initdb');
+    expect(readFileSync(path.join(dataDir, 'notes.txt'), 'utf8')).toBe('mine');
+    // initdb's empty cluster, not a copy of the migrated snapshot.
+    expect(await started.database.pendingMigrations()).toBeGreaterThan(0);
   });
 
   it('a directory that holds a database is opened as it is', async () => {
