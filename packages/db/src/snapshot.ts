@@ -79,7 +79,7 @@ export type EmbeddedOrigin = 'existing' | 'snapshot' | 'initdb';
 export type EmbeddedDatabase = {
   database: DatabaseHandle;
   origin: EmbeddedOrigin;
-  /** The starter snapshot this start looked for (unset for an existing database). */
+  /** The starter snapshot this start looked for, and saves after initdb (unset: neither). */
   snapshot?: string;
   /** Why that snapshot, although there, was not used: it did not load, or it was not this code's schema. */
   discarded?: string;
@@ -123,8 +123,9 @@ async function openLocked(dataDir: string, cacheDir: string, lock: DataDirLock):
   const open = () => createDatabase({ dataDir, lock });
   if (holdsDatabase(dataDir)) return { database: open(), origin: 'existing' };
   const snapshot = await starterSnapshotFile(cacheDir);
-  // Files there without a database (a crash during initdb?) are not ours to replace or delete.
-  if (!isEmptyOrAbsent(dataDir)) return { database: open(), origin: 'initdb', snapshot };
+  // Files there without a database (a crash during initdb?) are not ours to replace or delete, nor to
+  // save into the snapshot with it (no `snapshot`).
+  if (!isEmptyOrAbsent(dataDir)) return { database: open(), origin: 'initdb' };
   let discarded: string | undefined;
   let tar: Buffer | undefined;
   try {

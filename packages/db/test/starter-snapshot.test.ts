@@ -177,6 +177,8 @@ describe('the starter snapshot (issue 14 item 3)', () => {
     const started = await openEmbeddedDatabase({ dataDir, cacheDir, purpose: 'test' });
     await track(started.database).ping();
     expect(started.origin).toBe('initdb');
+    // Not saved as the snapshot: it has someone's files in it.
+    expect(started.snapshot).toBeUndefined();
     expect(readFileSync(path.join(dataDir, 'notes.txt'), 'utf8')).toBe('mine');
     // initdb's empty cluster, not a copy of the migrated snapshot.
     expect(await started.database.pendingMigrations()).toBeGreaterThan(0);
