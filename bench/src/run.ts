@@ -306,16 +306,23 @@ async function benchPglite(run: Run) {
 /** The judge's and leaderboard's micro-benchmarks, each a bounded child process, their output kept. */
 async function runExtras(run: Run) {
   // The cold start runs the built server, as `pnpm start` does: build it (turbo skips what is up to date).
+  // turbo needs pnpm on PATH, as under `pnpm bench`; without it cold-start.ts says what to build.
   const repoDir = path.join(benchDir, '..');
-  execFileSync(
-    path.join(repoDir, 'node_modules', '.bin', 'turbo'),
-    ['run', 'build', '--filter=@skillbytes/server...'],
-    {
-      cwd: repoDir,
-      stdio: 'ignore',
-      timeout: 600_000,
-    },
-  );
+  try {
+    execFileSync(
+      path.join(repoDir, 'node_modules', '.bin', 'turbo'),
+      ['run', 'build', '--filter=@skillbytes/server...'],
+      {
+        cwd: repoDir,
+        stdio: 'ignore',
+        timeout: 600_000,
+      },
+    );
+  } catch (error) {
+    log(
+      `could not build the server for cold-start.ts: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
   const extras = [
     'judge-bench.ts',
     'judge-fairness.ts',
