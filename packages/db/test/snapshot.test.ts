@@ -1,22 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createDatabase, type DatabaseHandle } from '../src/index.ts';
 import { createTestDatabase, migratedSnapshot, prepareMigratedDataDir } from '../src/testing.ts';
+import { scratchDatabases } from './scratch-databases.ts';
 
-const scratch = mkdtempSync(path.join(tmpdir(), 'sb-snapshot-test-'));
-const opened: DatabaseHandle[] = [];
-afterAll(async () => {
-  for (const h of opened) await h.close();
-  rmSync(scratch, { recursive: true, force: true });
-});
-
-function track<T extends DatabaseHandle>(handle: T): T {
-  opened.push(handle);
-  return handle;
-}
+const { scratch, track } = scratchDatabases('sb-snapshot-test-');
 
 /**
  * initdb gives every new cluster its own system identifier (from the clock and the pid); a copy of a

@@ -1,18 +1,8 @@
-import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { asc, eq, sql } from 'drizzle-orm';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { migrationsFolder } from '../src/client.ts';
 import {
   createDatabase,
@@ -29,18 +19,9 @@ import {
   starterSnapshotFile,
 } from '../src/snapshot.ts';
 import { createTestDatabase, migratedSnapshot, prepareMigratedDataDir } from '../src/testing.ts';
+import { scratchDatabases } from './scratch-databases.ts';
 
-const scratch = mkdtempSync(path.join(tmpdir(), 'sb-starter-snapshot-test-'));
-const opened: DatabaseHandle[] = [];
-afterAll(async () => {
-  for (const h of opened) await h.close();
-  rmSync(scratch, { recursive: true, force: true });
-});
-
-function track<T extends DatabaseHandle>(handle: T): T {
-  opened.push(handle);
-  return handle;
-}
+const { scratch, track } = scratchDatabases('sb-starter-snapshot-test-');
 
 /** Every challenge row, by slug, without what each database gives a row itself (id and times). */
 async function poolContent(handle: DatabaseHandle) {
