@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
+  boolean,
   check,
   date,
   index,
@@ -7,6 +8,7 @@ import {
   pgTable,
   text,
   timestamp,
+  primaryKey,
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
@@ -26,12 +28,24 @@ export const users = pgTable(
     name: text(),
     preferences: text().array().notNull().default(sql`'{}'::text[]`),
     language: text().notNull().default('javascript'),
+    /** The time zone in effect (until `pendingTimezoneAt`, when `pendingTimezone` takes over). */
     timezone: text().notNull().default('UTC'),
+    /** A requested zone, in effect from `pendingTimezoneAt` (the start of the old zone's next local day). */
+    pendingTimezone: text(),
+    pendingTimezoneAt: timestamp({ withTimezone: true }),
+    /** When the user last changed zone: one change a week. */
+    timezoneChangedAt: timestamp({ withTimezone: true }),
+    /** No local day before this one is ever lived again: the first day after a zone change (monotone days). */
+    dayFloor: date({ mode: 'string' }),
     points: integer().notNull().default(0),
     currentStreak: integer().notNull().default(0),
     bestStreak: integer().notNull().default(0),
     /** The user's local date of their latest completion: the streak continues from it. */
     lastCompletionDay: date({ mode: 'string' }),
+    /** Streak freezes held (at most 2); each missed local day spends one (see streak_days). */
+    freezesHeld: integer().notNull().default(0),
+    /** Solved days in a row since the last frozen or missed day: each 7th earns a freeze. */
+    solvedRun: integer().notNull().default(0),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     /** Soft delete: hidden everywhere; a login within the grace period restores the account. */
@@ -45,6 +59,33 @@ export const users = pgTable(
     index('users_created_at_idx').on(t.createdAt),
     check('users_role_check', sql`${t.role} in ('user', 'admin')`),
     check('users_points_check', sql`${t.points} >= 0`),
+    check('users_freezes_held_check', sql`${t.freezesHeld} between 0 and 2`),
+  ],
+);
+
+/**
+ * One row per local day that counts for a user's streak, so every streak can be explained: `solved`
+ * (a completion that day; `earnedFreeze` when it was a 7th solved day in a row), `frozen` (a missed day
+ * a held freeze covered), `skipped` (a day a zone change to the east jumped over: never lived, never
+ * missed). `streak` and `freezes` are the values after that day. Frozen rows are written by the next
+ * completion's transaction; reads in between compute them (challenges/streaks.ts).
+ */
+export const streakDays = pgTable(
+  'streak_days',
+  {
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    day: date({ mode: 'string' }).notNull(),
+    kind: text({ enum: ['solved', 'frozen', 'skipped'] }).notNull(),
+    streak: integer().notNull().default(0),
+    freezes: integer().notNull().default(0),
+    earnedFreeze: boolean().notNull().default(false),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.userId, t.day] }),
+    check('streak_days_kind_check', sql`${t.kind} in ('solved', 'frozen', 'skipped')`),
   ],
 );
 
