@@ -168,7 +168,11 @@ export const Profile = z.object({
   role: Role,
   preferences: z.array(z.string()),
   language: Language,
+  /** The zone in effect now. */
   timezone: z.string(),
+  /** A requested zone not yet in effect, and when it takes over (the start of the user's next local day). */
+  pendingTimezone: z.string().nullable(),
+  pendingTimezoneAt: z.date().nullable(),
   points: z.number().int(),
   currentStreak: z.number().int(),
   bestStreak: z.number().int(),

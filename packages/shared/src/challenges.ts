@@ -380,6 +380,28 @@ export type SubmissionsInput = z.input<typeof SubmissionsInput>;
 export const CompletedInput = PageInput.prefault({});
 export type CompletedInput = z.input<typeof CompletedInput>;
 
+/** A calendar date `YYYY-MM-DD` that exists (no 2026-02-30): a local day of the caller. */
+export const LocalDate = text()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'Expected a date as YYYY-MM-DD')
+  .refine((s) => {
+    const d = new Date(`${s}T00:00:00Z`);
+    return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
+  }, 'No such date');
+
+/**
+ * `challenges.calendar`: local days from `from` to `to` (both included), at most
+ * LIMITS.calendarDaysMax of them; missing ends default to today and LIMITS.calendarDaysDefault days.
+ * Ranges that depend on today are checked again by the API once it knows the caller's today.
+ */
+export const CalendarInput = z
+  .object({ from: LocalDate.optional(), to: LocalDate.optional() })
+  .strict()
+  .refine((r) => !r.from || !r.to || r.from <= r.to, { message: '`from` is after `to`', path: ['from'] })
+  .prefault({});
+export type CalendarInput = z.input<typeof CalendarInput>;
+
+export type CalendarDay = { date: string; assigned: boolean; solved: boolean; frozen: boolean };
+
 export const TestKind = z.enum(['visible', 'hidden', 'generated']);
 export type TestKind = z.infer<typeof TestKind>;
 

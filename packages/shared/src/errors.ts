@@ -40,6 +40,10 @@ export const APP_ERRORS = {
   LANGUAGE_NOT_ACCEPTED: 'BAD_REQUEST',
   JUDGE_BUSY: 'TOO_MANY_REQUESTS',
   JUDGE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+  /** `challenges.calendar`: more than LIMITS.calendarDaysMax days, or an end after the other. */
+  CALENDAR_RANGE_INVALID: 'BAD_REQUEST',
+  /** A second time zone change within a week; `details.allowedAt` says when the next one is. */
+  TIMEZONE_CHANGE_TOO_SOON: 'TOO_MANY_REQUESTS',
   // inbox
   MESSAGE_NOT_FOUND: 'NOT_FOUND',
   USER_NOT_FOUND: 'NOT_FOUND',

@@ -17,4 +17,7 @@ export const LIMITS = {
   testsMax: 200,
   generatedCasesMax: 100,
   stepsMax: 100,
+  /** `challenges.calendar`: the longest range, and the default one (days ending today). */
+  calendarDaysMax: 366,
+  calendarDaysDefault: 365,
 } as const;

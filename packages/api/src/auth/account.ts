@@ -20,6 +20,7 @@ import { profileColumns, toProfile } from './profile.ts';
 import { requireSession } from './require-session.ts';
 import { type IssuedTokens, openSession, revokeSessions, sessionProvenBy } from './sessions.ts';
 import { passwordThrottle } from './throttle.ts';
+import { zoneChange } from './timezone-change.ts';
 import { dropFirstPages } from '../leaderboard/first-pages.ts';
 
 const u = schema.users;
@@ -42,7 +43,7 @@ const statements = statementsFor((db) => ({
 async function getProfile(svc: Service): Promise<Profile> {
   const [row] = await statements(svc.db).profile.execute({ userId: svc.caller.userId });
   if (!row) throw userNotFound();
-  return toProfile(row);
+  return toProfile(row, svc.now);
 }
 
 /** `auth.me`: the profile, and when the access token of this request expires. */
@@ -58,7 +59,10 @@ export function getSession(svc: ServiceContext): Promise<Me | null> {
   return caller ? getMe({ ...svc, caller }) : Promise.resolve(null);
 }
 
-/** The legacy onboarding steps in one call. Only these fields: role, points, email are not reachable. */
+/**
+ * The legacy onboarding steps in one call. Only these fields: role, points, email are not reachable. A
+ * time zone change follows the rules of `zoneChange` (from the next local day, once a week).
+ */
 export async function updateProfile(
   svc: Service,
   input: z.output<typeof UpdateProfileInput>,
@@ -70,9 +74,11 @@ export async function updateProfile(
   return svc.db.transaction(async (tx) => {
     const inTx = { ...svc, db: tx };
     await purgeGoneAccounts(inTx, { username: input.username });
+    const { timezone, ...others } = changes;
+    const zone = typeof timezone === 'string' ? await zoneChange(tx, caller.userId, timezone, now) : null;
     const [row] = await tx
       .update(u)
-      .set({ ...changes, updatedAt: now })
+      .set({ ...others, ...zone, updatedAt: now })
       .where(and(eq(u.id, caller.userId), isNull(u.deletedAt)))
       .returning(profileColumns);
     if (!row) throw userNotFound();
@@ -84,7 +90,7 @@ export async function updateProfile(
       target: caller.userId,
       metadata: { fields },
     });
-    return toProfile(row);
+    return toProfile(row, now);
   });
 }
 

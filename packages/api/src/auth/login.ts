@@ -111,7 +111,7 @@ export async function login(svc: ServiceContext, input: z.output<typeof LoginInp
       },
     });
     const tokens = await openSession(inTx, { user: profile, reason: 'login' });
-    return { user: toProfile(profile), tokens };
+    return { user: toProfile(profile, now), tokens };
   });
   // A restored account is back on the board now in this process (others within LEADERBOARD_CACHE_MS).
   if (user.deletedAt) dropFirstPages(svc.events);

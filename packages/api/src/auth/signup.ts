@@ -48,7 +48,7 @@ export async function signup(svc: ServiceContext, input: z.output<typeof SignupI
     if (!user) throw new Error('user insert returned nothing');
     await audit(inTx, { action: 'user_created', at: now, actorUserId: user.id, target: user.id });
     const tokens = await openSession(inTx, { user, reason: 'signup' });
-    return { user: toProfile(user), tokens };
+    return { user: toProfile(user, now), tokens };
   });
   return { ...signedUp, device: await signDeviceToken(svc, signedUp.user.id) };
 }

@@ -9,7 +9,7 @@ import {
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Service } from '../context.ts';
 import { DomainError } from '../errors.ts';
-import { localDay } from '../lib/local-day.ts';
+import { effectiveDay, effectiveDaySql, zoneColumns } from '../lib/local-day.ts';
 import {
   type CompletionState,
   completionState,
@@ -25,19 +25,19 @@ const c = schema.challenges;
 const cp = schema.completions;
 const u = schema.users;
 
-/** The user's local date at `now` as PostgreSQL reads their time zone; the caller checks it against `localDay`. */
-const localDayInSql = sql`(${sql.placeholder('now')}::timestamptz at time zone ${u.timezone})::date`;
+/** The user's local day at `now` as PostgreSQL reads it; the caller checks it against `effectiveDay`. */
+const localDayInSql = effectiveDaySql(sql.placeholder('now'));
 
 const statements = statementsFor((db) => ({
   /**
-   * The common case in one round trip: the user's time zone and, when it is already assigned, their
+   * The common case in one round trip: the user's time zone state and, when it is already assigned, their
    * challenge of the local day with their completion of it. No challenge when nothing is assigned yet.
    */
   today: prepareNamed(
     'daily_today',
     db
       .select({
-        timezone: u.timezone,
+        ...zoneColumns,
         day: da.day,
         challenge: publicChallengeColumns,
         completedAt: cp.awardedAt,
@@ -75,10 +75,10 @@ async function assignedToday(db: Database, userId: string, now: Date) {
   } catch (error) {
     if (pgErrorInfo(error)?.code !== INVALID_PARAMETER_VALUE) throw error;
     const [user] = await db
-      .select({ timezone: u.timezone })
+      .select(zoneColumns)
       .from(u)
       .where(and(eq(u.id, userId), isNull(u.deletedAt)));
-    return user && { timezone: user.timezone, day: null, challenge: null };
+    return user && { ...user, day: null, challenge: null };
   }
 }
 
@@ -151,14 +151,14 @@ async function assignStale(db: Executor, userId: string, day: string, now: Date)
   return result.rows[0]?.challenge_id ?? null;
 }
 
-/** The caller's challenge for their local today (in users.timezone at `now`), assigning one on the first call. */
+/** The caller's challenge for their local today (`effectiveDay` at `now`), assigning one on the first call. */
 export async function dailyChallenge(svc: Service): Promise<DailyChallenge> {
   const { db, now } = svc;
   const userId = svc.caller.userId;
   const today = await assignedToday(db, userId, now);
   if (!today) throw new DomainError('USER_NOT_FOUND', 'No such user');
   // The day is always the runtime's (lib/local-day.ts); the database's reading only saves round trips when they agree.
-  const day = localDay(now, today.timezone);
+  const day = effectiveDay(now, today);
   if (today.day === day && today.challenge) {
     return { day, challenge: toPublicChallenge(today.challenge), ...completionState(today) };
   }

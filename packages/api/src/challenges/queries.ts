@@ -1,12 +1,15 @@
 import { schema } from '@skillbytes/db';
-import type {
-  IdInput,
-  Language,
-  Page,
-  PageInput,
-  SubmissionsInput,
-  Verdict,
-  VerdictStatus,
+import {
+  type CalendarDay,
+  type CalendarInput,
+  type IdInput,
+  type Language,
+  LIMITS,
+  type Page,
+  type PageInput,
+  type SubmissionsInput,
+  type Verdict,
+  type VerdictStatus,
 } from '@skillbytes/shared';
 import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import type { z } from 'zod';
@@ -14,7 +17,7 @@ import type { Service, ServiceContext } from '../context.ts';
 import { DomainError } from '../errors.ts';
 import { timeCursor } from '../lib/cursor.ts';
 import { assignedOrCompletedBy } from './access.ts';
-import { localDay } from '../lib/local-day.ts';
+import { addDays } from '../lib/local-day.ts';
 import {
   type ChallengeSummary,
   type CompletionState,
@@ -24,7 +27,7 @@ import {
   publicChallengeColumns,
   toPublicChallenge,
 } from './projection.ts';
-import { effectiveStreak } from './streaks.ts';
+import { FREEZES_MAX, streakColumns, streakDaysBetween, streakToday } from './streaks.ts';
 
 const c = schema.challenges;
 const cp = schema.completions;
@@ -159,35 +162,98 @@ export type ChallengeStatusSummary = {
   points: number;
   currentStreak: number;
   bestStreak: number;
+  freezes: { held: number; max: number };
 };
 
-/** Completed ids (newest first), points and streaks; the streak reads 0 once a local day was missed. */
-export async function challengeStatus(svc: Service): Promise<ChallengeStatusSummary> {
-  const { db, now } = svc;
-  const userId = svc.caller.userId;
-  const u = schema.users;
-  const [user] = await db
-    .select({
-      points: u.points,
-      currentStreak: u.currentStreak,
-      bestStreak: u.bestStreak,
-      lastCompletionDay: u.lastCompletionDay,
-      timezone: u.timezone,
-    })
+const u = schema.users;
+
+/** The caller's streak row (not deleted), or USER_NOT_FOUND. */
+async function streakRowOf(svc: Service) {
+  const [user] = await svc.db
+    .select({ ...streakColumns, points: u.points })
     .from(u)
-    .where(and(eq(u.id, userId), isNull(u.deletedAt)));
+    .where(and(eq(u.id, svc.caller.userId), isNull(u.deletedAt)));
   if (!user) throw new DomainError('USER_NOT_FOUND', 'No such user');
-  const completed = await db
+  return user;
+}
+
+/**
+ * Completed ids (newest first), points, streaks and freezes as of the caller's local today: missed days
+ * since the last completion already spent their freezes, or broke the streak (streaks.ts).
+ */
+export async function challengeStatus(svc: Service): Promise<ChallengeStatusSummary> {
+  const user = await streakRowOf(svc);
+  const completed = await svc.db
     .select({ id: cp.challengeId })
     .from(cp)
-    .where(eq(cp.userId, userId))
+    .where(eq(cp.userId, svc.caller.userId))
     .orderBy(desc(cp.awardedAt), desc(cp.challengeId));
+  const streak = streakToday(user, svc.now);
   return {
     completedIds: completed.map((r) => r.id),
     points: user.points,
-    currentStreak: effectiveStreak(user.currentStreak, user.lastCompletionDay, localDay(now, user.timezone)),
-    bestStreak: user.bestStreak,
+    currentStreak: streak.current,
+    bestStreak: streak.best,
+    freezes: { held: streak.freezes, max: FREEZES_MAX },
   };
+}
+
+/** Whole days from `from` to `to`, both included. */
+function daysBetween(from: string, to: string): number {
+  return Math.round((Date.parse(to) - Date.parse(from)) / 86_400_000) + 1;
+}
+
+/** The range asked for, its missing ends filled in from the caller's today, or CALENDAR_RANGE_INVALID. */
+function calendarRange(input: z.output<typeof CalendarInput>, today: string): { from: string; to: string } {
+  const to = input.to ?? (input.from && input.from > today ? input.from : today);
+  const from = input.from ?? addDays(to, -(LIMITS.calendarDaysDefault - 1));
+  if (from > to) throw new DomainError('CALENDAR_RANGE_INVALID', '`from` is after `to`');
+  if (daysBetween(from, to) > LIMITS.calendarDaysMax) {
+    throw new DomainError(
+      'CALENDAR_RANGE_INVALID',
+      `A calendar covers at most ${LIMITS.calendarDaysMax} days`,
+      { maxDays: LIMITS.calendarDaysMax },
+    );
+  }
+  return { from, to };
+}
+
+/**
+ * The caller's practice, one entry per local day from `from` to `to` (oldest first): assigned, solved,
+ * frozen. Two range reads by primary key (daily_assignments, streak_days), so the cost is the range's;
+ * the missed days since the last completion that freezes cover (not rows until the next completion)
+ * are computed as `challenges.status` computes them.
+ */
+export async function activityCalendar(
+  svc: Service,
+  input: z.output<typeof CalendarInput>,
+): Promise<{ days: CalendarDay[] }> {
+  const userId = svc.caller.userId;
+  const user = await streakRowOf(svc);
+  const streak = streakToday(user, svc.now);
+  const { from, to } = calendarRange(input, streak.today);
+  const da = schema.dailyAssignments;
+  const [assigned, counted] = await Promise.all([
+    svc.db
+      .select({ day: da.day })
+      .from(da)
+      .where(and(eq(da.userId, userId), sql`${da.day} between ${from}::date and ${to}::date`)),
+    streakDaysBetween(svc.db, userId, from, to),
+  ]);
+  const assignedDays = new Set(assigned.map((r) => r.day));
+  const kinds = new Map<string, string>(counted.map((r) => [r.day, r.kind]));
+  for (const day of streak.frozen) kinds.set(day, 'frozen');
+  const days: CalendarDay[] = [];
+  for (let date = from; date <= to; date = addDays(date, 1)) {
+    const kind = kinds.get(date);
+    days.push({
+      date,
+      assigned: assignedDays.has(date),
+      solved: kind === 'solved',
+      frozen: kind === 'frozen',
+    });
+  }
+  return { days };
 }
 
 export type Topic = { tag: string; count: number };

@@ -1,4 +1,5 @@
 import {
+  CalendarInput,
   ChallengeCreateInput,
   ChallengeListInput,
   ChallengeRef,
@@ -18,6 +19,7 @@ import {
 } from './authoring.ts';
 import { dailyChallenge } from './daily.ts';
 import {
+  activityCalendar,
   challengeForUser,
   challengeStatus,
   completedChallenges,
@@ -42,6 +44,10 @@ export const challengesRouter = createTRPCRouter({
     .query(({ ctx, input }) => completedChallenges(ctx.service, input)),
 
   status: authedProcedure.query(({ ctx }) => challengeStatus(ctx.service)),
+
+  calendar: authedProcedure
+    .input(CalendarInput)
+    .query(({ ctx, input }) => activityCalendar(ctx.service, input)),
 
   submissions: authedProcedure
     .input(SubmissionsInput)

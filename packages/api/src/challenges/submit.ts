@@ -8,8 +8,8 @@ import { DomainError } from '../errors.ts';
 import type { JudgeSpec } from '../judge/types.ts';
 import { assignedOrCompletedBy } from './access.ts';
 import { solutionLanguage } from './language.ts';
-import { localDay, weekStartUtc } from '../lib/local-day.ts';
-import { advanceStreak, effectiveStreak } from './streaks.ts';
+import { effectiveDay, weekStartUtc } from '../lib/local-day.ts';
+import { lockedStreakRow, recordStreakDay, streakColumns, streakToday } from './streaks.ts';
 import { dropFirstPages } from '../leaderboard/first-pages.ts';
 
 type Solution = z.output<typeof SolutionInput>;
@@ -198,8 +198,10 @@ export async function recordSubmission(
     const submissionId = submission!.id;
     if (s.verdict.status !== 'accepted') return { submissionId, paid: null };
 
-    const [user] = await tx.select({ timezone: u.timezone }).from(u).where(eq(u.id, s.userId));
-    const day = localDay(s.at, user?.timezone ?? 'UTC');
+    // The user's row locked first: their completions take turns, so a day counts once (streaks.ts).
+    const user = await lockedStreakRow(tx, s.userId);
+    if (!user) throw new DomainError('USER_NOT_FOUND', 'No such user');
+    const day = effectiveDay(s.at, user);
     const [completion] = await tx
       .insert(schema.completions)
       .values({
@@ -214,11 +216,12 @@ export async function recordSubmission(
       .returning({ points: schema.completions.points });
     if (!completion) return { submissionId, paid: null };
 
+    const streak = await recordStreakDay(tx, s.userId, user, day);
     const [paid] = await tx
       .update(u)
-      .set({ points: sql`${u.points} + ${completion.points}`, ...advanceStreak(day) })
+      .set({ points: sql`${u.points} + ${completion.points}` })
       .where(eq(u.id, s.userId))
-      .returning({ points: u.points, current: u.currentStreak, best: u.bestStreak });
+      .returning({ points: u.points });
     const wp = schema.weeklyPoints;
     await tx
       .insert(wp)
@@ -234,7 +237,7 @@ export async function recordSubmission(
     });
     return {
       submissionId,
-      paid: { awarded: completion.points, streak: { current: paid!.current, best: paid!.best } },
+      paid: { awarded: completion.points, streak },
     };
   });
 
@@ -260,18 +263,8 @@ export async function recordSubmission(
 
 async function currentStreak(db: Database, userId: string, now: Date): Promise<Streak> {
   const u = schema.users;
-  const [row] = await db
-    .select({
-      timezone: u.timezone,
-      current: u.currentStreak,
-      best: u.bestStreak,
-      lastCompletionDay: u.lastCompletionDay,
-    })
-    .from(u)
-    .where(eq(u.id, userId));
+  const [row] = await db.select(streakColumns).from(u).where(eq(u.id, userId));
   if (!row) return { current: 0, best: 0 };
-  return {
-    current: effectiveStreak(row.current, row.lastCompletionDay, localDay(now, row.timezone)),
-    best: row.best,
-  };
+  const { current, best } = streakToday(row, now);
+  return { current, best };
 }

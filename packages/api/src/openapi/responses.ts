@@ -210,6 +210,12 @@ export const RESPONSES = {
     points: int(),
     currentStreak: int(),
     bestStreak: int(),
+    freezes: z.object({ held: int(), max: int() }),
+  }),
+  'challenges.calendar': z.object({
+    days: z.array(
+      z.object({ date: LocalDay, assigned: z.boolean(), solved: z.boolean(), frozen: z.boolean() }),
+    ),
   }),
   'challenges.submissions': page(Submission),
   'challenges.topics': z.array(z.object({ tag: z.string(), count: int() })),

@@ -111,7 +111,13 @@ export const REST_ROUTES = {
   },
   'challenges.completed': { summary: 'Completed challenges, newest first', access: 'user' },
   'challenges.status': {
-    summary: 'Completed challenge ids, points and streaks',
+    summary: 'Completed challenge ids, points, streaks and streak freezes',
+    access: 'user',
+  },
+  'challenges.calendar': {
+    summary: 'Assigned, solved and frozen local days, oldest first',
+    description:
+      'At most 366 days (`from`, `to` as YYYY-MM-DD, both included); by default the last 365 ending today. A bad range answers 400 `CALENDAR_RANGE_INVALID`.',
     access: 'user',
   },
   'challenges.submissions': { summary: 'Own submissions, newest first', access: 'user' },
