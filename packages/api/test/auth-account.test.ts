@@ -61,6 +61,8 @@ describe('auth.me', () => {
         'id',
         'language',
         'name',
+        'pendingTimezone',
+        'pendingTimezoneAt',
         'points',
         'preferences',
         'role',

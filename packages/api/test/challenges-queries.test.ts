@@ -222,6 +222,7 @@ describe('challenges.status', () => {
       points: 0,
       currentStreak: 0,
       bestStreak: 0,
+      freezes: { held: 0, max: 2 },
     });
     api.clock.set('2026-08-01T12:00:00Z');
     await record(user.id, assignedIds[0]!, 'accepted', 10);
@@ -232,6 +233,7 @@ describe('challenges.status', () => {
       points: 30,
       currentStreak: 2,
       bestStreak: 2,
+      freezes: { held: 0, max: 2 },
     });
     api.clock.set('2026-08-04T00:00:00Z');
     expect(await caller.challenges.status()).toMatchObject({ currentStreak: 0, bestStreak: 2, points: 30 });

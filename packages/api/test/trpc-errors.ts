@@ -5,7 +5,7 @@ import { expect } from 'vitest';
 import { appRouter } from '../src/root.ts';
 
 /** `error.data` as a client receives it: produced by the real error formatter (trpc.ts). */
-function errorDataOf(error: TRPCError): {
+export function errorDataOf(error: TRPCError): {
   code: TRPCError['code'];
   httpStatus: number;
   appCode: string;
