@@ -262,6 +262,12 @@ describe('challenges.calendar', () => {
       await expectTrpcError(caller.calendar({ from: bad }), 'BAD_REQUEST', 'VALIDATION_FAILED');
       await expectTrpcError(caller.calendar({ to: bad }), 'BAD_REQUEST', 'VALIDATION_FAILED');
     }
+    // The far ends of the calendar: whole ranges, no endless walk past year 9999, no year 0.
+    expect((await caller.calendar({ from: '9999-12-30', to: '9999-12-31' })).days.map((d) => d.date)).toEqual(
+      ['9999-12-30', '9999-12-31'],
+    );
+    expect((await caller.calendar({ to: '1000-01-01' })).days).toHaveLength(365);
+    await expectTrpcError(caller.calendar({ from: '0000-01-01' }), 'BAD_REQUEST', 'VALIDATION_FAILED');
     await expectTrpcError(
       caller.calendar({ from: '2026-01-01', extra: 1 } as never),
       'BAD_REQUEST',
@@ -361,6 +367,27 @@ describe('time zone changes', () => {
       ['2026-06-02', 'skipped'],
       ['2026-06-03', 'solved'],
     ]);
+  });
+
+  it('concurrent changes: exactly one is scheduled, the others are told when to come back', async () => {
+    const user = await userWithPool(1, { timezone: 'Europe/Paris' });
+    await solveAt(user, '2026-09-01T12:00:00Z');
+    const zones = ['Asia/Tokyo', 'America/Chicago', 'Australia/Sydney', 'Africa/Cairo', 'Asia/Kolkata'];
+    const settled = await Promise.allSettled(
+      zones.map((timezone) => api.as(user).auth.updateProfile({ timezone })),
+    );
+    const scheduled = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    expect(scheduled).toHaveLength(1);
+    for (const s of settled) {
+      if (s.status === 'rejected') {
+        await expectTrpcError(Promise.reject(s.reason), 'TOO_MANY_REQUESTS', 'TIMEZONE_CHANGE_TOO_SOON');
+      }
+    }
+    const [row] = await api.database.db
+      .select({ pending: schema.users.pendingTimezone })
+      .from(schema.users)
+      .where(eq(schema.users.id, user.id));
+    expect(row!.pending).toBe(scheduled[0]!.pendingTimezone);
   });
 
   it('applies at once for a user who was never assigned a day, and ignores a change to the same zone', async () => {

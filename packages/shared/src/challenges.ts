@@ -380,9 +380,12 @@ export type SubmissionsInput = z.input<typeof SubmissionsInput>;
 export const CompletedInput = PageInput.prefault({});
 export type CompletedInput = z.input<typeof CompletedInput>;
 
-/** A calendar date `YYYY-MM-DD` that exists (no 2026-02-30): a local day of the caller. */
+/**
+ * A calendar date `YYYY-MM-DD` that exists (no 2026-02-30): a local day of the caller. Years 1000 to
+ * 9999 only: four digits either side of any range the API computes, and dates PostgreSQL takes.
+ */
 export const LocalDate = text()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'Expected a date as YYYY-MM-DD')
+  .regex(/^[1-9]\d{3}-\d{2}-\d{2}$/, 'Expected a date as YYYY-MM-DD')
   .refine((s) => {
     const d = new Date(`${s}T00:00:00Z`);
     return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;

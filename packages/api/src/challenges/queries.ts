@@ -243,16 +243,12 @@ export async function activityCalendar(
   const assignedDays = new Set(assigned.map((r) => r.day));
   const kinds = new Map<string, string>(counted.map((r) => [r.day, r.kind]));
   for (const day of streak.frozen) kinds.set(day, 'frozen');
-  const days: CalendarDay[] = [];
-  for (let date = from; date <= to; date = addDays(date, 1)) {
+  // By count, not by comparing strings: the day after 9999-12-31 is no longer a YYYY-MM-DD string.
+  const days = Array.from({ length: daysBetween(from, to) }, (_, i): CalendarDay => {
+    const date = addDays(from, i);
     const kind = kinds.get(date);
-    days.push({
-      date,
-      assigned: assignedDays.has(date),
-      solved: kind === 'solved',
-      frozen: kind === 'frozen',
-    });
-  }
+    return { date, assigned: assignedDays.has(date), solved: kind === 'solved', frozen: kind === 'frozen' };
+  });
   return { days };
 }
 
