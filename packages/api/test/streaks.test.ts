@@ -245,6 +245,8 @@ describe('challenges.calendar', () => {
       'CALENDAR_RANGE_INVALID',
     );
     await expectTrpcError(caller.calendar({ from: '2020-01-01' }), 'BAD_REQUEST', 'CALENDAR_RANGE_INVALID');
+    // `to` defaults to today: a `from` after it is a reversed range.
+    await expectTrpcError(caller.calendar({ from: '2026-08-11' }), 'BAD_REQUEST', 'CALENDAR_RANGE_INVALID');
     await expectTrpcError(
       caller.calendar({ from: '2026-08-10', to: '2026-08-01' }),
       'BAD_REQUEST',

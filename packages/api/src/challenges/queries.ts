@@ -205,7 +205,7 @@ function daysBetween(from: string, to: string): number {
 
 /** The range asked for, its missing ends filled in from the caller's today, or CALENDAR_RANGE_INVALID. */
 function calendarRange(input: z.output<typeof CalendarInput>, today: string): { from: string; to: string } {
-  const to = input.to ?? (input.from && input.from > today ? input.from : today);
+  const to = input.to ?? today;
   const from = input.from ?? addDays(to, -(LIMITS.calendarDaysDefault - 1));
   if (from > to) throw new DomainError('CALENDAR_RANGE_INVALID', '`from` is after `to`');
   if (daysBetween(from, to) > LIMITS.calendarDaysMax) {

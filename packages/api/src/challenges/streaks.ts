@@ -8,13 +8,17 @@ import { addDays, effectiveDay, type ZoneState, zoneColumns } from '../lib/local
  * - A completion on a day after the last solved one extends the streak by 1; a second completion the
  *   same day changes nothing. The best streak only grows.
  * - A freeze is earned on every 7th solved day in a row (`solvedRun`; a frozen or missed day starts the
- *   run again), unless 2 are held already: the cap, an 8th... 14th day earned at the cap is lost.
+ *   run again), unless 2 are held already (the cap): a 7th day reached holding 2 earns nothing.
  * - Each missed day (a day between two solved days, or between the last solved day and today, not
  *   itself today) spends a held freeze, oldest missed day first: the streak goes on unchanged over it
  *   and the day is `frozen`. A missed day with no freeze left breaks the streak: 0, and the freezes
  *   spent on the days before it stay spent (each day was covered while it was the latest).
  * - Days a zone change to the east jumped over (`skipped` rows, written when the change is made) were
  *   never lived: neither solved nor missed.
+ * - Local days come from one rule, `effectiveDay`, and only move forward. A zone change
+ *   (auth/timezone-change.ts) waits for the end of the old zone's local day, at most once a week; no
+ *   day the old zone closed is lived again (moving west, the first new day lasts longer), so no closed
+ *   day can be created, saved or extended, and no day gets a second assignment.
  *
  * Every solved, frozen and skipped day is a `streak_days` row. Frozen rows are written by the next
  * completion's transaction; until then `streakAsOf` computes the same days and numbers from the user's
