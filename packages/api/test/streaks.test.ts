@@ -315,7 +315,7 @@ describe('time zone changes', () => {
       'TOO_MANY_REQUESTS',
       'TIMEZONE_CHANGE_TOO_SOON',
     );
-    expect(errorDataOf(tooSoon).details).toEqual({ allowedAt: '2026-05-17T00:00:00.000Z' });
+    expect(errorDataOf(tooSoon).details).toEqual({ allowedAt: '2026-05-17T00:00:00.000Z', retryAfter: 3600 });
     api.clock.set('2026-05-17T00:00:00Z');
     expect((await api.as(user).auth.updateProfile({ timezone: 'Europe/Paris' })).pendingTimezone).toBe(
       'Europe/Paris',

@@ -42,7 +42,7 @@ export const APP_ERRORS = {
   JUDGE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   /** `challenges.calendar`: more than LIMITS.calendarDaysMax days, or an end after the other. */
   CALENDAR_RANGE_INVALID: 'BAD_REQUEST',
-  /** A second time zone change within a week; `details.allowedAt` says when the next one is. */
+  /** A second time zone change within a week; `details.allowedAt` (and `retryAfter`) say when the next one is. */
   TIMEZONE_CHANGE_TOO_SOON: 'TOO_MANY_REQUESTS',
   // inbox
   MESSAGE_NOT_FOUND: 'NOT_FOUND',

@@ -41,7 +41,8 @@ export type ZoneChange = Pick<
  *   ever lived again (`dayFloor`): moving west, that day lasts until the new zone leaves it.
  * - Moving east can jump over `today + 1` (UTC−12 to UTC+14): such a day is written as `skipped` now,
  *   so it is neither solved nor missed.
- * - At most one change a week (TIMEZONE_CHANGE_TOO_SOON, `details.allowedAt`), a pending one included.
+ * - At most one change a week (TIMEZONE_CHANGE_TOO_SOON, `details.allowedAt` and `retryAfter`), a
+ *   pending one included.
  */
 export async function zoneChange(
   tx: Executor,
@@ -77,7 +78,11 @@ function assertChangeAllowed(lastChange: Date | null, now: Date): void {
     throw new DomainError(
       'TIMEZONE_CHANGE_TOO_SOON',
       `The time zone can change once a week: next from ${allowedAt.toISOString()}`,
-      { allowedAt: allowedAt.toISOString() },
+      // `retryAfter` (seconds) as every 429 has it: the auth router sends it as `Retry-After`.
+      {
+        allowedAt: allowedAt.toISOString(),
+        retryAfter: Math.ceil((allowedAt.getTime() - now.getTime()) / 1000),
+      },
     );
   }
 }
