@@ -95,6 +95,9 @@ const Env = z.object({
   SESSION_IDLE_TTL_SEC: int(300, 365 * 86400).default(defaults.sessionIdleTtlSec),
   SESSION_ABSOLUTE_TTL_SEC: int(3600, 400 * 86400).default(defaults.sessionAbsoluteTtlSec),
   LEADERBOARD_CACHE_MS: int(0, 60_000).default(defaults.leaderboardCacheMs),
+  /** Private leagues: members per group, and groups per user. */
+  GROUP_MAX_MEMBERS: int(2, 100_000).default(defaults.groups.maxMembers),
+  GROUPS_PER_USER: int(1, 1000).default(defaults.groups.perUser),
   BODY_LIMIT_KB: int(1, 10_240).default(256),
   /** Open subscriptions (SSE streams) per user, and in all, in one process. */
   STREAMS_PER_USER: int(1, 1000).default(defaults.streams.perUser),
@@ -243,6 +246,7 @@ export function loadConfig(source: Record<string, string | undefined>, cwd = pro
       maxSessionsPerUser: env.MAX_SESSIONS_PER_USER,
       deviceTokenTtlSec: env.DEVICE_TOKEN_TTL_DAYS * 86_400,
       streams: { perUser: env.STREAMS_PER_USER, perProcess: env.STREAMS_PER_PROCESS },
+      groups: { maxMembers: env.GROUP_MAX_MEMBERS, perUser: env.GROUPS_PER_USER },
       rateLimits: {
         loginPerAccount: { ...limits.loginPerAccount, limit: env.LOGIN_MAX_FAILURES_PER_ACCOUNT },
         loginUntrustedPerAccount: {
@@ -253,6 +257,7 @@ export function loadConfig(source: Record<string, string | undefined>, cwd = pro
         signupPerIp: { ...limits.signupPerIp, limit: env.SIGNUPS_PER_IP_PER_HOUR },
         submitPerChallenge: { ...limits.submitPerChallenge, limit: env.JUDGE_SUBMITS_PER_CHALLENGE },
         runPerUser: { ...limits.runPerUser, limit: env.JUDGE_RUNS_PER_MINUTE },
+        groupJoinPerUser: limits.groupJoinPerUser,
       },
       judge: {
         timeoutMs: env.JUDGE_TIMEOUT_MS,

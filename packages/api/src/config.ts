@@ -39,7 +39,11 @@ export type ApiConfig = {
     submitPerChallenge: RateLimitPolicy;
     /** Runs (visible tests only) per user, across challenges. */
     runPerUser: RateLimitPolicy;
+    /** groups.join attempts with an invite code no group has, per user: codes cannot be guessed. */
+    groupJoinPerUser: RateLimitPolicy;
   };
+  /** Private leagues: members per group, and groups one user may be in at once. */
+  groups: { maxMembers: number; perUser: number };
   judge: {
     /** The whole submission's time limit. */
     timeoutMs: number;
@@ -81,6 +85,9 @@ export const DEFAULT_RATE_LIMITS: ApiConfig['rateLimits'] = {
   // fixes a bug waits seconds, a script learning hidden answers one verdict at a time gets ~2 a minute.
   submitPerChallenge: { limit: 5, windowSec: 600, backoff: { baseSec: 10, maxSec: 300 } },
   runPerUser: { limit: 30, windowSec: 60 },
+  // Only failed joins count (a successful one gives its attempt back): a typo costs nothing, and ~10
+  // guesses an hour against 64^10 codes find none.
+  groupJoinPerUser: { limit: 10, windowSec: 3600 },
 };
 
 /** The API settings every deployment starts from; only the signing keys and the judge's worker count have none. */
@@ -107,6 +114,7 @@ export const API_DEFAULTS: ApiDefaults = {
   deviceTokenTtlSec: 365 * 86_400,
   streams: { perUser: 8, perProcess: 2000 },
   rateLimits: DEFAULT_RATE_LIMITS,
+  groups: { maxMembers: 500, perUser: 20 },
   judge: {
     timeoutMs: 3000,
     testTimeoutMs: 1000,

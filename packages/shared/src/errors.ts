@@ -47,6 +47,17 @@ export const APP_ERRORS = {
   // inbox
   MESSAGE_NOT_FOUND: 'NOT_FOUND',
   USER_NOT_FOUND: 'NOT_FOUND',
+  // groups (private leagues)
+  /** No such group, or the caller is not in it: a non-member cannot tell the two apart. */
+  GROUP_NOT_FOUND: 'NOT_FOUND',
+  GROUP_FULL: 'CONFLICT',
+  TOO_MANY_GROUPS: 'CONFLICT',
+  /** No group has this invite code (never had, or it was rotated). */
+  INVITE_INVALID: 'NOT_FOUND',
+  /** Owner-only action (rotateInvite, removeMember) by a member. */
+  NOT_GROUP_OWNER: 'FORBIDDEN',
+  /** removeMember on the owner themself: they leave with groups.leave instead. */
+  CANNOT_REMOVE_OWNER: 'BAD_REQUEST',
 } as const;
 
 export type AppCode = keyof typeof APP_ERRORS;

@@ -3,6 +3,7 @@ export * from './auth.ts';
 export * from './challenges.ts';
 export * from './enums.ts';
 export * from './errors.ts';
+export * from './groups.ts';
 export * from './inbox.ts';
 export * from './leaderboard.ts';
 export * from './limits.ts';
