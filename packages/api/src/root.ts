@@ -1,6 +1,7 @@
 import { adminRouter } from './admin/router.ts';
 import { authRouter } from './auth/router.ts';
 import { challengesRouter } from './challenges/router.ts';
+import { groupsRouter } from './groups/router.ts';
 import { healthRouter } from './health/router.ts';
 import { inboxRouter } from './inbox/router.ts';
 import { leaderboardRouter } from './leaderboard/router.ts';
@@ -10,6 +11,7 @@ export const appRouter = createTRPCRouter({
   admin: adminRouter,
   auth: authRouter,
   challenges: challengesRouter,
+  groups: groupsRouter,
   health: healthRouter,
   inbox: inboxRouter,
   leaderboard: leaderboardRouter,

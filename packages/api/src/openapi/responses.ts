@@ -173,6 +173,23 @@ const LeaderboardEntry = named(
   'LeaderboardEntry',
 );
 
+const GroupInvite = named(
+  z.object({ id: z.string(), name: z.string(), inviteCode: z.string() }),
+  'GroupInvite',
+);
+
+const GroupSummary = named(
+  z.object({
+    id: z.string(),
+    name: z.string(),
+    role: z.enum(['owner', 'member']),
+    memberCount: int(),
+    inviteCode: z.string().nullable().describe('The current invite code, for the owner only'),
+    joinedAt: z.date(),
+  }),
+  'GroupSummary',
+);
+
 /** Each REST route's answer, by procedure path. */
 export const RESPONSES = {
   'auth.signup': SignedIn,
@@ -232,6 +249,15 @@ export const RESPONSES = {
     above: z.array(LeaderboardEntry).describe('Up to two entries just above, in board order'),
     below: z.array(LeaderboardEntry).describe('Up to two entries just below, in board order'),
   }),
+  'groups.create': GroupInvite,
+  'groups.join': GroupSummary,
+  'groups.leave': z.object({
+    groupId: z.string(),
+    deleted: z.boolean().describe('The caller was the last member: the group is gone'),
+  }),
+  'groups.list': z.object({ items: z.array(GroupSummary) }),
+  'groups.rotateInvite': GroupInvite,
+  'groups.removeMember': z.object({ groupId: z.string(), userId: z.string() }),
   'health.ping': z.object({ msg: z.literal('pong') }),
 } as const;
 

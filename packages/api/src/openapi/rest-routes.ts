@@ -135,6 +135,28 @@ export const REST_ROUTES = {
     summary: 'Own rank and points, with the entries just above and below',
     access: 'user',
   },
+  'groups.create': { summary: 'Create a private league, owned by the caller', access: 'user' },
+  'groups.join': {
+    summary: 'Join a league by its invite code',
+    description: 'Joining again is a no-op. Wrong codes are rate limited (429 `RATE_LIMITED`).',
+    access: 'user',
+  },
+  'groups.leave': {
+    summary: 'Leave a league',
+    description: 'An owner hands it to the earliest member; the last member leaving deletes it.',
+    access: 'user',
+  },
+  'groups.list': { summary: 'My leagues, with member counts and my role', access: 'user' },
+  'groups.rotateInvite': {
+    summary: 'Replace the invite code (owner)',
+    description: 'The old code stops working at once.',
+    access: 'user',
+  },
+  'groups.removeMember': {
+    summary: 'Remove a member (owner)',
+    description: 'They may join again with the current code; rotate it to keep them out.',
+    access: 'user',
+  },
   'health.ping': { summary: 'Answers pong', access: 'public' },
 } as const satisfies { [P in keyof typeof RESPONSES]: RouteInfo };
 
