@@ -6,6 +6,8 @@ import { LIMITS } from './limits.ts';
 export const LeaderboardTopInput = z
   .object({
     window: LeaderboardWindow.default('all'),
+    /** A private league's board (members only); the global board without it. */
+    groupId: z.uuid().optional(),
     cursor: Cursor.nullish(),
     direction: PageDirection,
     limit: z.number().int().min(1).max(LIMITS.pageMax).default(LIMITS.pageDefault),
@@ -13,7 +15,9 @@ export const LeaderboardTopInput = z
   .strict();
 export type LeaderboardTopInput = z.input<typeof LeaderboardTopInput>;
 
-export const LeaderboardMeInput = z.object({ window: LeaderboardWindow.default('all') }).strict();
+export const LeaderboardMeInput = z
+  .object({ window: LeaderboardWindow.default('all'), groupId: z.uuid().optional() })
+  .strict();
 export type LeaderboardMeInput = z.input<typeof LeaderboardMeInput>;
 
 export type LeaderboardEntry = { rank: number; userId: string; username: string; points: number };

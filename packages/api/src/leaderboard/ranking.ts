@@ -14,6 +14,7 @@ import type { Service, ServiceContext } from '../context.ts';
 import { DomainError } from '../errors.ts';
 import { cursorCodec } from '../lib/cursor.ts';
 import { firstPage } from './first-pages.ts';
+import { groupMeRows, groupTopRows, requireGroupMember } from './group-board.ts';
 
 const u = schema.users;
 const wp = schema.weeklyPoints;
@@ -209,6 +210,12 @@ export async function leaderboardTop(
     }));
     return { window: input.window, items: entries.rows, nextCursor: entries.nextCursor };
   };
+  if (input.groupId) {
+    // Group boards are not cached: they are small to read, and held pages would mix boards.
+    await requireGroupMember(svc.db, input.groupId, svc.caller?.userId);
+    const q = { window: input.window, groupId: input.groupId, weekStart: values.week, take: values.take };
+    return pageOf(await groupTopRows(svc.db, q, after));
+  }
   if (after) {
     return pageOf(
       (await board.after.execute({ ...values, afterPoints: after.points, afterId: after.id })).rows,
@@ -231,8 +238,11 @@ export async function leaderboardMe(
   input: z.output<typeof LeaderboardMeInput>,
 ): Promise<LeaderboardMe> {
   const userId = svc.caller.userId;
-  const result = await statements(svc.db)[input.window].me.execute({ userId, week: weekStartUtc(svc.now) });
-  const mine = result.rows.find((r) => r.part === 'me');
+  const week = weekStartUtc(svc.now);
+  const rows = input.groupId
+    ? await groupMeOf(svc, { window: input.window, groupId: input.groupId, weekStart: week, userId })
+    : (await statements(svc.db)[input.window].me.execute({ userId, week })).rows;
+  const mine = rows.find((r) => r.part === 'me');
   if (!mine) throw new DomainError('USER_NOT_FOUND', 'No such user');
   const points = Number(mine.points);
   const isRanked = input.window === 'all' || points > 0;
@@ -241,7 +251,25 @@ export async function leaderboardMe(
     rank: isRanked ? Number(mine.rank) : null,
     points,
     username: displayName(mine.id, mine.username),
-    above: result.rows.filter((r) => r.part === 'above').map(toEntry),
-    below: result.rows.filter((r) => r.part === 'below').map(toEntry),
+    above: rows.filter((r) => r.part === 'above').map(toEntry),
+    below: rows.filter((r) => r.part === 'below').map(toEntry),
   };
+}
+
+/**
+ * The caller's neighbourhood on a group board. A caller off the weekly board (no points this week)
+ * has no ranked row: their own row is added unranked with 0 points, as on the global weekly board.
+ */
+async function groupMeOf(
+  svc: Service,
+  q: { window: LeaderboardWindow; groupId: string; weekStart: string; userId: string },
+): Promise<RankedRow[]> {
+  await requireGroupMember(svc.db, q.groupId, q.userId);
+  const rows: RankedRow[] = await groupMeRows(svc.db, q);
+  if (rows.some((r) => r.part === 'me')) return rows;
+  const [me] = await svc.db
+    .select({ id: u.id, username: u.username })
+    .from(u)
+    .where(sql`${u.id} = ${q.userId} and ${u.deletedAt} is null`);
+  return me ? [...rows, { ...me, points: 0, rank: 0, part: 'me' }] : rows;
 }
