@@ -185,7 +185,7 @@ describe('challenges.daily', () => {
         'points',
         'functionName',
         'starterCode',
-        'help',
+        'hasHint',
         'tests',
         'publishedAt',
       ].sort(),

@@ -376,6 +376,10 @@ export const SubmissionsInput = z
   .prefault({});
 export type SubmissionsInput = z.input<typeof SubmissionsInput>;
 
+/** `challenges.hint`: the hint of a challenge the caller can see. */
+export const HintInput = z.object({ challengeId: z.uuid() }).strict();
+export type HintInput = z.input<typeof HintInput>;
+
 /** `challenges.completed`: a page, or the first page when no input is given. */
 export const CompletedInput = PageInput.prefault({});
 export type CompletedInput = z.input<typeof CompletedInput>;

@@ -44,6 +44,8 @@ export const APP_ERRORS = {
   CALENDAR_RANGE_INVALID: 'BAD_REQUEST',
   /** A second time zone change within a week; `details.allowedAt` (and `retryAfter`) say when the next one is. */
   TIMEZONE_CHANGE_TOO_SOON: 'TOO_MANY_REQUESTS',
+  /** challenges.hint on a challenge that has none. */
+  NO_HINT: 'NOT_FOUND',
   // inbox
   MESSAGE_NOT_FOUND: 'NOT_FOUND',
   USER_NOT_FOUND: 'NOT_FOUND',

@@ -1,4 +1,5 @@
 import { schema } from '@skillbytes/db';
+import { sql } from 'drizzle-orm';
 import type { Difficulty, TestCase } from '@skillbytes/shared';
 
 const c = schema.challenges;
@@ -21,7 +22,8 @@ export const publicChallengeColumns = {
   points: c.points,
   functionName: c.functionName,
   starterCode: c.starterCode,
-  help: c.help,
+  // the hint itself only through challenges.hint, which records that it was opened
+  hasHint: sql<boolean>`(${c.help} is not null)`.mapWith(Boolean),
   tests: c.tests,
   publishedAt: c.publishedAt,
 };
@@ -41,7 +43,8 @@ export type PublicChallenge = {
   points: number;
   functionName: string;
   starterCode: string | null;
-  help: string | null;
+  /** Whether challenges.hint has a hint to give (the text is never part of the challenge). */
+  hasHint: boolean;
   /** The visible tests only. */
   tests: TestCase[];
   publishedAt: Date | null;
@@ -96,7 +99,7 @@ export function toPublicChallenge(row: PublicChallenge): PublicChallenge {
     points: row.points,
     functionName: row.functionName,
     starterCode: row.starterCode,
-    help: row.help,
+    hasHint: row.hasHint,
     tests: row.tests,
     publishedAt: row.publishedAt,
   };

@@ -18,6 +18,7 @@ import { DomainError } from '../errors.ts';
 import { timeCursor } from '../lib/cursor.ts';
 import { assignedOrCompletedBy } from './access.ts';
 import { addDays } from '../lib/local-day.ts';
+import { hintUsedBefore } from './hints.ts';
 import {
   type ChallengeSummary,
   type CompletionState,
@@ -116,6 +117,8 @@ export type SubmissionRecord = {
   total: number;
   verdict: Verdict;
   createdAt: Date;
+  /** The hint had been opened before this submission (no penalty; shown so the user knows). */
+  hintUsed: boolean;
 };
 
 /** The caller's own submissions, newest first, optionally for one challenge. Nobody else's, ever. */
@@ -137,6 +140,7 @@ export async function submissionHistory(
       total: sub.total,
       verdict: sub.verdict,
       createdAt: sub.createdAt,
+      hintUsed: hintUsedBefore(sub),
       cursorAt: sql<string>`${sub.createdAt}::text`,
       cursorId: sql<string>`${sub.id}::text`,
     })

@@ -5,6 +5,7 @@ import {
   ChallengeRef,
   ChallengeUpdateInput,
   CompletedInput,
+  HintInput,
   IdInput,
   SolutionInput,
   SubmissionsInput,
@@ -18,6 +19,7 @@ import {
   updateChallenge,
 } from './authoring.ts';
 import { dailyChallenge } from './daily.ts';
+import { openHint } from './hints.ts';
 import {
   activityCalendar,
   challengeForUser,
@@ -52,6 +54,8 @@ export const challengesRouter = createTRPCRouter({
   submissions: authedProcedure
     .input(SubmissionsInput)
     .query(({ ctx, input }) => submissionHistory(ctx.service, input)),
+
+  hint: authedProcedure.input(HintInput).mutation(({ ctx, input }) => openHint(ctx.service, input)),
 
   topics: publicProcedure.query(({ ctx }) => topics(ctx.service)),
 

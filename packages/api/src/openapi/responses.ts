@@ -107,7 +107,7 @@ const PublicChallenge = named(
     points: int(),
     functionName: z.string(),
     starterCode: z.string().nullable(),
-    help: z.string().nullable(),
+    hasHint: z.boolean().describe('Whether challenges.hint has a hint for it'),
     tests: z
       .array(named(TestCase, 'TestCase'))
       .describe(
@@ -151,6 +151,7 @@ const Submission = named(
     total: int(),
     verdict: VerdictResponse,
     createdAt: z.date(),
+    hintUsed: z.boolean().describe('The hint had been opened before this submission'),
   }),
   'Submission',
 );
@@ -235,6 +236,7 @@ export const RESPONSES = {
     ),
   }),
   'challenges.submissions': page(Submission),
+  'challenges.hint': z.object({ hint: z.string() }),
   'challenges.topics': z.array(z.object({ tag: z.string(), count: int() })),
   'inbox.list': page(InboxItem),
   'inbox.unreadCount': z.object({ unreadCount: int() }),

@@ -121,6 +121,12 @@ export const REST_ROUTES = {
     access: 'user',
   },
   'challenges.submissions': { summary: 'Own submissions, newest first', access: 'user' },
+  'challenges.hint': {
+    summary: "A challenge's hint",
+    description:
+      'Records (once) that the user opened it, shown as `hintUsed` on later submissions; no penalty. Answers 404 `NO_HINT` for a challenge without one.',
+    access: 'user',
+  },
   'challenges.topics': { summary: 'The tags in use, with counts', access: 'public' },
   'inbox.list': { summary: 'Messages, newest first, with read state', access: 'user' },
   'inbox.unreadCount': { summary: 'How many messages are unread', access: 'user' },

@@ -169,3 +169,24 @@ export const weeklyPointsHistogram = pgTable(
   },
   (t) => [primaryKey({ columns: [t.weekStart, t.points] })],
 );
+
+/**
+ * A user opened a challenge's hint, kept once (the first time) so the submission history can say which
+ * attempts came after it. No penalty hangs on it; the primary key makes concurrent opens one row.
+ */
+export const hintUses = pgTable(
+  'hint_uses',
+  {
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    challengeId: uuid()
+      .notNull()
+      .references(() => challenges.id, { onDelete: 'cascade' }),
+    usedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.userId, t.challengeId] }),
+    index('hint_uses_challenge_idx').on(t.challengeId),
+  ],
+);
