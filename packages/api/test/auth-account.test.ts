@@ -66,6 +66,7 @@ describe('auth.me', () => {
         'points',
         'preferences',
         'role',
+        'shareSolutions',
         'timezone',
         'username',
       ].sort(),

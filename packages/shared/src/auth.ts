@@ -113,6 +113,8 @@ export const UpdateProfileInput = z
     preferences: z.array(Tag).max(LIMITS.preferencesMax).optional(),
     language: Language.optional(),
     timezone: TimeZone.optional(),
+    /** Whether others who solved a challenge may read this user's solution of it. */
+    shareSolutions: z.boolean().optional(),
   })
   .strict();
 export type UpdateProfileInput = z.input<typeof UpdateProfileInput>;
@@ -176,6 +178,7 @@ export const Profile = z.object({
   points: z.number().int(),
   currentStreak: z.number().int(),
   bestStreak: z.number().int(),
+  shareSolutions: z.boolean(),
   createdAt: z.date(),
 });
 export type Profile = z.infer<typeof Profile>;

@@ -380,6 +380,17 @@ export type SubmissionsInput = z.input<typeof SubmissionsInput>;
 export const HintInput = z.object({ challengeId: z.uuid() }).strict();
 export type HintInput = z.input<typeof HintInput>;
 
+/** `challenges.solutions`: others' solutions of a challenge the caller solved, a page at a time. */
+export const SolutionsInput = z
+  .object({
+    challengeId: z.uuid(),
+    cursor: Cursor.nullish(),
+    direction: PageDirection,
+    limit: z.number().int().min(1).max(LIMITS.pageMax).default(LIMITS.pageDefault),
+  })
+  .strict();
+export type SolutionsInput = z.input<typeof SolutionsInput>;
+
 /** `challenges.completed`: a page, or the first page when no input is given. */
 export const CompletedInput = PageInput.prefault({});
 export type CompletedInput = z.input<typeof CompletedInput>;

@@ -46,6 +46,8 @@ export const APP_ERRORS = {
   TIMEZONE_CHANGE_TOO_SOON: 'TOO_MANY_REQUESTS',
   /** challenges.hint on a challenge that has none. */
   NO_HINT: 'NOT_FOUND',
+  /** challenges.solutions before the caller has solved the challenge. */
+  NOT_SOLVED_YET: 'FORBIDDEN',
   // inbox
   MESSAGE_NOT_FOUND: 'NOT_FOUND',
   USER_NOT_FOUND: 'NOT_FOUND',

@@ -20,6 +20,7 @@ export const profileColumns = {
   points: u.points,
   createdAt: u.createdAt,
   ...streakColumns,
+  shareSolutions: u.shareSolutions,
 };
 
 type ProfileRow = StreakRow & {
@@ -32,6 +33,7 @@ type ProfileRow = StreakRow & {
     | 'preferences'
     | 'language'
     | 'points'
+    | 'shareSolutions'
     | 'createdAt']: (typeof schema.users.$inferSelect)[K];
 };
 
@@ -57,6 +59,7 @@ export function toProfile(row: ProfileRow, now: Date): Profile {
     points: row.points,
     currentStreak: streak.current,
     bestStreak: streak.best,
+    shareSolutions: row.shareSolutions,
     createdAt: row.createdAt,
   };
 }

@@ -8,6 +8,7 @@ import {
   HintInput,
   IdInput,
   SolutionInput,
+  SolutionsInput,
   SubmissionsInput,
 } from '@skillbytes/shared';
 import { adminProcedure, authedProcedure, createTRPCRouter, publicProcedure } from '../trpc.ts';
@@ -28,6 +29,7 @@ import {
   submissionHistory,
   topics,
 } from './queries.ts';
+import { sharedSolutions } from './solutions.ts';
 import { runSolution, submitSolution } from './submit.ts';
 
 export const challengesRouter = createTRPCRouter({
@@ -56,6 +58,10 @@ export const challengesRouter = createTRPCRouter({
     .query(({ ctx, input }) => submissionHistory(ctx.service, input)),
 
   hint: authedProcedure.input(HintInput).mutation(({ ctx, input }) => openHint(ctx.service, input)),
+
+  solutions: authedProcedure
+    .input(SolutionsInput)
+    .query(({ ctx, input }) => sharedSolutions(ctx.service, input)),
 
   topics: publicProcedure.query(({ ctx }) => topics(ctx.service)),
 

@@ -237,6 +237,9 @@ export const RESPONSES = {
   }),
   'challenges.submissions': page(Submission),
   'challenges.hint': z.object({ hint: z.string() }),
+  'challenges.solutions': page(
+    z.object({ username: z.string().nullable(), language: Language, code: z.string(), solvedAt: z.date() }),
+  ),
   'challenges.topics': z.array(z.object({ tag: z.string(), count: int() })),
   'inbox.list': page(InboxItem),
   'inbox.unreadCount': z.object({ unreadCount: int() }),

@@ -127,6 +127,12 @@ export const REST_ROUTES = {
       'Records (once) that the user opened it, shown as `hintUsed` on later submissions; no penalty. Answers 404 `NO_HINT` for a challenge without one.',
     access: 'user',
   },
+  'challenges.solutions': {
+    summary: "Others' accepted solutions of a challenge, newest first",
+    description:
+      "Each user's first accepted submission; only after solving it (else 403 `NOT_SOLVED_YET`); users who hid theirs and deleted accounts are left out.",
+    access: 'user',
+  },
   'challenges.topics': { summary: 'The tags in use, with counts', access: 'public' },
   'inbox.list': { summary: 'Messages, newest first, with read state', access: 'user' },
   'inbox.unreadCount': { summary: 'How many messages are unread', access: 'user' },

@@ -138,7 +138,9 @@ export const completions = pgTable(
   (t) => [
     primaryKey({ columns: [t.userId, t.challengeId] }),
     index('completions_user_awarded_idx').on(t.userId, t.awardedAt.desc(), t.challengeId.desc()),
-    index('completions_challenge_idx').on(t.challengeId),
+    // challenges.solutions: a challenge's solvers newest first, a page from its keyset position; it also
+    // serves what completions_challenge_idx did (its leading column), so that one is gone
+    index('completions_challenge_awarded_idx').on(t.challengeId, t.awardedAt.desc(), t.userId.desc()),
     index('completions_awarded_at_idx').on(t.awardedAt),
   ],
 );

@@ -46,6 +46,8 @@ export const users = pgTable(
     freezesHeld: integer().notNull().default(0),
     /** Solved days in a row since the last frozen or missed day: each 7th earns a freeze. */
     solvedRun: integer().notNull().default(0),
+    /** Whether others who solved a challenge may read this user's solution of it (challenges.solutions). */
+    shareSolutions: boolean().notNull().default(true),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     /** Soft delete: hidden everywhere; a login within the grace period restores the account. */
