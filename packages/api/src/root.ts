@@ -1,3 +1,4 @@
+import { achievementsRouter } from './achievements/router.ts';
 import { adminRouter } from './admin/router.ts';
 import { authRouter } from './auth/router.ts';
 import { challengesRouter } from './challenges/router.ts';
@@ -8,6 +9,7 @@ import { leaderboardRouter } from './leaderboard/router.ts';
 import { createTRPCRouter } from './trpc.ts';
 
 export const appRouter = createTRPCRouter({
+  achievements: achievementsRouter,
   admin: adminRouter,
   auth: authRouter,
   challenges: challengesRouter,

@@ -287,7 +287,7 @@ describe('points are paid exactly once', () => {
     const events = await api.database.db
       .select()
       .from(schema.events)
-      .where(eq(schema.events.userId, user.id));
+      .where(and(eq(schema.events.userId, user.id), eq(schema.events.type, 'points.changed')));
     expect(events).toHaveLength(1);
   });
 

@@ -1,3 +1,4 @@
+export * from './achievements.ts';
 export * from './admin.ts';
 export * from './auth.ts';
 export * from './challenges.ts';

@@ -4,6 +4,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { z } from 'zod';
 import { enforce, type Limit, refund } from '../auth/rate-limit.ts';
 import type { Service, ServiceContext } from '../context.ts';
+import { awardAchievements } from '../achievements/award.ts';
 import { DomainError } from '../errors.ts';
 import type { JudgeSpec } from '../judge/types.ts';
 import { assignedOrCompletedBy } from './access.ts';
@@ -230,6 +231,12 @@ export async function recordSubmission(
         target: [wp.weekStart, wp.userId],
         set: { points: sql`${wp.points} + excluded.points` },
       });
+    await awardAchievements(tx, svc.events, {
+      userId: s.userId,
+      language: s.language,
+      streak: streak.current,
+      at: s.at,
+    });
     await svc.events.publish(tx, {
       type: 'points.changed',
       userId: s.userId,

@@ -1,4 +1,5 @@
 import {
+  ACHIEVEMENTS,
   APP_CODES,
   Difficulty,
   Language,
@@ -263,6 +264,17 @@ export const RESPONSES = {
   'groups.list': z.object({ items: z.array(GroupSummary) }),
   'groups.rotateInvite': GroupInvite,
   'groups.removeMember': z.object({ groupId: z.string(), userId: z.string() }),
+  'achievements.list': z.array(
+    named(
+      z.object({
+        id: z.enum(ACHIEVEMENTS.map((a) => a.id)).describe('Stable id (ACHIEVEMENTS in @skillbytes/shared)'),
+        title: z.string(),
+        description: z.string(),
+        earnedAt: z.date().nullable(),
+      }),
+      'Achievement',
+    ),
+  ),
   'health.ping': z.object({ msg: z.literal('pong') }),
 } as const;
 

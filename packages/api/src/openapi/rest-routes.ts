@@ -169,6 +169,7 @@ export const REST_ROUTES = {
     description: 'They may join again with the current code; rotate it to keep them out.',
     access: 'user',
   },
+  'achievements.list': { summary: 'Every achievement, with when the user earned it or null', access: 'user' },
   'health.ping': { summary: 'Answers pong', access: 'public' },
 } as const satisfies { [P in keyof typeof RESPONSES]: RouteInfo };
 

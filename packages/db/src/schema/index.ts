@@ -4,3 +4,4 @@ export * from './groups.ts';
 export * from './inbox.ts';
 export * from './sessions.ts';
 export * from './users.ts';
+export * from './achievements.ts';
