@@ -39,9 +39,39 @@ type Daily = {
     points: number;
     functionName: string;
     starterCode: string | null;
+    hasHint: boolean;
     tests: TestCase[];
   };
 };
+
+/**
+ * The hint stays behind a button: opening it is recorded (challenges.hint) and shown on the submission
+ * history, so it is the user's choice, never part of the statement.
+ */
+function HintPanel({ challengeId }: { challengeId: string }) {
+  const trpc = useTRPC();
+  const hint = useMutation(trpc.challenges.hint.mutationOptions());
+  if (hint.data) {
+    return (
+      <p className="hint" aria-label="Hint">
+        {hint.data.hint}
+      </p>
+    );
+  }
+  return (
+    <p>
+      <button type="button" disabled={hint.isPending} onClick={() => hint.mutate({ challengeId })}>
+        Show hint
+      </button>
+      {hint.error && (
+        <span role="alert" className="error">
+          {' '}
+          {errorMessage(hint.error)}
+        </span>
+      )}
+    </p>
+  );
+}
 
 function ChallengeWorkspace({ daily }: { daily: Daily }) {
   const { challenge } = daily;
@@ -94,6 +124,7 @@ function ChallengeWorkspace({ daily }: { daily: Daily }) {
         <section aria-label="Statement">
           {/* Sanitised by an allowlist (challenge-html.ts): admin-written HTML, no scripts or styles. */}
           <div className="statement" dangerouslySetInnerHTML={{ __html: statement }} />
+          {challenge.hasHint && <HintPanel challengeId={challenge.id} />}
           <h2>Examples</h2>
           <ul className="tests">
             {challenge.tests.map((test, i) => (
