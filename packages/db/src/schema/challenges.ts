@@ -192,3 +192,33 @@ export const hintUses = pgTable(
     index('hint_uses_challenge_idx').on(t.challengeId),
   ],
 );
+
+/**
+ * Points per user per calendar month (the 1st, 00:00 UTC), kept in the completion's transaction like
+ * `weeklyPoints`: the `month` window of the leaderboard.
+ */
+export const monthlyPoints = pgTable(
+  'monthly_points',
+  {
+    monthStart: date({ mode: 'string' }).notNull(),
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    points: integer().notNull().default(0),
+  },
+  (t) => [
+    primaryKey({ columns: [t.monthStart, t.userId] }),
+    index('monthly_points_rank_idx').on(t.monthStart, t.points.desc(), t.userId),
+  ],
+);
+
+/** `pointsHistogram` for the monthly board: active users per positive monthly total, kept by a trigger on `monthly_points`. */
+export const monthlyPointsHistogram = pgTable(
+  'monthly_points_histogram',
+  {
+    monthStart: date({ mode: 'string' }).notNull(),
+    points: integer().notNull(),
+    users: integer().notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.monthStart, t.points] })],
+);
