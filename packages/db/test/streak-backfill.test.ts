@@ -1,53 +1,15 @@
-import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { sql } from 'drizzle-orm';
-import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
-import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { describe, expect, it } from 'vitest';
-import { createDatabase, type DatabaseHandle, seedStarterPool } from '../src/index.ts';
-import { createEmptyPgDatabase } from '../src/testing.ts';
-import { scratchDatabases } from './scratch-databases.ts';
+import { seedStarterPool } from '../src/index.ts';
+import { earlierSchemas } from './earlier-schema.ts';
 
-const { scratch, track } = scratchDatabases('sb-streak-backfill-');
-const MIGRATIONS = path.resolve(import.meta.dirname, '../drizzle');
+const { openAt } = earlierSchemas('sb-streak-backfill-');
 /** The last migration before streak_days. */
 const BEFORE = '0007_typescript_solutions';
 
-/** A copy of the migrations folder that stops at `BEFORE`: a database as it was before this change. */
-function migrationsUntil(tag: string): string {
-  const dir = path.join(scratch, `until-${tag}`);
-  mkdirSync(path.join(dir, 'meta'), { recursive: true });
-  const journal = JSON.parse(readFileSync(path.join(MIGRATIONS, 'meta/_journal.json'), 'utf8'));
-  const last = journal.entries.findIndex((e: { tag: string }) => e.tag === tag);
-  journal.entries = journal.entries.slice(0, last + 1);
-  writeFileSync(path.join(dir, 'meta/_journal.json'), JSON.stringify(journal));
-  for (const e of journal.entries as { tag: string }[]) {
-    cpSync(path.join(MIGRATIONS, `${e.tag}.sql`), path.join(dir, `${e.tag}.sql`));
-  }
-  expect(readdirSync(dir).filter((f) => f.endsWith('.sql'))).toHaveLength(last + 1);
-  return dir;
-}
-
-async function openDatabase(): Promise<DatabaseHandle> {
-  const adminUrl = process.env.TEST_DATABASE_URL;
-  if (!adminUrl) return track(createDatabase());
-  const empty = await createEmptyPgDatabase(adminUrl);
-  const handle = createDatabase({ url: empty.url, poolMax: 2 });
-  return track({
-    ...handle,
-    async close() {
-      await handle.close();
-      await empty.drop();
-    },
-  });
-}
-
 describe('the streak_days migrations on a database with users in it', () => {
   it('backfill one solved row per completed day, with the run it ends, and start the freeze run', async () => {
-    const handle = await openDatabase();
-    const folder = migrationsUntil(BEFORE);
-    if (handle.kind === 'pg') await migratePg(handle.db as never, { migrationsFolder: folder });
-    else await migratePglite(handle.db as never, { migrationsFolder: folder });
+    const handle = await openAt(BEFORE);
     await seedStarterPool(handle.db);
     const ids = await handle.db.execute<{ id: string }>(
       sql`select id::text as id from challenges order by slug limit 6`,
