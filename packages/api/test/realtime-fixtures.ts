@@ -13,8 +13,8 @@ let challengeCounter = 0;
 
 /**
  * Pays `points` to `user` the way a first accepted submission does (the challenges domain's
- * `recordSubmission`: completion, users.points, weekly_points, `points.changed`, one transaction),
- * for a fresh challenge worth that much.
+ * `recordSubmission`: completion, users.points, weekly_points, monthly_points, `points.changed`, one
+ * transaction), for a fresh challenge worth that much.
  */
 export async function awardPoints(
   api: TestApi,
@@ -162,6 +162,9 @@ export async function histograms(api: TestApi) {
       week: await q(
         sql`select week_start::text || '/' || points as k, users as n from weekly_points_histogram where users <> 0`,
       ),
+      month: await q(
+        sql`select month_start::text || '/' || points as k, users as n from monthly_points_histogram where users <> 0`,
+      ),
     },
     recounted: {
       all: await q(
@@ -170,6 +173,9 @@ export async function histograms(api: TestApi) {
       week: await q(sql`select w.week_start::text || '/' || w.points as k, count(*) as n
         from weekly_points w join users u on u.id = w.user_id
         where u.deleted_at is null and w.points > 0 group by w.week_start, w.points`),
+      month: await q(sql`select m.month_start::text || '/' || m.points as k, count(*) as n
+        from monthly_points m join users u on u.id = m.user_id
+        where u.deleted_at is null and m.points > 0 group by m.month_start, m.points`),
     },
   };
 }

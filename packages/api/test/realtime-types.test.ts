@@ -24,7 +24,7 @@ describe('end-to-end types a React app relies on', () => {
       TrackedData<LeaderboardChange>
     >();
     expectTypeOf<RouterInputs['leaderboard']['top']>().toExtend<
-      { window?: 'all' | 'week'; cursor?: string | null; limit?: number } | undefined
+      { window?: 'all' | 'week' | 'month'; cursor?: string | null; limit?: number } | undefined
     >();
   });
 });

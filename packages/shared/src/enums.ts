@@ -27,5 +27,5 @@ export const VerdictStatus = z.enum([
 ]);
 export type VerdictStatus = z.infer<typeof VerdictStatus>;
 
-export const LeaderboardWindow = z.enum(['all', 'week']);
+export const LeaderboardWindow = z.enum(['all', 'week', 'month']);
 export type LeaderboardWindow = z.infer<typeof LeaderboardWindow>;

@@ -22,7 +22,7 @@ export type LeaderboardMeInput = z.input<typeof LeaderboardMeInput>;
 
 export type LeaderboardEntry = { rank: number; userId: string; username: string; points: number };
 
-/** `leaderboard.me`: `rank` is null in the weekly window when the caller has no points this week. */
+/** `leaderboard.me`: `rank` is null in the week and month windows when the caller has no points in the period. */
 export type LeaderboardMe = {
   window: LeaderboardWindow;
   rank: number | null;

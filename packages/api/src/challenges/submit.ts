@@ -9,7 +9,7 @@ import { DomainError } from '../errors.ts';
 import type { JudgeSpec } from '../judge/types.ts';
 import { assignedOrCompletedBy } from './access.ts';
 import { solutionLanguage } from './language.ts';
-import { effectiveDay, weekStartUtc } from '../lib/local-day.ts';
+import { effectiveDay, monthStartUtc, weekStartUtc } from '../lib/local-day.ts';
 import { lockedStreakRow, recordStreakDay, streakColumns, streakToday } from './streaks.ts';
 import { dropFirstPages } from '../leaderboard/first-pages.ts';
 
@@ -170,7 +170,7 @@ export type JudgedSubmission = {
  * One transaction: the submission row, and for an accepted one the completion. The completion's primary
  * key (user, challenge) is the guard: `ON CONFLICT DO NOTHING RETURNING` hands a row back to exactly one
  * of any number of concurrent first accepts, and only that one adds points (in SQL, `points + p`),
- * advances the streak, adds to the week's points and publishes `points.changed`.
+ * advances the streak, adds to the week's and the month's points and publishes `points.changed`.
  */
 export async function recordSubmission(
   svc: Pick<ServiceContext, 'db' | 'events'>,
@@ -230,6 +230,15 @@ export async function recordSubmission(
       .onConflictDoUpdate({
         target: [wp.weekStart, wp.userId],
         set: { points: sql`${wp.points} + excluded.points` },
+      });
+    // After weekly_points: the histograms' lock order (0016_monthly_points_histogram).
+    const mp = schema.monthlyPoints;
+    await tx
+      .insert(mp)
+      .values({ monthStart: monthStartUtc(s.at), userId: s.userId, points: completion.points })
+      .onConflictDoUpdate({
+        target: [mp.monthStart, mp.userId],
+        set: { points: sql`${mp.points} + excluded.points` },
       });
     await awardAchievements(tx, svc.events, {
       userId: s.userId,

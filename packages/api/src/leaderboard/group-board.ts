@@ -5,7 +5,12 @@ import { DomainError } from '../errors.ts';
 
 const gm = schema.groupMembers;
 const u = schema.users;
-const wp = schema.weeklyPoints;
+
+/** A period window's points table, read through the member's (period start, user) primary key. */
+const periodPoints = {
+  week: { table: schema.weeklyPoints, start: schema.weeklyPoints.weekStart },
+  month: { table: schema.monthlyPoints, start: schema.monthlyPoints.monthStart },
+} as const;
 
 /** The row shape ranking.ts turns into entries. */
 export type GroupBoardRow = {
@@ -34,47 +39,48 @@ export async function requireGroupMember(
  * The group's board, ranked: its active members (deleted accounts vanish, as from the global board),
  * in board order (points desc, id), ties sharing a rank (1, 2, 2, 4). Read through the group's members
  * (the primary key leads with group_id), so its cost is O(members), at most the member cap, whatever
- * the number of users outside it. In the weekly window only members with points this week are ranked.
+ * the number of users outside it. In the weekly and monthly windows only members with points in the
+ * period (starting on `periodStart`) are ranked.
  */
-function groupBoard(window: LeaderboardWindow, groupId: string, weekStart: string): SQL {
-  const points = window === 'all' ? sql`${u.points}` : sql`coalesce(${wp.points}, 0)`;
-  const weekly =
-    window === 'all'
-      ? sql``
-      : sql`left join ${wp} on ${wp.userId} = ${u.id} and ${wp.weekStart} = ${weekStart}`;
-  const onBoard = window === 'all' ? sql`true` : sql`${points} > 0`;
+function groupBoard(window: LeaderboardWindow, groupId: string, periodStart: string): SQL {
+  const pp = window === 'all' ? null : periodPoints[window];
+  const points = pp ? sql`coalesce(${pp.table.points}, 0)` : sql`${u.points}`;
+  const inPeriod = pp
+    ? sql`left join ${pp.table} on ${pp.table.userId} = ${u.id} and ${pp.start} = ${periodStart}`
+    : sql``;
+  const onBoard = pp ? sql`${points} > 0` : sql`true`;
   return sql`select ${u.id} as id, ${u.username} as username, ${points} as points,
       rank() over (order by ${points} desc) as rank,
       row_number() over (order by ${points} desc, ${u.id}) as pos
-    from ${gm} join ${u} on ${u.id} = ${gm.userId} and ${u.deletedAt} is null ${weekly}
+    from ${gm} join ${u} on ${u.id} = ${gm.userId} and ${u.deletedAt} is null ${inPeriod}
     where ${gm.groupId} = ${groupId} and ${onBoard}`;
 }
 
 /** `take` rows of the group's board after the position (points, id), or from the top without one. */
 export async function groupTopRows(
   db: Executor,
-  q: { window: LeaderboardWindow; groupId: string; weekStart: string; take: number },
+  q: { window: LeaderboardWindow; groupId: string; periodStart: string; take: number },
   after: { points: number; id: string } | null,
 ): Promise<GroupBoardRow[]> {
   const past = after
     ? sql`points < ${after.points} or (points = ${after.points} and id > ${after.id}::uuid)`
     : sql`true`;
   const result = await db.execute<GroupBoardRow>(sql`
-    with board as (${groupBoard(q.window, q.groupId, q.weekStart)})
+    with board as (${groupBoard(q.window, q.groupId, q.periodStart)})
     select id, username, points, rank from board where ${past} order by pos limit ${q.take}`);
   return result.rows;
 }
 
 /**
- * The caller and the two entries on each side, with `part` as in ranking.ts. A caller not on the
- * weekly board (no points this week) gets the last two ranked entries above and nothing below.
+ * The caller and the two entries on each side, with `part` as in ranking.ts. A caller not on a
+ * weekly or monthly board (no points in the period) gets the last two ranked entries above and nothing below.
  */
 export async function groupMeRows(
   db: Executor,
-  q: { window: LeaderboardWindow; groupId: string; weekStart: string; userId: string },
+  q: { window: LeaderboardWindow; groupId: string; periodStart: string; userId: string },
 ): Promise<(GroupBoardRow & { part: string })[]> {
   const result = await db.execute<GroupBoardRow & { part: string }>(sql`
-    with board as (${groupBoard(q.window, q.groupId, q.weekStart)}),
+    with board as (${groupBoard(q.window, q.groupId, q.periodStart)}),
     mine as (select pos from board where id = ${q.userId}::uuid),
     anchor as (select coalesce((select pos from mine), (select count(*) + 1 from board)) as pos)
     select id, username, points, rank,

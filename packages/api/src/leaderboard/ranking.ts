@@ -9,7 +9,7 @@ import type {
 } from '@skillbytes/shared';
 import { type SQL, type SQLWrapper, sql } from 'drizzle-orm';
 import type { z } from 'zod';
-import { weekStartUtc } from '../lib/local-day.ts';
+import { monthStartUtc, weekStartUtc } from '../lib/local-day.ts';
 import type { Service, ServiceContext } from '../context.ts';
 import { DomainError } from '../errors.ts';
 import { cursorCodec } from '../lib/cursor.ts';
@@ -17,21 +17,20 @@ import { firstPage } from './first-pages.ts';
 import { groupMeRows, groupTopRows, requireGroupMember } from './group-board.ts';
 
 const u = schema.users;
-const wp = schema.weeklyPoints;
 const hist = schema.pointsHistogram;
-const whist = schema.weeklyPointsHistogram;
 
 /**
- * One window of the leaderboard as SQL pieces. Rows are in board order, (points desc, id), and both
- * windows walk an index in that order: users_leaderboard_idx and weekly_points_rank_idx. Their points
- * columns are indexed `DESC NULLS LAST`, so every ORDER BY says so too, or the planner sorts the table.
+ * One window of the leaderboard as SQL pieces. Rows are in board order, (points desc, id), and every
+ * window walks an index in that order: users_leaderboard_idx, weekly_points_rank_idx and
+ * monthly_points_rank_idx. Their points columns are indexed `DESC NULLS LAST`, so every ORDER BY says so
+ * too, or the planner sorts the table.
  */
 type Board = {
-  /** Ranked rows `id, username, points`: active accounts only, and in the week only points > 0. */
+  /** Ranked rows `id, username, points`: active accounts only, and in a week or month only points > 0. */
   rows(where: SQL, order: SQL, limit: Limit): SQL;
   /** The board's histogram rows `points, users` matching `where` (on `points`). */
   histogram(where: SQL): SQL;
-  /** The user's own `id, username, points` in this window (0 without points this week); no row if deleted. */
+  /** The user's own `id, username, points` in this window (0 without points in the period); no row if deleted. */
   member(userId: SQLWrapper): SQL;
   /** The points and id columns `rows` filters and orders on. */
   points: SQL;
@@ -42,12 +41,41 @@ type Board = {
 type Limit = number | SQLWrapper;
 
 /** Values of the prepared statements below, filled per call (`sql.placeholder`). */
-const week = sql.placeholder('week');
+const period = sql.placeholder('period');
 const take = sql.placeholder('take');
 const afterPoints = sql.placeholder('afterPoints');
 const afterId = sql.placeholder('afterId');
 
-/** The weekly window is the week starting on the `week` value (a Monday, UTC). */
+/**
+ * A window over a period's points: its table of (period start, user, points) and that table's histogram.
+ * The period is the one starting on the `period` value.
+ */
+type Period = {
+  points: { table: SQLWrapper; start: SQLWrapper; userId: SQLWrapper; points: SQLWrapper };
+  histogram: { table: SQLWrapper; start: SQLWrapper; points: SQLWrapper; users: SQLWrapper };
+};
+
+const wp = schema.weeklyPoints;
+const whist = schema.weeklyPointsHistogram;
+const mp = schema.monthlyPoints;
+const mhist = schema.monthlyPointsHistogram;
+const periods: Record<Exclude<LeaderboardWindow, 'all'>, Period> = {
+  week: {
+    points: { table: wp, start: wp.weekStart, userId: wp.userId, points: wp.points },
+    histogram: { table: whist, start: whist.weekStart, points: whist.points, users: whist.users },
+  },
+  month: {
+    points: { table: mp, start: mp.monthStart, userId: mp.userId, points: mp.points },
+    histogram: { table: mhist, start: mhist.monthStart, points: mhist.points, users: mhist.users },
+  },
+};
+
+/** The first day of the window's current period (UTC): a week starts on Monday, a month on the 1st. */
+function periodStart(window: LeaderboardWindow, now: Date): string {
+  return window === 'month' ? monthStartUtc(now) : weekStartUtc(now);
+}
+
+/** The all-time window reads users.points; the others a period's points, through `periods`. */
 function boardOf(window: LeaderboardWindow): Board {
   if (window === 'all') {
     return {
@@ -64,22 +92,23 @@ function boardOf(window: LeaderboardWindow): Board {
       id: sql`${u.id}`,
     };
   }
+  const { points: p, histogram: h } = periods[window];
   return {
-    // Deleted accounts are skipped by the join; their weekly rows stay (a restored account gets them back).
+    // Deleted accounts are skipped by the join; their period rows stay (a restored account gets them back).
     rows: (where, order, limit) => sql`
-      select ${wp.userId} as id, ${u.username} as username, ${wp.points} as points
-      from ${wp} join ${u} on ${u.id} = ${wp.userId}
-      where ${wp.weekStart} = ${week} and ${wp.points} > 0 and ${u.deletedAt} is null and ${where}
+      select ${p.userId} as id, ${u.username} as username, ${p.points} as points
+      from ${p.table} join ${u} on ${u.id} = ${p.userId}
+      where ${p.start} = ${period} and ${p.points} > 0 and ${u.deletedAt} is null and ${where}
       order by ${order} limit ${limit}`,
     histogram: (where) => sql`
-      select ${whist.points} as points, ${whist.users} as users from ${whist}
-      where ${whist.weekStart} = ${week} and ${where}`,
+      select ${h.points} as points, ${h.users} as users from ${h.table}
+      where ${h.start} = ${period} and ${where}`,
     member: (userId) => sql`
       select ${u.id} as id, ${u.username} as username,
-        coalesce((select ${wp.points} from ${wp} where ${wp.weekStart} = ${week} and ${wp.userId} = ${u.id}), 0) as points
+        coalesce((select ${p.points} from ${p.table} where ${p.start} = ${period} and ${p.userId} = ${u.id}), 0) as points
       from ${u} where ${u.id} = ${userId} and ${u.deletedAt} is null`,
-    points: sql`${wp.points}`,
-    id: sql`${wp.userId}`,
+    points: sql`${p.points}`,
+    id: sql`${p.userId}`,
   };
 }
 
@@ -192,7 +221,11 @@ const statements = statementsFor((db: Executor) => {
       me: prepareSql<RankedRow>(db, `leaderboard_me_${window}`, meOf(b, sql.placeholder('userId'))),
     };
   };
-  return { all: forWindow('all'), week: forWindow('week') } satisfies Record<LeaderboardWindow, unknown>;
+  return {
+    all: forWindow('all'),
+    week: forWindow('week'),
+    month: forWindow('month'),
+  } satisfies Record<LeaderboardWindow, unknown>;
 });
 
 /** One page of a window, ranked; the cursor continues after its last entry, through ties. */
@@ -202,7 +235,7 @@ export async function leaderboardTop(
 ): Promise<Page<LeaderboardEntry> & { window: LeaderboardWindow }> {
   const after = boardCursor.decode(input.cursor);
   const board = statements(svc.db)[input.window];
-  const values = { week: weekStartUtc(svc.now), take: input.limit + 1 };
+  const values = { period: periodStart(input.window, svc.now), take: input.limit + 1 };
   const pageOf = (rows: RankedRow[]) => {
     const entries = boardCursor.page(rows.map(toEntry), input.limit, (e) => ({
       points: e.points,
@@ -213,7 +246,7 @@ export async function leaderboardTop(
   if (input.groupId) {
     // Group boards are not cached: they are small to read, and held pages would mix boards.
     await requireGroupMember(svc.db, input.groupId, svc.caller?.userId);
-    const q = { window: input.window, groupId: input.groupId, weekStart: values.week, take: values.take };
+    const q = { window: input.window, groupId: input.groupId, periodStart: values.period, take: values.take };
     return pageOf(await groupTopRows(svc.db, q, after));
   }
   if (after) {
@@ -221,7 +254,7 @@ export async function leaderboardTop(
       (await board.after.execute({ ...values, afterPoints: after.points, afterId: after.id })).rows,
     );
   }
-  const key = `${input.window} ${values.week} ${input.limit}`;
+  const key = `${input.window} ${values.period} ${input.limit}`;
   return firstPage(svc.events, svc.config.leaderboardCacheMs, key, async () =>
     pageOf((await board.first.execute(values)).rows),
   );
@@ -230,7 +263,7 @@ export async function leaderboardTop(
 /**
  * The caller's rank and points with the two entries just above and just below, in one statement:
  * the neighbours come from index ranges next to the caller's position, the ranks from the histogram.
- * In the weekly window a caller without points this week is not ranked: `rank` is null, `above`
+ * In the weekly and monthly windows a caller without points in the period is not ranked: `rank` is null, `above`
  * holds the last two ranked entries and `below` is empty.
  */
 export async function leaderboardMe(
@@ -238,10 +271,10 @@ export async function leaderboardMe(
   input: z.output<typeof LeaderboardMeInput>,
 ): Promise<LeaderboardMe> {
   const userId = svc.caller.userId;
-  const week = weekStartUtc(svc.now);
+  const start = periodStart(input.window, svc.now);
   const rows = input.groupId
-    ? await groupMeOf(svc, { window: input.window, groupId: input.groupId, weekStart: week, userId })
-    : (await statements(svc.db)[input.window].me.execute({ userId, week })).rows;
+    ? await groupMeOf(svc, { window: input.window, groupId: input.groupId, periodStart: start, userId })
+    : (await statements(svc.db)[input.window].me.execute({ userId, period: start })).rows;
   const mine = rows.find((r) => r.part === 'me');
   if (!mine) throw new DomainError('USER_NOT_FOUND', 'No such user');
   const points = Number(mine.points);
@@ -257,12 +290,12 @@ export async function leaderboardMe(
 }
 
 /**
- * The caller's neighbourhood on a group board. A caller off the weekly board (no points this week)
- * has no ranked row: their own row is added unranked with 0 points, as on the global weekly board.
+ * The caller's neighbourhood on a group board. A caller off a weekly or monthly board (no points in the
+ * period) has no ranked row: their own row is added unranked with 0 points, as on the global boards.
  */
 async function groupMeOf(
   svc: Service,
-  q: { window: LeaderboardWindow; groupId: string; weekStart: string; userId: string },
+  q: { window: LeaderboardWindow; groupId: string; periodStart: string; userId: string },
 ): Promise<RankedRow[]> {
   await requireGroupMember(svc.db, q.groupId, q.userId);
   const rows: RankedRow[] = await groupMeRows(svc.db, q);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addDays, localDay, weekStartUtc } from './local-day.ts';
+import { addDays, localDay, monthStartUtc, weekStartUtc } from './local-day.ts';
 
 describe('localDay', () => {
   it('gives Auckland and Los Angeles different dates at the same instant', () => {
@@ -35,5 +35,15 @@ describe('weekStartUtc', () => {
     expect(weekStartUtc(new Date('2026-03-08T23:59:59Z'))).toBe('2026-03-02'); // the Sunday after
     expect(weekStartUtc(new Date('2026-03-09T00:00:00Z'))).toBe('2026-03-09');
     expect(weekStartUtc(new Date('2026-01-01T12:00:00Z'))).toBe('2025-12-29'); // across a year
+  });
+});
+
+describe('monthStartUtc', () => {
+  it('is the 1st of the UTC calendar month', () => {
+    expect(monthStartUtc(new Date('2026-03-01T00:00:00Z'))).toBe('2026-03-01');
+    expect(monthStartUtc(new Date('2026-03-31T23:59:59.999Z'))).toBe('2026-03-01');
+    expect(monthStartUtc(new Date('2026-04-01T00:00:00Z'))).toBe('2026-04-01');
+    expect(monthStartUtc(new Date('2026-02-28T23:30:00-05:00'))).toBe('2026-03-01'); // UTC, not local
+    expect(monthStartUtc(new Date('2025-12-31T23:59:59Z'))).toBe('2025-12-01'); // across a year
   });
 });

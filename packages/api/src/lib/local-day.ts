@@ -3,7 +3,7 @@ import { type Placeholder, type SQL, sql } from 'drizzle-orm';
 
 /**
  * Calendar days as the product counts them. A "day" is a `YYYY-MM-DD` string: the user's local date in
- * their IANA time zone (streaks and the daily pick), or a UTC date (weekly points).
+ * their IANA time zone (streaks and the daily pick), or a UTC date (weekly and monthly points).
  */
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
@@ -43,6 +43,11 @@ export function weekStartUtc(instant: Date): string {
   const day = instant.toISOString().slice(0, 10);
   const weekday = new Date(`${day}T00:00:00Z`).getUTCDay(); // 0 = Sunday
   return addDays(day, -((weekday + 6) % 7));
+}
+
+/** The 1st, 00:00 UTC, of the calendar month containing `instant`, as a date: the key of the monthly leaderboard. */
+export function monthStartUtc(instant: Date): string {
+  return `${instant.toISOString().slice(0, 7)}-01`;
 }
 
 /**
