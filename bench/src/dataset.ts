@@ -334,6 +334,12 @@ export async function generateDataset(db: SqlClient, options: DatasetOptions): P
      from completions group by 1, 2 order by 1, 2`,
   ]);
 
+  await step('monthly_points', [
+    `insert into monthly_points (month_start, user_id, points)
+     select date_trunc('month', awarded_at at time zone 'UTC')::date, user_id, sum(points)::int
+     from completions group by 1, 2 order by 1, 2`,
+  ]);
+
   await step('daily_assignments', [
     `insert into daily_assignments (user_id, day, challenge_id, assigned_at)
      select u.id, u.today, bc.id, u.today::timestamp at time zone u.tz
@@ -430,21 +436,26 @@ export async function generateDataset(db: SqlClient, options: DatasetOptions): P
  * with the same set-based statements their migration uses for pre-existing rows.
  */
 async function rebuildLeaderboardHistograms(db: SqlClient) {
-  const [present] = await db.query<{ all: string | null; week: string | null }>(
-    `select to_regclass('points_histogram')::text as all, to_regclass('weekly_points_histogram')::text as week`,
+  const [present] = await db.query<{ all: string | null; week: string | null; month: string | null }>(
+    `select to_regclass('points_histogram')::text as all, to_regclass('weekly_points_histogram')::text as week,
+       to_regclass('monthly_points_histogram')::text as month`,
   );
   if (present?.all) {
     await db.query('delete from points_histogram');
     await db.query(`insert into points_histogram (points, users)
       select points, count(*) from users where deleted_at is null and points > 0 group by points`);
   }
-  if (present?.week) {
-    await db.query('delete from weekly_points_histogram');
-    await db.query(`insert into weekly_points_histogram (week_start, points, users)
-      select w.week_start, w.points, count(*)
-      from weekly_points w join users u on u.id = w.user_id
+  const periods = [
+    { present: present?.week, table: 'weekly_points', start: 'week_start' },
+    { present: present?.month, table: 'monthly_points', start: 'month_start' },
+  ];
+  for (const p of periods.filter((p) => p.present)) {
+    await db.query(`delete from ${p.table}_histogram`);
+    await db.query(`insert into ${p.table}_histogram (${p.start}, points, users)
+      select w.${p.start}, w.points, count(*)
+      from ${p.table} w join users u on u.id = w.user_id
       where u.deleted_at is null and w.points > 0
-      group by w.week_start, w.points`);
+      group by w.${p.start}, w.points`);
   }
 }
 

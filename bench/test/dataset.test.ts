@@ -58,7 +58,7 @@ describe('the benchmark dataset', () => {
     );
   });
 
-  it("keeps users' points and weekly points equal to what their completions paid", async () => {
+  it("keeps users' points, weekly and monthly points equal to what their completions paid", async () => {
     expect(
       await count(
         db.sql,
@@ -83,6 +83,19 @@ describe('the benchmark dataset', () => {
            except select week_start, user_id, points from weekly_points) d`,
       ),
     ).toBe(0);
+    expect(
+      await count(
+        db.sql,
+        `select count(*)::text as n from (
+           (select date_trunc('month', awarded_at at time zone 'UTC')::date as m, user_id, sum(points) as p
+            from completions group by 1, 2
+            except select month_start, user_id, points from monthly_points)
+           union all
+           (select month_start, user_id, points from monthly_points
+            except select date_trunc('month', awarded_at at time zone 'UTC')::date, user_id, sum(points)
+            from completions group by 1, 2)) d`,
+      ),
+    ).toBe(0);
     expect(await count(db.sql, 'select count(*)::text as n from users where points > 0')).toBeGreaterThan(
       USERS / 2,
     );
@@ -103,6 +116,13 @@ describe('the benchmark dataset', () => {
         'select week_start, points, users from weekly_points_histogram',
         `select w.week_start, w.points, count(*)::int from weekly_points w join users u on u.id = w.user_id
          where u.deleted_at is null and w.points > 0 group by 1, 2`,
+      ),
+    ).toBe(0);
+    expect(
+      await diff(
+        'select month_start, points, users from monthly_points_histogram',
+        `select m.month_start, m.points, count(*)::int from monthly_points m join users u on u.id = m.user_id
+         where u.deleted_at is null and m.points > 0 group by 1, 2`,
       ),
     ).toBe(0);
   });
