@@ -7,9 +7,13 @@ import { errorMessage } from '../errors.ts';
 const WINDOWS: { value: LeaderboardWindow; label: string }[] = [
   { value: 'all', label: 'All time' },
   { value: 'week', label: 'This week' },
+  { value: 'month', label: 'This month' },
 ];
 
-/** The top of the board for all time or this week, and where the caller stands. */
+/** Said when the caller is not ranked: only the period boards leave a user without points unranked. */
+const NO_POINTS: Record<LeaderboardWindow, string> = { all: 'yet', week: 'this week', month: 'this month' };
+
+/** The top of the board for all time, this week or this month, and where the caller stands. */
 export function Leaderboard({ myUserId }: { myUserId: string }) {
   const trpc = useTRPC();
   const [window, setWindow] = useState<LeaderboardWindow>('all');
@@ -35,7 +39,7 @@ export function Leaderboard({ myUserId }: { myUserId: string }) {
       {me.data && (
         <p className="me" data-testid="my-rank">
           {me.data.rank === null
-            ? `You have no points ${window === 'week' ? 'this week' : 'yet'}.`
+            ? `You have no points ${NO_POINTS[window]}.`
             : `You are #${me.data.rank} with ${me.data.points} points.`}
         </p>
       )}
