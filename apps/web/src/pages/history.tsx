@@ -1,14 +1,17 @@
 import { useQuery } from '@tanstack/react-query';
+import { ActivityCalendar } from '../activity-calendar.tsx';
 import { useTRPC, useTRPCClient } from '../api.ts';
 import { errorMessage } from '../errors.ts';
 import { formatDateTime, plural } from '../format.ts';
 import { useCursorPages } from '../paged.ts';
 import { VERDICT_LABELS } from '../verdict-view.tsx';
 
-/** Points, streaks and every submission, newest first. */
+/** Points, streaks and freezes, the year's calendar, and every submission, newest first. */
 export function History() {
   const trpc = useTRPC();
   const status = useQuery(trpc.challenges.status.queryOptions());
+  // The last 365 local days (the API's default range), ending on the caller's today.
+  const calendar = useQuery(trpc.challenges.calendar.queryOptions({}));
   const client = useTRPCClient();
   const submissions = useCursorPages(trpc.challenges.submissions.pathKey(), (cursor) =>
     client.challenges.submissions.query({ limit: 20, cursor }),
@@ -36,8 +39,20 @@ export function History() {
             <dt>Solved</dt>
             <dd>{plural(status.data.completedIds.length, 'challenge')}</dd>
           </div>
+          <div title="One is earned per 7 days solved in a row; a held freeze covers a missed day.">
+            <dt>Streak freezes</dt>
+            <dd data-testid="freezes">
+              {status.data.freezes.held} of {status.data.freezes.max}
+            </dd>
+          </div>
         </dl>
       )}
+      {calendar.isError && (
+        <p role="alert" className="error">
+          {errorMessage(calendar.error)}
+        </p>
+      )}
+      {calendar.data && <ActivityCalendar days={calendar.data.days} />}
       <h2>Submissions</h2>
       {submissions.isPending && <p>Loading…</p>}
       {submissions.isError && (

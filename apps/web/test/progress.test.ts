@@ -1,0 +1,131 @@
+import { trpcGet, trpcPost } from '@skillbytes/server/testing';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { type AppUnderTest, REVERSE, shiftableClock, startApp, typeSolution } from './app-fixture.ts';
+import { hasChromium, POLL, screenshotPages, textOf } from './browser.ts';
+
+const DAY_MS = 86_400_000;
+const GRACE = { email: 'grace@example.com', username: 'grace', password: 'a-long-grace-password-3' };
+
+function dataOf<T>(body: { result?: { data: { json: unknown } }; error?: unknown }): T {
+  if (!body.result) throw new Error(`call failed: ${JSON.stringify(body.error)}`);
+  return body.result.data.json as T;
+}
+
+/** A fresh access token for Grace at the server's current (shifted) time. */
+async function signIn(app: AppUnderTest) {
+  const { body } = await trpcPost(app.server.url, 'auth.login', {
+    identifier: GRACE.email,
+    password: GRACE.password,
+    tokenDelivery: 'body',
+  });
+  return { authorization: `Bearer ${dataOf<{ accessToken: string }>(body).accessToken}` };
+}
+
+/** Solves the day's challenge through the API: every published challenge takes REVERSE's solution. */
+async function solveToday(app: AppUnderTest) {
+  const bearer = await signIn(app);
+  const daily = dataOf<{ challenge: { id: string } }>(
+    (await trpcGet(app.server.url, 'challenges.daily', undefined, bearer)).body,
+  );
+  const submit = await trpcPost(
+    app.server.url,
+    'challenges.submit',
+    { challengeId: daily.challenge.id, code: REVERSE.solution },
+    bearer,
+  );
+  expect(dataOf<{ verdict: { status: string } }>(submit.body).verdict.status).toBe('accepted');
+}
+
+describe.skipIf(!hasChromium)('progress: the activity calendar and streak freezes', () => {
+  const clock = shiftableClock();
+  let app: AppUnderTest;
+  let page: Page;
+  const calendar = () => page.getByRole('list', { name: 'Activity calendar' });
+  const daysIn = (state: string) => calendar().locator(`li[data-state="${state}"]`);
+  const today = () => calendar().locator('li').last();
+
+  beforeAll(async () => {
+    app = await startApp({}, { clock });
+    // Eight challenges in all, so each of the eight days solved has a new one to assign.
+    const admin = { authorization: `Bearer ${app.apiKey}` };
+    for (let n = 2; n <= 8; n++) {
+      const challenge = { ...REVERSE, title: `String Reversal ${n}`, summary: `Reverse a string, take ${n}` };
+      dataOf((await trpcPost(app.server.url, 'challenges.create', { challenge, publish: true }, admin)).body);
+    }
+    dataOf(
+      (
+        await trpcPost(app.server.url, 'auth.signup', {
+          email: GRACE.email,
+          username: GRACE.username,
+          password: GRACE.password,
+          tokenDelivery: 'body',
+        })
+      ).body,
+    );
+    dataOf(
+      (await trpcPost(app.server.url, 'auth.updateProfile', { name: 'Grace Hopper' }, await signIn(app)))
+        .body,
+    );
+    // Six days solved in a row; the seventh is solved in the browser below.
+    for (let day = 0; day < 6; day++) {
+      await solveToday(app);
+      clock.advance(DAY_MS);
+    }
+    page = await app.context.newPage();
+  });
+  afterAll(() => app?.close());
+
+  const onFailure = (name: string) => onTestFailed(() => screenshotPages([page], name));
+
+  it('shows six solved days, today still open, and no freeze yet', async () => {
+    onFailure('progress-before');
+    await page.goto('/signin');
+    await page.getByLabel('Email').fill(GRACE.email);
+    await page.getByLabel('Password').fill(GRACE.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Submit' }).waitFor();
+    await page.getByRole('link', { name: 'History' }).click();
+    await expect.poll(() => daysIn('solved').count(), POLL).toBe(6);
+    expect(await calendar().locator('li').count()).toBe(365);
+    expect(await today().getAttribute('data-state')).toBe('open');
+    expect(await today().getAttribute('aria-label')).toMatch(/: assigned, not solved yet$/);
+    expect(await textOf(page.getByTestId('freezes'))()).toBe('0 of 2');
+    expect(await textOf(page.getByTestId('current-streak'))()).toBe('6 days');
+  });
+
+  it('a submit in the browser marks today solved, with its date, and earns a freeze at 7 days', async () => {
+    onFailure('progress-submit');
+    const date = await today().getAttribute('data-date');
+    expect(date).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    await page.getByRole('link', { name: 'Today' }).click();
+    await typeSolution(page, "function reverseString(s) { return [...s].reverse().join(''); }");
+    await page.getByRole('button', { name: 'Submit' }).click();
+    await expect.poll(textOf(page.getByRole('status')), POLL).toContain('streak 7 days');
+    await page.getByRole('link', { name: 'History' }).click();
+    await expect.poll(() => daysIn('solved').count(), POLL).toBe(7);
+    expect(await today().getAttribute('data-state')).toBe('solved');
+    // The accessible name carries the date (formatted, in no zone that could shift it) and the state.
+    const label = await today().getAttribute('aria-label');
+    const year = (date as string).slice(0, 4);
+    expect(label).toMatch(new RegExp(`${year}.*: solved$`));
+    expect(await today().getAttribute('title')).toBe(label);
+    expect(await textOf(page.getByTestId('freezes'))()).toBe('1 of 2');
+    expect(await textOf(page.getByTestId('calendar-summary'))()).toContain('7 days solved, 0 days frozen');
+  });
+
+  it('a missed day is spent from the freezes and shown frozen; the streak goes on', async () => {
+    onFailure('progress-frozen');
+    clock.advance(2 * DAY_MS);
+    await solveToday(app);
+    await page.reload();
+    await page.getByRole('heading', { name: 'Your progress' }).waitFor();
+    await expect.poll(() => daysIn('frozen').count(), POLL).toBe(1);
+    expect(await daysIn('solved').count()).toBe(8);
+    expect(await today().getAttribute('data-state')).toBe('solved');
+    const frozen = daysIn('frozen').first();
+    expect(await frozen.getAttribute('aria-label')).toMatch(/: covered by a streak freeze$/);
+    expect(await textOf(page.getByTestId('freezes'))()).toBe('0 of 2');
+    expect(await textOf(page.getByTestId('current-streak'))()).toBe('8 days');
+  });
+});
