@@ -5,6 +5,7 @@ import { useTRPC } from '../api.ts';
 import { sanitizeChallengeHtml } from '../challenge-html.ts';
 import { CodeEditor } from '../editor.tsx';
 import { appCodeOf, errorMessage } from '../errors.ts';
+import { OtherSolutions } from '../other-solutions.tsx';
 import { VerdictView } from '../verdict-view.tsx';
 
 const draftKey = (challengeId: string) => `skillbytes:draft:${challengeId}`;
@@ -187,6 +188,7 @@ function ChallengeWorkspace({ daily }: { daily: Daily }) {
           )}
         </section>
       </div>
+      {daily.completed && <OtherSolutions challengeId={challenge.id} />}
     </article>
   );
 }
