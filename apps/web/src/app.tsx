@@ -8,6 +8,7 @@ import { Devices } from './pages/devices.tsx';
 import { History } from './pages/history.tsx';
 import { Inbox } from './pages/inbox.tsx';
 import { Leaderboard } from './pages/leaderboard.tsx';
+import { Leagues } from './pages/leagues.tsx';
 import { Onboarding } from './pages/onboarding.tsx';
 import { Link, navigate, usePath } from './router.tsx';
 
@@ -51,6 +52,8 @@ function Page({ path, me }: { path: string; me: Profile }) {
       return <History />;
     case '/leaderboard':
       return <Leaderboard myUserId={me.id} />;
+    case '/leagues':
+      return <Leagues myUserId={me.id} />;
     case '/inbox':
       return <Inbox />;
     case '/devices':
@@ -94,6 +97,7 @@ function Shell({ me, children }: { me: Profile; children: ReactNode }) {
           <Link href="/">Today</Link>
           <Link href="/history">History</Link>
           <Link href="/leaderboard">Leaderboard</Link>
+          <Link href="/leagues">Leagues</Link>
           <Link href="/inbox">
             Inbox{' '}
             <span className="count" data-testid="unread-count">

@@ -1,7 +1,14 @@
 import { trpcGet, trpcPost } from '@skillbytes/server/testing';
-import type { Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { type AppUnderTest, REVERSE, shiftableClock, startApp, typeSolution } from './app-fixture.ts';
+import {
+  type AppUnderTest,
+  REVERSE,
+  shiftableClock,
+  signUpAndOnboard,
+  startApp,
+  typeSolution,
+} from './app-fixture.ts';
 import { hasChromium, POLL, screenshotPages, textOf } from './browser.ts';
 
 const DAY_MS = 86_400_000;
@@ -127,5 +134,87 @@ describe.skipIf(!hasChromium)('progress: the activity calendar and streak freeze
     expect(await frozen.getAttribute('aria-label')).toMatch(/: covered by a streak freeze$/);
     expect(await textOf(page.getByTestId('freezes'))()).toBe('0 of 2');
     expect(await textOf(page.getByTestId('current-streak'))()).toBe('8 days');
+  });
+});
+
+describe.skipIf(!hasChromium)('leagues: created by one user, joined by another, ranked together', () => {
+  let app: AppUnderTest;
+  let owner: Page;
+  let friend: Page;
+  let friendContext: BrowserContext;
+  const leagueBoard = (page: Page) => page.getByRole('table', { name: /^League Friday Coders: / });
+  const leagues = (page: Page) => page.getByRole('table', { name: 'Your leagues' });
+
+  beforeAll(async () => {
+    app = await startApp();
+    owner = await app.context.newPage();
+    friendContext = await app.browser.newContext({ baseURL: app.server.url });
+    friendContext.setDefaultTimeout(30_000);
+    friend = await friendContext.newPage();
+    await signUpAndOnboard(owner, { email: 'ada@example.com', username: 'ada', name: 'Ada Lovelace' });
+    await typeSolution(owner, REVERSE.solution);
+    await owner.getByRole('button', { name: 'Submit' }).click();
+    await owner.getByRole('status').filter({ hasText: '+10 points' }).waitFor();
+    await signUpAndOnboard(friend, { email: 'bob@example.com', username: 'bob', name: 'Bob Babbage' });
+  });
+  afterAll(async () => {
+    await friendContext?.close().catch(() => {});
+    await app?.close();
+  });
+
+  const onFailure = (name: string) => onTestFailed(() => screenshotPages([owner, friend], name));
+
+  it('the owner creates a league and sees its invite code, role and board', async () => {
+    onFailure('leagues-create');
+    await owner.getByRole('link', { name: 'Leagues' }).click();
+    await owner.getByText('You are in no league yet').waitFor();
+    await owner.getByLabel('League name').fill('  Friday Coders ');
+    await owner.getByRole('button', { name: 'Create league' }).click();
+    await expect
+      .poll(() => leagues(owner).locator('tbody tr').allInnerTexts(), POLL)
+      .toEqual([expect.stringMatching(/^Friday Coders\s+1\s+Owner$/)]);
+    expect(await textOf(owner.getByTestId('invite-code'))()).toMatch(/^[A-Za-z0-9_-]+$/);
+    await expect.poll(textOf(leagueBoard(owner)), POLL).toContain('ada (you)');
+  });
+
+  it('a friend joins by the code: both are on its board, in every period', async () => {
+    onFailure('leagues-join');
+    const code = await textOf(owner.getByTestId('invite-code'))();
+    await friend.getByRole('link', { name: 'Leagues' }).click();
+    await friend.getByLabel('Invite code').fill('not-a-code');
+    await friend.getByRole('button', { name: 'Join league' }).click();
+    await expect.poll(textOf(friend.getByRole('alert')), POLL).toContain('not valid');
+    await friend.getByLabel('Invite code').fill(code);
+    await friend.getByRole('button', { name: 'Join league' }).click();
+    await expect
+      .poll(() => leagues(friend).locator('tbody tr').allInnerTexts(), POLL)
+      .toEqual([expect.stringMatching(/^Friday Coders\s+2\s+Member$/)]);
+    await expect
+      .poll(() => leagueBoard(friend).locator('tbody tr').allInnerTexts(), POLL)
+      .toEqual([expect.stringMatching(/^1\s+ada\s+10$/), expect.stringMatching(/^2\s+bob \(you\)\s+0$/)]);
+    expect(await textOf(friend.getByTestId('my-rank'))()).toBe('You are #2 with 0 points.');
+    expect(await friend.getByTestId('invite-code').count()).toBe(0);
+    expect(await friend.getByRole('button', { name: /^Remove/ }).count()).toBe(0);
+    // This week and this month rank those with points in them: ada alone.
+    for (const period of ['This week', 'This month']) {
+      await friend.getByRole('tab', { name: period }).click();
+      await expect
+        .poll(textOf(friend.getByRole('table', { name: `League Friday Coders: ${period}` })), POLL)
+        .toMatch(/1\s+ada\s+10/);
+    }
+  });
+
+  it('the owner rotates the invite and removes the friend, who no longer sees the league', async () => {
+    onFailure('leagues-owner');
+    await owner.reload();
+    await expect.poll(textOf(leagueBoard(owner)), POLL).toContain('bob');
+    const oldCode = await textOf(owner.getByTestId('invite-code'))();
+    await owner.getByRole('button', { name: 'New invite code' }).click();
+    await expect.poll(textOf(owner.getByTestId('invite-code')), POLL).not.toBe(oldCode);
+    await owner.getByRole('button', { name: 'Remove bob' }).click();
+    await expect.poll(() => leagueBoard(owner).locator('tbody tr').count(), POLL).toBe(1);
+    await expect.poll(textOf(leagues(owner).locator('tbody tr')), POLL).toMatch(/\s1\s+Owner$/);
+    await friend.reload();
+    await friend.getByText('You are in no league yet').waitFor();
   });
 });
