@@ -218,3 +218,56 @@ describe.skipIf(!hasChromium)('leagues: created by one user, joined by another, 
     await friend.getByText('You are in no league yet').waitFor();
   });
 });
+
+describe.skipIf(!hasChromium)('solutions: shown once the user has solved the challenge', () => {
+  let app: AppUnderTest;
+  let page: Page;
+  // Six rivals: one more than a page of solutions.
+  const rivals = Array.from({ length: 6 }, (_, i) => `rival${i + 1}`);
+  const codeOf = (rival: string) =>
+    `function reverseString(s) { return s.split('').reverse().join(''); } // ${rival}`;
+
+  /** A rival signs up and solves today's challenge through the API, with code that names them. */
+  async function rivalSolves(rival: string) {
+    const signup = await trpcPost(app.server.url, 'auth.signup', {
+      email: `${rival}@example.com`,
+      username: rival,
+      password: 'a-long-rival-password-9',
+      tokenDelivery: 'body',
+    });
+    const bearer = { authorization: `Bearer ${dataOf<{ accessToken: string }>(signup.body).accessToken}` };
+    const daily = dataOf<{ challenge: { id: string } }>(
+      (await trpcGet(app.server.url, 'challenges.daily', undefined, bearer)).body,
+    );
+    const input = { challengeId: daily.challenge.id, code: codeOf(rival) };
+    dataOf((await trpcPost(app.server.url, 'challenges.submit', input, bearer)).body);
+  }
+
+  beforeAll(async () => {
+    app = await startApp();
+    for (const rival of rivals) await rivalSolves(rival);
+    page = await app.context.newPage();
+  });
+  afterAll(() => app?.close());
+
+  it("hides others' solutions before solving, then shows them newest first, a page at a time", async () => {
+    onTestFailed(() => screenshotPages([page], 'solutions'));
+    await signUpAndOnboard(page, { email: 'ada@example.com', username: 'ada', name: 'Ada Lovelace' });
+    expect(await page.getByRole('heading', { name: 'Other solutions' }).count()).toBe(0);
+    await typeSolution(page, REVERSE.solution);
+    await page.getByRole('button', { name: 'Submit' }).click();
+    const section = page.getByRole('region', { name: 'Other solutions' });
+    const captions = section.locator('figcaption');
+    await expect.poll(() => captions.count(), POLL).toBe(5);
+    const newestFirst = [...rivals].reverse();
+    expect(await textOf(section.locator('li').first())()).toContain(codeOf(newestFirst[0] as string));
+    expect(await textOf(captions.first())()).toMatch(/^rival6 · JavaScript · solved /);
+    await section.getByRole('button', { name: 'More solutions' }).click();
+    await expect.poll(() => captions.count(), POLL).toBe(6);
+    const names = (await captions.allInnerTexts()).map((c) => c.split(' · ')[0]);
+    expect(names).toEqual(newestFirst);
+    expect(await section.getByRole('button', { name: 'More solutions' }).count()).toBe(0);
+    // Not the caller's own.
+    expect(await textOf(section)()).not.toContain(REVERSE.solution);
+  });
+});
