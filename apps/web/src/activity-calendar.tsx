@@ -19,7 +19,7 @@ const LEGEND: DayState[] = ['solved', 'frozen', 'missed', 'none'];
  * A day's state. A frozen day is one the streak survived, whether or not a challenge was assigned; the
  * last day of the calendar is today, which can still be solved, so it is not called missed.
  */
-export function dayState(day: CalendarDay, isToday: boolean): DayState {
+function dayState(day: CalendarDay, isToday: boolean): DayState {
   if (day.solved) return 'solved';
   if (day.frozen) return 'frozen';
   if (day.assigned) return isToday ? 'open' : 'missed';
@@ -41,7 +41,7 @@ const utcDate = (date: string) => new Date(`${date}T00:00:00Z`);
 const weekdayRow = (date: string) => ((utcDate(date).getUTCDay() + 6) % 7) + 1;
 
 /** The label of each day, read by screen readers and shown on hover: the date, then the state. */
-export function dayLabel(date: string, state: DayState): string {
+function dayLabel(date: string, state: DayState): string {
   return `${longDate.format(utcDate(date))}: ${STATE_LABELS[state]}`;
 }
 

@@ -4,7 +4,7 @@ import type { ReactNode } from 'react';
 import { useTRPC } from './api.ts';
 import { errorMessage } from './errors.ts';
 
-export const WINDOWS: { value: LeaderboardWindow; label: string }[] = [
+const WINDOWS: { value: LeaderboardWindow; label: string }[] = [
   { value: 'all', label: 'All time' },
   { value: 'week', label: 'This week' },
   { value: 'month', label: 'This month' },

@@ -54,9 +54,9 @@ function HintPanel({ challengeId }: { challengeId: string }) {
   const hint = useMutation(trpc.challenges.hint.mutationOptions());
   if (hint.data) {
     return (
-      <p className="hint" aria-label="Hint">
-        {hint.data.hint}
-      </p>
+      <aside className="hint" aria-label="Hint">
+        <p>{hint.data.hint}</p>
+      </aside>
     );
   }
   return (

@@ -13,7 +13,7 @@ import {
 const u = schema.users;
 
 /** One zone change a week: more would let a user pick their days. */
-export const TIMEZONE_CHANGE_INTERVAL_MS = 7 * 24 * 60 * 60 * 1000;
+const TIMEZONE_CHANGE_INTERVAL_MS = 7 * 24 * 60 * 60 * 1000;
 
 /** The first instant after `after` whose date in `timeZone` is `day` or later (a bisection to the ms). */
 function startOfDay(day: string, timeZone: string, after: Date): Date {

@@ -25,7 +25,7 @@ import { addDays, effectiveDay, type ZoneState, zoneColumns } from '../lib/local
  * row, so a read never shows a stale streak.
  */
 export const FREEZES_MAX = 2;
-export const DAYS_PER_FREEZE = 7;
+const DAYS_PER_FREEZE = 7;
 
 const u = schema.users;
 const sd = schema.streakDays;
@@ -133,7 +133,7 @@ export type StreakRow = ZoneState & {
   skippedDays: string[] | null;
 };
 
-export function storedStreak(row: StreakRow): StoredStreak {
+function storedStreak(row: StreakRow): StoredStreak {
   return {
     current: row.currentStreak,
     best: row.bestStreak,

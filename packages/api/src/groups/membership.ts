@@ -23,7 +23,7 @@ const u = schema.users;
  * 12 random bytes as base64url: 16 URL-safe characters, 96 bits, so codes are neither guessable nor
  * enumerable (and joins by a wrong code are rate limited besides).
  */
-export function newInviteCode(): string {
+function newInviteCode(): string {
   return randomBytes(12).toString('base64url');
 }
 
