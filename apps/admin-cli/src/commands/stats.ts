@@ -17,6 +17,9 @@ function statsText(s: Stats): string {
     ['submissions today', s.submissions.today],
     ['acceptance rate', percent(s.acceptanceRate)],
     ['completions', s.completions],
+    ['streak freezes used', s.freezesUsed],
+    ['leagues', `${s.groups.total} (${s.groups.members} memberships)`],
+    ['hints opened', `${s.hintsUsed.total} (${s.hintsUsed.today} today)`],
   ]);
   const top =
     s.topChallenges.length === 0
@@ -37,7 +40,7 @@ function statsText(s: Stats): string {
 export function registerStats(program: Command) {
   program
     .command('stats')
-    .description('users, active today, submissions, acceptance rate, top challenges')
+    .description('users, active today, submissions, acceptance rate, freezes, leagues, hints, top challenges')
     .action(async (_opts, cmd: Command) => {
       const { client, out } = commandContext(cmd);
       out.result(await client.admin.stats.query(), statsText);

@@ -73,7 +73,7 @@ export function registerUsers(program: Command) {
   users
     .command('show')
     .argument('<id-or-username>')
-    .description('one account, with its active sessions and API keys')
+    .description('one account, with its active sessions, API keys and achievements')
     .action(async (who: string, _opts, cmd: Command) => {
       const ref = await userRef(who);
       const { client, out } = commandContext(cmd);
@@ -86,7 +86,14 @@ export function registerUsers(program: Command) {
           ['name', u.name],
           ['role', u.role],
           ['points', u.points],
-          ['streak', `${u.currentStreak} (best ${u.bestStreak})`],
+          ['streak', `${u.currentStreak} (best ${u.bestStreak}, ${u.freezesHeld} freezes held)`],
+          ['hints opened', u.hintsUsed],
+          [
+            'achievements',
+            u.achievements.length === 0
+              ? 'none yet'
+              : u.achievements.map((a) => `${a.title} (${a.earnedAt.toISOString().slice(0, 10)})`).join(', '),
+          ],
           ['sessions', u.activeSessions],
           ['api keys', u.activeApiKeys],
           ['created', u.createdAt],

@@ -22,6 +22,12 @@ export type AdminStats = {
   /** Accepted submissions / submissions, 0..1; null without submissions. */
   acceptanceRate: number | null;
   completions: number;
+  /** Missed days covered by a streak freeze (recorded by each user's next completion). */
+  freezesUsed: number;
+  /** Private leagues and their memberships. */
+  groups: { total: number; members: number };
+  /** Challenges whose hint a user opened (once per user and challenge); and today. */
+  hintsUsed: { total: number; today: number };
   /** Most completed challenges first. */
   topChallenges: TopChallenge[];
 };
@@ -40,6 +46,10 @@ export async function adminStats(svc: Service): Promise<AdminStats> {
   const sub = schema.submissions;
   const cp = schema.completions;
   const c = schema.challenges;
+  const sd = schema.streakDays;
+  const g = schema.groups;
+  const gm = schema.groupMembers;
+  const hu = schema.hintUses;
 
   const totals = await db.execute<Record<string, number | string>>(sql`
     select
@@ -54,7 +64,12 @@ export async function adminStats(svc: Service): Promise<AdminStats> {
       (select count(*) from ${sub}) as submissions,
       (select count(*) from ${sub} where ${sub.status} = 'accepted') as accepted,
       (select count(*) from ${sub} where ${sub.createdAt} >= ${dayStart}::timestamptz) as submissions_today,
-      (select count(*) from ${cp}) as completions
+      (select count(*) from ${cp}) as completions,
+      (select count(*) from ${sd} where ${sd.kind} = 'frozen') as freezes_used,
+      (select count(*) from ${g}) as groups,
+      (select count(*) from ${gm}) as group_members,
+      (select count(*) from ${hu}) as hints_used,
+      (select count(*) from ${hu} where ${hu.usedAt} >= ${dayStart}::timestamptz) as hints_today
   `);
   const t = totals.rows[0] ?? {};
   const n = (key: string) => Number(t[key] ?? 0);
@@ -86,6 +101,9 @@ export async function adminStats(svc: Service): Promise<AdminStats> {
     submissions: { total: n('submissions'), accepted: n('accepted'), today: n('submissions_today') },
     acceptanceRate: rate(n('accepted'), n('submissions')),
     completions: n('completions'),
+    freezesUsed: n('freezes_used'),
+    groups: { total: n('groups'), members: n('group_members') },
+    hintsUsed: { total: n('hints_used'), today: n('hints_today') },
     topChallenges: top.rows.map((r) => ({
       id: r.id,
       slug: r.slug,

@@ -1,23 +1,26 @@
 import { schema } from '@skillbytes/db';
-import type {
-  AdminUserRef,
-  AdminUsersListInput,
-  IdInput,
-  Page,
-  Role,
-  SetRoleInput,
+import {
+  ACHIEVEMENTS,
+  type AdminUserRef,
+  type AdminUsersListInput,
+  type IdInput,
+  type Page,
+  type Role,
+  type SetRoleInput,
 } from '@skillbytes/shared';
 import { and, count, desc, eq, gt, ilike, isNull, or, sql } from 'drizzle-orm';
 import type { z } from 'zod';
 import { assertKeepsAnAdmin, lockAdminRoles } from '../auth/admins.ts';
 import { actorOf, audit } from '../auth/audit.ts';
 import { revokeSessions } from '../auth/sessions.ts';
+import { type StreakRow, streakColumns, streakToday } from '../challenges/streaks.ts';
 import type { Service } from '../context.ts';
 import { DomainError } from '../errors.ts';
 import { timeCursor } from '../lib/cursor.ts';
 import { isUuid } from '../lib/uuid.ts';
 
 const u = schema.users;
+const ua = schema.userAchievements;
 const s = schema.sessions;
 const k = schema.apiKeys;
 
@@ -29,12 +32,34 @@ const adminColumns = {
   name: u.name,
   role: u.role,
   points: u.points,
-  currentStreak: u.currentStreak,
-  bestStreak: u.bestStreak,
+  ...streakColumns,
   createdAt: u.createdAt,
   updatedAt: u.updatedAt,
   deletedAt: u.deletedAt,
 };
+
+type AdminRow = {
+  [K in Exclude<keyof typeof adminColumns, keyof typeof streakColumns>]: (typeof u.$inferSelect)[K];
+} & StreakRow;
+
+/** An account as admins see it at `now`: the streak as of the user's local today, as auth.me shows it. */
+function toAdminUser(row: AdminRow, now: Date): AdminUser {
+  const streak = streakToday(row, now);
+  return {
+    id: row.id,
+    email: row.email,
+    username: row.username,
+    name: row.name,
+    role: row.role,
+    points: row.points,
+    currentStreak: streak.current,
+    bestStreak: streak.best,
+    freezesHeld: streak.freezes,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+    deletedAt: row.deletedAt,
+  };
+}
 
 export type AdminUser = {
   id: string;
@@ -43,12 +68,17 @@ export type AdminUser = {
   name: string | null;
   role: Role;
   points: number;
+  /** As of the user's local today (0 after a missed day no freeze covered). */
   currentStreak: number;
   bestStreak: number;
+  /** Streak freezes held as of today. */
+  freezesHeld: number;
   createdAt: Date;
   updatedAt: Date;
   deletedAt: Date | null;
 };
+
+const achievementTitle = (id: string) => ACHIEVEMENTS.find((a) => a.id === id)?.title ?? id;
 
 const userNotFound = () => new DomainError('USER_NOT_FOUND', 'No such user');
 /** Newest accounts first; `query` matches email, username or name (substring, any case) or an exact id. */
@@ -78,7 +108,10 @@ export async function listUsers(
     .orderBy(desc(u.createdAt), desc(u.id))
     .limit(input.limit + 1);
   const page = timeCursor.page(rows, input.limit, (r) => ({ at: r.cursorAt, id: r.id }));
-  return { items: page.rows.map(({ cursorAt: _c, ...user }) => user), nextCursor: page.nextCursor };
+  return {
+    items: page.rows.map(({ cursorAt: _c, ...user }) => toAdminUser(user, svc.now)),
+    nextCursor: page.nextCursor,
+  };
 }
 
 /** One account by id or username (deleted ones too, marked), with its active sessions and keys. */
@@ -98,7 +131,23 @@ export async function getUser(svc: Service, ref: z.output<typeof AdminUserRef>) 
     .select({ n: count() })
     .from(k)
     .where(and(eq(k.userId, user.id), isNull(k.revokedAt), or(isNull(k.expiresAt), gt(k.expiresAt, now))));
-  return { ...user, activeSessions: sessions?.n ?? 0, activeApiKeys: keys?.n ?? 0 };
+  const earned = await db
+    .select({ id: ua.achievementId, earnedAt: ua.earnedAt })
+    .from(ua)
+    .where(eq(ua.userId, user.id))
+    .orderBy(ua.earnedAt, ua.achievementId);
+  const [hints] = await db
+    .select({ n: count() })
+    .from(schema.hintUses)
+    .where(eq(schema.hintUses.userId, user.id));
+  return {
+    ...toAdminUser(user, now),
+    activeSessions: sessions?.n ?? 0,
+    activeApiKeys: keys?.n ?? 0,
+    hintsUsed: hints?.n ?? 0,
+    /** Earned achievements, oldest first, with their titles. */
+    achievements: earned.map((a) => ({ ...a, title: achievementTitle(a.id) })),
+  };
 }
 
 /**
@@ -135,7 +184,7 @@ export async function setRole(
     }
     const [user] = await tx.select(adminColumns).from(u).where(eq(u.id, input.id));
     if (!user) throw userNotFound();
-    return { ...user, changed };
+    return { ...toAdminUser(user, now), changed };
   });
 }
 
