@@ -118,7 +118,8 @@ describe.skipIf(!hasChromium)('the session in the browser', () => {
       'Back after a deploy',
     ]);
     expect(sent.code, sent.stderr).toBe(0);
-    await expect.poll(textOf(tabA.getByTestId('unread-count')), POLL).toBe('1');
+    // Two unread: the first-solve achievement's message (#15) and this broadcast.
+    await expect.poll(textOf(tabA.getByTestId('unread-count')), POLL).toBe('2');
   });
 
   it('signing out in one tab ends the session in the other one too', async () => {
