@@ -100,9 +100,9 @@ export const SQL = {
   touchSession:
     'update "sessions" set "last_used_at" = $1 where ("sessions"."id" = $2 and "sessions"."last_used_at" < $3)',
   profile:
-    'select "id", "email", "username", "name", "role", "preferences", "language", "timezone", "points", "current_streak", "best_streak", "created_at" from "users" where ("users"."id" = $1 and "users"."deleted_at" is null)',
+    'select "id", "email", "username", "name", "role", "preferences", "language", "points", "created_at", "timezone", "pending_timezone", "pending_timezone_at", "day_floor", "current_streak", "best_streak", "last_completion_day", "freezes_held", "solved_run", array( select "day"::text from "streak_days" where "user_id" = "id" and "kind" = \'skipped\' and "day" > coalesce("last_completion_day", \'-infinity\'::date) order by "day"), "share_solutions" from "users" where ("users"."id" = $1 and "users"."deleted_at" is null)',
   dailyToday:
-    'select "users"."timezone", "daily_assignments"."day", "challenges"."id", "challenges"."slug", "challenges"."title", "challenges"."summary", "challenges"."description", "challenges"."difficulty", "challenges"."language", "challenges"."languages", "challenges"."tags", "challenges"."points", "challenges"."function_name", "challenges"."starter_code", "challenges"."help", "challenges"."tests", "challenges"."published_at", "completions"."awarded_at", "completions"."points" from "users" left join "daily_assignments" on ("daily_assignments"."user_id" = "users"."id" and "daily_assignments"."day" = ($1::timestamptz at time zone "users"."timezone")::date) left join "challenges" on "challenges"."id" = "daily_assignments"."challenge_id" left join "completions" on ("completions"."challenge_id" = "challenges"."id" and "completions"."user_id" = "users"."id") where ("users"."id" = $2 and "users"."deleted_at" is null)',
+    'select "users"."timezone", "users"."pending_timezone", "users"."pending_timezone_at", "users"."day_floor", "daily_assignments"."day", "challenges"."id", "challenges"."slug", "challenges"."title", "challenges"."summary", "challenges"."description", "challenges"."difficulty", "challenges"."language", "challenges"."languages", "challenges"."tags", "challenges"."points", "challenges"."function_name", "challenges"."starter_code", ("challenges"."help" is not null), "challenges"."tests", "challenges"."published_at", "completions"."awarded_at", "completions"."points" from "users" left join "daily_assignments" on ("daily_assignments"."user_id" = "users"."id" and "daily_assignments"."day" = greatest(($1::timestamptz at time zone case when "users"."pending_timezone" is not null and $2::timestamptz >= "users"."pending_timezone_at" then "users"."pending_timezone" else "users"."timezone" end)::date, case when "users"."pending_timezone" is null or $3::timestamptz >= "users"."pending_timezone_at" then "users"."day_floor" end)) left join "challenges" on "challenges"."id" = "daily_assignments"."challenge_id" left join "completions" on ("completions"."challenge_id" = "challenges"."id" and "completions"."user_id" = "users"."id") where ("users"."id" = $4 and "users"."deleted_at" is null)',
   assignedOn:
     'select "challenge_id" from "daily_assignments" where ("daily_assignments"."user_id" = $1 and "daily_assignments"."day" = $2)',
   pickAndAssign: `
@@ -128,7 +128,7 @@ export const SQL = {
     returning challenge_id::text as challenge_id
   `,
   dailyChallenge:
-    'select "challenges"."id", "challenges"."slug", "challenges"."title", "challenges"."summary", "challenges"."description", "challenges"."difficulty", "challenges"."language", "challenges"."languages", "challenges"."tags", "challenges"."points", "challenges"."function_name", "challenges"."starter_code", "challenges"."help", "challenges"."tests", "challenges"."published_at", "completions"."awarded_at", "completions"."points" from "challenges" left join "completions" on ("completions"."challenge_id" = "challenges"."id" and "completions"."user_id" = $1) where "challenges"."id" = $2',
+    'select "challenges"."id", "challenges"."slug", "challenges"."title", "challenges"."summary", "challenges"."description", "challenges"."difficulty", "challenges"."language", "challenges"."languages", "challenges"."tags", "challenges"."points", "challenges"."function_name", "challenges"."starter_code", ("challenges"."help" is not null), "challenges"."tests", "challenges"."published_at", "completions"."awarded_at", "completions"."points" from "challenges" left join "completions" on ("completions"."challenge_id" = "challenges"."id" and "completions"."user_id" = $1) where "challenges"."id" = $2',
   topAll: `
     with page as (
         select "users"."id" as id, "users"."username" as username, "users"."points" as points
@@ -327,6 +327,45 @@ function localDay(instant: Date, timeZone: string): string {
   return f.format(instant);
 }
 
+// A copy of the product's day and streak rules (packages/api lib/local-day.ts, challenges/streaks.ts):
+// the floor answers with the same bodies, so it does the same arithmetic.
+type ZoneState = {
+  timezone: string;
+  pendingTimezone: string | null;
+  pendingTimezoneAt: Date | null;
+  dayFloor: string | null;
+};
+
+const effectiveZone = (now: Date, z: ZoneState) =>
+  z.pendingTimezone && z.pendingTimezoneAt && now >= z.pendingTimezoneAt ? z.pendingTimezone : z.timezone;
+
+function effectiveDay(now: Date, z: ZoneState): string {
+  const zone = effectiveZone(now, z);
+  const day = localDay(now, zone);
+  const floored = z.dayFloor !== null && (z.pendingTimezone === null || zone === z.pendingTimezone);
+  return floored && day < z.dayFloor! ? z.dayFloor! : day;
+}
+
+function addDays(day: string, n: number): string {
+  const d = new Date(`${day}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + n);
+  return d.toISOString().slice(0, 10);
+}
+
+/** The current and best streak on `today`: missed days spend the held freezes, one more breaks it. */
+function streakOn(
+  s: { current: number; best: number; lastDay: string | null; freezes: number; skipped: string[] },
+  today: string,
+) {
+  if (!s.lastDay || s.lastDay >= today) return { current: s.current, best: s.best };
+  const skipped = new Set(s.skipped);
+  let missed = 0;
+  for (let d = addDays(s.lastDay, 1); d < today && missed <= s.freezes; d = addDays(d, 1)) {
+    if (!skipped.has(d)) missed++;
+  }
+  return { current: missed > s.freezes ? 0 : s.current, best: s.best };
+}
+
 function weekStartUtc(instant: Date): string {
   const d = new Date(`${instant.toISOString().slice(0, 10)}T00:00:00Z`);
   d.setUTCDate(d.getUTCDate() - ((d.getUTCDay() + 6) % 7));
@@ -375,7 +414,7 @@ function dailyReply(day: string, r: unknown[]): Reply {
         points: r[9] as number,
         functionName: r[10] as string,
         starterCode: r[11] as string | null,
-        help: r[12] as string | null,
+        hasHint: r[12] as boolean,
         tests: r[13] as Json,
         publishedAt: iso(publishedAt),
       },
@@ -388,10 +427,28 @@ function dailyReply(day: string, r: unknown[]): Reply {
 }
 
 const handlers: Record<string, Handler> = {
-  async 'auth.me'({ db, claims }) {
+  async 'auth.me'({ db, claims, now }) {
     const { rows } = await db.query({ name: 'profile', text: SQL.profile, values: [claims.userId] });
     const r = rows[0];
     if (!r) throw new HttpError(404, 'No such user');
+    const zone: ZoneState = {
+      timezone: r.timezone,
+      pendingTimezone: r.pending_timezone,
+      pendingTimezoneAt: r.pending_timezone_at,
+      dayFloor: r.day_floor,
+    };
+    const timezone = effectiveZone(now, zone);
+    const pending = zone.pendingTimezone !== null && timezone !== zone.pendingTimezone;
+    const streak = streakOn(
+      {
+        current: r.current_streak,
+        best: r.best_streak,
+        lastDay: r.last_completion_day,
+        freezes: r.freezes_held,
+        skipped: r.array ?? [],
+      },
+      effectiveDay(now, zone),
+    );
     return {
       json: {
         id: r.id,
@@ -401,14 +458,19 @@ const handlers: Record<string, Handler> = {
         role: r.role,
         preferences: r.preferences,
         language: r.language,
-        timezone: r.timezone,
+        timezone,
+        pendingTimezone: pending ? zone.pendingTimezone : null,
+        pendingTimezoneAt: pending ? iso(zone.pendingTimezoneAt) : null,
         points: r.points,
-        currentStreak: r.current_streak,
-        bestStreak: r.best_streak,
+        currentStreak: streak.current,
+        bestStreak: streak.best,
+        shareSolutions: r.share_solutions,
         createdAt: iso(r.created_at),
         expiresAt: iso(claims.expiresAt),
       },
-      dates: ['createdAt', 'expiresAt'],
+      dates: [pending && zone.pendingTimezoneAt && 'pendingTimezoneAt', 'createdAt', 'expiresAt'].filter(
+        (d) => typeof d === 'string',
+      ),
     };
   },
 
@@ -419,13 +481,18 @@ const handlers: Record<string, Handler> = {
     const { rows: today } = await db.query({
       name: 'daily_today',
       text: SQL.dailyToday,
-      values: [now.toISOString(), claims.userId],
+      values: [now.toISOString(), now.toISOString(), now.toISOString(), claims.userId],
       rowMode: 'array',
     });
     const t = today[0] as unknown[] | undefined;
     if (!t) throw new HttpError(404, 'No such user');
-    const day = localDay(now, t[0] as string);
-    if (t[1] === day && t[2] !== null) return dailyReply(day, t.slice(2));
+    const day = effectiveDay(now, {
+      timezone: t[0] as string,
+      pendingTimezone: t[1] as string | null,
+      pendingTimezoneAt: t[2] as Date | null,
+      dayFloor: t[3] as string | null,
+    });
+    if (t[4] === day && t[5] !== null) return dailyReply(day, t.slice(5));
     const assigned = async () =>
       (await db.query(SQL.assignedOn, [claims.userId, day])).rows[0]?.challenge_id ?? null;
     const challengeId =

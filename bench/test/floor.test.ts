@@ -56,6 +56,20 @@ describe.skipIf(!adminUrl)('the floor', () => {
         );
         picks.push(Number(/^user(\d+)@/.exec(row!.email)![1]));
       }
+      // And the branches of the day and streak rules: a zone change that took over an hour ago with a
+      // day floor, and a streak whose missed days outnumber its freezes (auth.me shows 0), or do not.
+      for (const [n, lastDay, freezes] of [
+        [150, 5, 1],
+        [151, 2, 2],
+      ] as const) {
+        await client.query(
+          `update users set pending_timezone = 'Asia/Tokyo', pending_timezone_at = now() - interval '1 hour',
+             day_floor = (now() at time zone 'Asia/Tokyo')::date - 1, current_streak = 4, best_streak = 9,
+             last_completion_day = (now() at time zone 'Asia/Tokyo')::date - ${lastDay}, freezes_held = ${freezes}
+           where email = 'user${n}@bench.local'`,
+        );
+        picks.push(n);
+      }
     } finally {
       await client.close();
     }
