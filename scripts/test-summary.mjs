@@ -15,8 +15,9 @@ function walk(dir) {
     else if (name.endsWith('.json')) {
       const report = JSON.parse(readFileSync(file, 'utf8'));
       passed += report.numPassedTests ?? 0;
-      failed +=
-        (report.numFailedTests ?? 0) + (report.numFailedTestSuites ?? 0) - countSuitesWithFailedTests(report);
+      // A failed test counts once; a file counts only when it failed without a failed test (it did not
+      // run). vitest's numFailedTestSuites also counts describe blocks, which would count failures twice.
+      failed += report.numFailedTests ?? 0;
       skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
       for (const suite of report.testResults ?? []) {
         for (const t of suite.assertionResults ?? []) {
@@ -24,17 +25,11 @@ function walk(dir) {
         }
         if (suite.status === 'failed' && !(suite.assertionResults ?? []).some((t) => t.status === 'failed')) {
           failures.push(`${path.relative(root, file)}: ${suite.name} (file failed to run)`);
+          failed++;
         }
       }
     }
   }
-}
-
-/** Failed suites whose failure is already counted through a failed test. */
-function countSuitesWithFailedTests(report) {
-  return (report.testResults ?? []).filter(
-    (s) => s.status === 'failed' && (s.assertionResults ?? []).some((t) => t.status === 'failed'),
-  ).length;
 }
 
 walk(root);
