@@ -1,6 +1,7 @@
 import { schema } from '@skillbytes/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApi, type TestApi, testClock } from '../../test/helpers.ts';
+import { insertChallenge } from '../../test/challenges-fixtures.ts';
 import { awardPoints, expectTrpcError } from '../../test/realtime-fixtures.ts';
 import { recordSubmission } from '../challenges/submit.ts';
 
@@ -73,6 +74,77 @@ describe('admin.stats', () => {
       });
     } finally {
       await empty.close();
+    }
+  });
+
+  it('counts frozen days, leagues with their members, and hints opened (today apart)', async () => {
+    const solo = await createTestApi({ clock: testClock(new Date('2026-03-04T15:00:00Z')) });
+    try {
+      const admin = await solo.createUser({ role: 'admin' });
+      const [a, b, c] = [await solo.createUser(), await solo.createUser(), await solo.createUser()];
+      const db = solo.database.db;
+      // Only frozen days count: not solved or skipped ones.
+      await db.insert(schema.streakDays).values([
+        { userId: a.id, day: '2026-03-01', kind: 'frozen' },
+        { userId: a.id, day: '2026-03-02', kind: 'frozen' },
+        { userId: b.id, day: '2026-03-02', kind: 'frozen' },
+        { userId: a.id, day: '2026-03-03', kind: 'solved' },
+        { userId: c.id, day: '2026-03-03', kind: 'skipped' },
+      ]);
+      const league = await solo.as(a).groups.create({ name: 'Lunch club' });
+      await solo.as(b).groups.join({ inviteCode: league.inviteCode });
+      await solo.as(c).groups.create({ name: 'Solo' });
+      const [x, y] = [await insertChallenge(db, { help: 'x' }), await insertChallenge(db, { help: 'y' })];
+      await db.insert(schema.hintUses).values([
+        { userId: a.id, challengeId: x.id, usedAt: new Date('2026-03-04T00:00:00Z') },
+        { userId: b.id, challengeId: x.id, usedAt: new Date('2026-03-03T23:59:59Z') },
+        { userId: b.id, challengeId: y.id, usedAt: new Date('2026-03-04T14:00:00Z') },
+      ]);
+
+      expect(await solo.as(admin).admin.stats()).toMatchObject({
+        freezesUsed: 3,
+        groups: { total: 2, members: 3 },
+        hintsUsed: { total: 3, today: 2 },
+      });
+    } finally {
+      await solo.close();
+    }
+  });
+
+  it("users.get lists achievements and hints opened, and the streak as of the user's today", async () => {
+    const solo = await createTestApi({ clock: testClock(new Date('2026-03-04T15:00:00Z')) });
+    try {
+      const admin = await solo.createUser({ role: 'admin' });
+      const db = solo.database.db;
+      // Solved last on the 1st: the 2nd and 3rd were missed. Two freezes cover them; one does not.
+      const streak = { timezone: 'UTC', currentStreak: 6, bestStreak: 9, lastCompletionDay: '2026-03-01' };
+      const covered = await solo.createUser({ ...streak, freezesHeld: 2 });
+      const broken = await solo.createUser({ ...streak, freezesHeld: 1 });
+      await db.insert(schema.userAchievements).values([
+        { userId: covered.id, achievementId: 'streak_7', earnedAt: new Date('2026-02-20T00:00:00Z') },
+        { userId: covered.id, achievementId: 'first_solve', earnedAt: new Date('2026-02-01T00:00:00Z') },
+      ]);
+      const x = await insertChallenge(db, { help: 'x' });
+      await db.insert(schema.hintUses).values({ userId: covered.id, challengeId: x.id });
+
+      const seen = await solo.as(admin).admin.users.get({ id: covered.id });
+      expect(seen).toMatchObject({ currentStreak: 6, bestStreak: 9, freezesHeld: 0, hintsUsed: 1 });
+      expect(seen.achievements).toEqual([
+        { id: 'first_solve', title: 'First solve', earnedAt: new Date('2026-02-01T00:00:00Z') },
+        { id: 'streak_7', title: 'One week', earnedAt: new Date('2026-02-20T00:00:00Z') },
+      ]);
+      expect(await solo.as(admin).admin.users.get({ id: broken.id })).toMatchObject({
+        currentStreak: 0,
+        bestStreak: 9,
+        freezesHeld: 0,
+        hintsUsed: 0,
+        achievements: [],
+      });
+      // The list shows the same streak.
+      const listed = await solo.as(admin).admin.users.list({ query: broken.email });
+      expect(listed.items).toMatchObject([{ id: broken.id, currentStreak: 0 }]);
+    } finally {
+      await solo.close();
     }
   });
 
