@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { index, integer, pgTable, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
 import { users } from './users.ts';
 
 /** One row per login (device). The refresh secret is stored only as a SHA-256 hash. */
@@ -61,4 +61,30 @@ export const rateLimits = pgTable(
     blockedUntil: timestamp({ withTimezone: true }),
   },
   (t) => [index('rate_limits_window_start_idx').on(t.windowStart)],
+);
+
+/**
+ * One-time password reset links (admin-issued or mailed). Only the SHA-256 of the 256-bit token is
+ * kept; a link is good for 30 minutes and burns on use. Issuing a new one for a user ends the older
+ * unused ones (`used_at` set, nothing else), so at most one link per user works at a time.
+ */
+export const passwordResets = pgTable(
+  'password_resets',
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    tokenHash: text().notNull(),
+    createdAt: timestamp({ withTimezone: true }).notNull(),
+    expiresAt: timestamp({ withTimezone: true }).notNull(),
+    usedAt: timestamp({ withTimezone: true }),
+    /** The admin who issued the link; null for a self-service (mailed) one. */
+    issuedBy: uuid().references(() => users.id, { onDelete: 'set null' }),
+  },
+  (t) => [
+    unique('password_resets_token_hash_key').on(t.tokenHash),
+    index('password_resets_user_id_idx').on(t.userId).where(sql`${t.usedAt} is null`),
+    index('password_resets_issued_by_idx').on(t.issuedBy),
+  ],
 );
