@@ -18,6 +18,13 @@ export type ApiConfig = {
    * points changes drop it at once, renames and deletions show within this. 0: read it every time.
    */
   leaderboardCacheMs: number;
+  /**
+   * Where the web app is (scheme://host[:port][/path], no trailing slash): password reset links point
+   * at `${publicUrl}/reset-password`. Null only in production without PUBLIC_URL or PUBLIC_ORIGIN.
+   */
+  publicUrl: string | null;
+  /** Outgoing mail (password reset links); null without SMTP_URL. */
+  mail: MailConfig | null;
   /** Lower-cased email domains allowed to sign up; empty means any. */
   allowedEmailDomains: string[];
   deletionGraceDays: number;
@@ -39,6 +46,12 @@ export type ApiConfig = {
     submitPerChallenge: RateLimitPolicy;
     /** Runs (visible tests only) per user, across challenges. */
     runPerUser: RateLimitPolicy;
+    /** auth.resetPassword attempts per client IP: tokens cannot be guessed, and argon2 runs for each. */
+    resetPerIp: RateLimitPolicy;
+    /** auth.requestPasswordReset per client IP. */
+    resetRequestPerIp: RateLimitPolicy;
+    /** auth.requestPasswordReset per email address (its hash): nobody's inbox is flooded. */
+    resetRequestPerAddress: RateLimitPolicy;
     /** groups.join attempts with an invite code no group has, per user: codes cannot be guessed. */
     groupJoinPerUser: RateLimitPolicy;
   };
@@ -61,6 +74,9 @@ export type ApiConfig = {
     submitQuantumMs: number;
   };
 };
+
+/** `smtp://user:pass@host:587` (STARTTLS when offered) or `smtps://...` (TLS from the start), and the From. */
+export type MailConfig = { smtpUrl: string; from: string };
 
 /**
  * `limit` attempts per `windowSec`; past it, either wait for the window to end or, with `backoff`, wait
@@ -88,6 +104,10 @@ export const DEFAULT_RATE_LIMITS: ApiConfig['rateLimits'] = {
   // Only failed joins count (a successful one gives its attempt back): a typo costs nothing, and ~10
   // guesses an hour against 64^10 codes find none.
   groupJoinPerUser: { limit: 10, windowSec: 3600 },
+  resetPerIp: { limit: 20, windowSec: 3600 },
+  resetRequestPerIp: { limit: 10, windowSec: 3600 },
+  // A few mails an hour to one address: enough for a lost mail, too few to flood an inbox.
+  resetRequestPerAddress: { limit: 3, windowSec: 3600 },
 };
 
 /** The API settings every deployment starts from; only the signing keys and the judge's worker count have none. */
@@ -102,6 +122,8 @@ export type ApiDefaults = Omit<ApiConfig, 'jwtKeys' | 'judge'> & {
 export const API_DEFAULTS: ApiDefaults = {
   isProduction: false,
   corsOrigins: [],
+  publicUrl: 'http://127.0.0.1:3000',
+  mail: null,
   jwtIssuer: 'skillbytes',
   jwtAudience: 'skillbytes-api',
   accessTokenTtlSec: 15 * 60,

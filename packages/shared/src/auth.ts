@@ -135,6 +135,18 @@ export type ChangePasswordInput = z.input<typeof ChangePasswordInput>;
 export const DeleteAccountInput = z.object({ password: CurrentPassword }).strict();
 export type DeleteAccountInput = z.input<typeof DeleteAccountInput>;
 
+/** A password reset link's token: 256 random bits, base64url. Anything else is refused as it would be unknown. */
+export const ResetToken = text().max(128);
+
+export const ResetPasswordInput = z.object({ token: ResetToken, newPassword: Password }).strict();
+export type ResetPasswordInput = z.input<typeof ResetPasswordInput>;
+
+export const RequestPasswordResetInput = z.object({ email: Email }).strict();
+export type RequestPasswordResetInput = z.input<typeof RequestPasswordResetInput>;
+
+/** What `admin.users.issuePasswordReset` answers: the one-time link (shown once) and when it stops working. */
+export type PasswordResetLink = { url: string; expiresAt: Date };
+
 export const IdInput = z.object({ id: z.uuid() }).strict();
 export type IdInput = z.input<typeof IdInput>;
 

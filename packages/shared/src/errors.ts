@@ -29,6 +29,12 @@ export const APP_ERRORS = {
   EMAIL_DOMAIN_NOT_ALLOWED: 'BAD_REQUEST',
   WEAK_PASSWORD: 'BAD_REQUEST',
   LAST_ADMIN: 'CONFLICT',
+  /** A password reset link that is unknown, malformed, expired, already used or superseded: all alike. */
+  RESET_TOKEN_INVALID: 'BAD_REQUEST',
+  /** auth.requestPasswordReset on a server without SMTP_URL: an admin issues the link instead. */
+  MAIL_NOT_CONFIGURED: 'PRECONDITION_FAILED',
+  /** A production server without PUBLIC_URL (or PUBLIC_ORIGIN) cannot build a reset link. */
+  PUBLIC_URL_NOT_CONFIGURED: 'PRECONDITION_FAILED',
   // real time
   TOO_MANY_STREAMS: 'TOO_MANY_REQUESTS',
   // challenges and judge
