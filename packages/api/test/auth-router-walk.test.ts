@@ -10,6 +10,9 @@ const PUBLIC = new Set([
   'auth.login',
   'auth.refresh',
   'auth.session',
+  // A password reset proves who calls by its one-time token, or answers the same for any email.
+  'auth.resetPassword',
+  'auth.requestPasswordReset',
   'challenges.topics',
   'health.ping',
 ]);

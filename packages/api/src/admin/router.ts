@@ -9,7 +9,7 @@ import {
 import { adminProcedure, createTRPCRouter } from '../trpc.ts';
 import { createApiKey, listApiKeys, revokeApiKey } from './api-keys.ts';
 import { adminStats } from './stats.ts';
-import { getUser, listUsers, revokeUserSessions, setRole } from './users.ts';
+import { getUser, issuePasswordReset, listUsers, revokeUserSessions, setRole } from './users.ts';
 
 const usersRouter = createTRPCRouter({
   list: adminProcedure.input(AdminUsersListInput).query(({ ctx, input }) => listUsers(ctx.service, input)),
@@ -18,6 +18,9 @@ const usersRouter = createTRPCRouter({
   revokeSessions: adminProcedure
     .input(IdInput)
     .mutation(({ ctx, input }) => revokeUserSessions(ctx.service, input)),
+  issuePasswordReset: adminProcedure
+    .input(IdInput)
+    .mutation(({ ctx, input }) => issuePasswordReset(ctx.service, input)),
 });
 
 const apiKeysRouter = createTRPCRouter({

@@ -5,6 +5,7 @@ import {
   type AdminUsersListInput,
   type IdInput,
   type Page,
+  type PasswordResetLink,
   type Role,
   type SetRoleInput,
 } from '@skillbytes/shared';
@@ -12,6 +13,7 @@ import { and, count, desc, eq, gt, ilike, isNull, or, sql } from 'drizzle-orm';
 import type { z } from 'zod';
 import { assertKeepsAnAdmin, lockAdminRoles } from '../auth/admins.ts';
 import { actorOf, audit } from '../auth/audit.ts';
+import { createResetLink } from '../auth/password-reset.ts';
 import { revokeSessions } from '../auth/sessions.ts';
 import { type StreakRow, streakColumns, streakToday } from '../challenges/streaks.ts';
 import type { Service } from '../context.ts';
@@ -203,5 +205,20 @@ export async function revokeUserSessions(svc: Service, { id: userId }: z.output<
       metadata: { revokedSessions: revoked.length, byAdmin: true },
     });
     return { revoked: revoked.length };
+  });
+}
+
+/**
+ * A one-time password reset link for a live account, for the admin to hand over (no mail server
+ * needed). It works for 30 minutes and ends the user's older unused links. Deleted users: NOT_FOUND.
+ */
+export async function issuePasswordReset(
+  svc: Service,
+  { id: userId }: z.output<typeof IdInput>,
+): Promise<PasswordResetLink> {
+  return svc.db.transaction(async (tx) => {
+    const link = await createResetLink({ ...svc, db: tx }, { userId, issuedBy: svc.caller.userId });
+    if (!link) throw userNotFound();
+    return { url: link.url, expiresAt: link.expiresAt };
   });
 }

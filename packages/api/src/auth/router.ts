@@ -5,6 +5,8 @@ import {
   LoginInput,
   LogoutInput,
   RefreshInput,
+  RequestPasswordResetInput,
+  ResetPasswordInput,
   SignupInput,
   UpdateProfileInput,
 } from '@skillbytes/shared';
@@ -23,6 +25,7 @@ import {
 } from './account.ts';
 import { clearAuthCookies, deliverDeviceToken, deliverTokens } from './cookies.ts';
 import { login, type SignedIn } from './login.ts';
+import { requestPasswordReset, resetPassword } from './password-reset.ts';
 import { rotateRefresh } from './refresh.ts';
 import { listSessions } from './sessions.ts';
 import { signup } from './signup.ts';
@@ -155,4 +158,13 @@ export const authRouter = createTRPCRouter({
     clearAuthCookies(ctx.res, ctx.config.isProduction);
     return { ok: true as const, restorableForDays: ctx.config.deletionGraceDays };
   }),
+
+  /** Opens no session: every session of the user ends, and they sign in with the new password. */
+  resetPassword: authPublic
+    .input(ResetPasswordInput)
+    .mutation(({ ctx, input }) => resetPassword(ctx.service, input)),
+
+  requestPasswordReset: authPublic
+    .input(RequestPasswordResetInput)
+    .mutation(({ ctx, input }) => requestPasswordReset(ctx.service, input)),
 });

@@ -209,6 +209,8 @@ export const RESPONSES = {
   }),
   'auth.sessions.revokeOthers': z.object({ revoked: int() }),
   'auth.deleteAccount': Ok.extend({ restorableForDays: int() }),
+  'auth.resetPassword': Ok,
+  'auth.requestPasswordReset': Ok,
   'challenges.daily': z.object({ day: LocalDay, challenge: PublicChallenge, ...completionFields }),
   'challenges.run': z.object({ verdict: VerdictResponse }),
   'challenges.submit': z.object({

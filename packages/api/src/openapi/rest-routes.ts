@@ -88,6 +88,18 @@ export const REST_ROUTES = {
     description: 'Revokes every session; the user disappears from leaderboards.',
     access: 'user',
   },
+  'auth.resetPassword': {
+    summary: "Set a new password with a reset link's token",
+    description:
+      'The token is the `token` of the link’s fragment (`/reset-password#token=…`); it works once, for 30 minutes. Revokes every session and opens none: sign in with the new password. A token that is unknown, expired, used or replaced answers 400 `RESET_TOKEN_INVALID`; a weak password 400 `WEAK_PASSWORD` (the token stays usable).',
+    access: 'public',
+  },
+  'auth.requestPasswordReset': {
+    summary: 'Mail a password reset link',
+    description:
+      'Answers `{ok: true}` whether or not an account has this email (only an account receives a mail); 412 `MAIL_NOT_CONFIGURED` on a server that sends no mail, 429 `RATE_LIMITED` when asked too often for one address or from one client.',
+    access: 'public',
+  },
   'challenges.daily': {
     summary: "Today's challenge",
     description:
@@ -184,6 +196,7 @@ export const NOT_REST: Record<Exclude<ProcedurePath, RestProcedure>, 'admin' | '
   'admin.users.get': 'admin',
   'admin.users.setRole': 'admin',
   'admin.users.revokeSessions': 'admin',
+  'admin.users.issuePasswordReset': 'admin',
   'admin.apiKeys.create': 'admin',
   'admin.apiKeys.list': 'admin',
   'admin.apiKeys.revoke': 'admin',
