@@ -38,6 +38,36 @@ const Origin = z.string().transform((value, ctx) => {
   return z.NEVER;
 });
 
+/** Where the web app is: an http(s) URL without query or fragment; a trailing slash is dropped. */
+const PublicUrl = z.string().transform((value, ctx) => {
+  try {
+    const u = new URL(value);
+    if ((u.protocol === 'http:' || u.protocol === 'https:') && !u.search && !u.hash && !u.username)
+      return u.href.replace(/\/+$/, '');
+  } catch {}
+  ctx.addIssue({ code: 'custom', message: `"${value}" is not a URL like https://app.example.com` });
+  return z.NEVER;
+});
+
+/** `smtp://[user:pass@]host[:port]` (STARTTLS when offered) or `smtps://...` (TLS from the start). */
+const SmtpUrl = z.string().refine((value) => {
+  try {
+    const u = new URL(value);
+    return (u.protocol === 'smtp:' || u.protocol === 'smtps:') && u.hostname !== '';
+  } catch {
+    return false;
+  }
+}, 'must be an smtp:// or smtps:// URL, e.g. smtps://user:pass@mail.example.com:465');
+
+/** `noreply@example.com` or `Skill Bytes <noreply@example.com>`. */
+const MailFrom = z
+  .string()
+  .trim()
+  .refine((value) => {
+    const address = /^[^<>]*<([^<>]+)>$/.exec(value)?.[1] ?? value;
+    return z.email().safeParse(address).success && !/[\r\n]/.test(value);
+  }, 'must be an address like noreply@example.com or "Skill Bytes <noreply@example.com>"');
+
 /** Every environment variable the server reads. Nothing else in the code base reads process.env. */
 const Env = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -73,6 +103,12 @@ const Env = z.object({
       return out;
     }),
   PUBLIC_ORIGIN: Origin.optional(),
+  /** Where the web app is (password reset links); default PUBLIC_ORIGIN, else http://HOST:PORT outside production. */
+  PUBLIC_URL: PublicUrl.optional(),
+  /** Outgoing mail (password reset links); without it auth.requestPasswordReset answers MAIL_NOT_CONFIGURED. */
+  SMTP_URL: SmtpUrl.optional(),
+  /** The From of outgoing mail; required with SMTP_URL. */
+  MAIL_FROM: MailFrom.optional(),
   /** Proxies whose X-Forwarded-For is believed: IPs and CIDR ranges, IPv4 or IPv6 (`10.0.0.0/8,::1`). */
   TRUST_PROXY: csv.superRefine((list, ctx) => {
     for (const bad of list.filter((p) => !isProxyAddress(p)))
@@ -199,6 +235,15 @@ export function loadConfig(source: Record<string, string | undefined>, cwd = pro
     problems.push('SESSION_IDLE_TTL_SEC: must not exceed SESSION_ABSOLUTE_TTL_SEC');
   }
   if (env.METRICS_PORT && env.METRICS_PORT === env.PORT) problems.push('METRICS_PORT: must differ from PORT');
+  if (Boolean(env.SMTP_URL) !== Boolean(env.MAIL_FROM)) {
+    problems.push(`${env.SMTP_URL ? 'MAIL_FROM' : 'SMTP_URL'}: SMTP_URL and MAIL_FROM go together`);
+  }
+  const publicUrl = env.PUBLIC_URL ?? env.PUBLIC_ORIGIN ?? (isProduction ? null : ownUrl(env.HOST, env.PORT));
+  // A mailed link must point where users can reach; only an admin's link can wait for one (it answers
+  // PUBLIC_URL_NOT_CONFIGURED until then).
+  if (env.SMTP_URL && !publicUrl) {
+    problems.push('PUBLIC_URL: required with SMTP_URL when NODE_ENV=production (mailed links point there)');
+  }
   if (problems.length) throw new ConfigError(problems);
 
   const secrets = [env.JWT_SECRET ?? devSecret(dataDir), ...env.JWT_PREVIOUS_SECRETS];
@@ -234,6 +279,8 @@ export function loadConfig(source: Record<string, string | undefined>, cwd = pro
     api: {
       isProduction,
       corsOrigins: env.CORS_ORIGINS,
+      publicUrl,
+      mail: env.SMTP_URL && env.MAIL_FROM ? { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM } : null,
       jwtKeys,
       jwtIssuer: defaults.jwtIssuer,
       jwtAudience: defaults.jwtAudience,
@@ -258,6 +305,9 @@ export function loadConfig(source: Record<string, string | undefined>, cwd = pro
         submitPerChallenge: { ...limits.submitPerChallenge, limit: env.JUDGE_SUBMITS_PER_CHALLENGE },
         runPerUser: { ...limits.runPerUser, limit: env.JUDGE_RUNS_PER_MINUTE },
         groupJoinPerUser: limits.groupJoinPerUser,
+        resetPerIp: limits.resetPerIp,
+        resetRequestPerIp: limits.resetRequestPerIp,
+        resetRequestPerAddress: limits.resetRequestPerAddress,
       },
       judge: {
         timeoutMs: env.JUDGE_TIMEOUT_MS,
@@ -271,6 +321,12 @@ export function loadConfig(source: Record<string, string | undefined>, cwd = pro
       },
     },
   };
+}
+
+/** The server's own address as a browser on this machine reaches it (a wildcard HOST means this machine). */
+function ownUrl(host: string, port: number): string {
+  const name = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+  return `http://${name.includes(':') ? `[${name}]` : name}:${port}`;
 }
 
 /** `skillbytes` in the XDG cache directory: ~/.cache unless XDG_CACHE_HOME (absolute, as the spec says) names another. */

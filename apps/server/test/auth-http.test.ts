@@ -441,6 +441,44 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL))('two server processes on 
     }
   });
 
+  it('a password reset through one process signs the user out on both, at once', async () => {
+    const name = fresh();
+    const signed = await trpcPost(a.url, 'auth.signup', {
+      email: `${name}@example.com`,
+      password: PASSWORD,
+      tokenDelivery: 'body',
+    });
+    const { accessToken, user } = dataOf<{ accessToken: string; user: { id: string } }>(signed.body);
+    const bearer = { authorization: `Bearer ${accessToken}` };
+    for (const server of [a, b])
+      expect((await trpcGet(server.url, 'auth.me', undefined, bearer)).res.status).toBe(200);
+    const adminLogin = await trpcPost(a.url, 'auth.login', {
+      identifier: admin.email,
+      password: admin.password,
+      tokenDelivery: 'body',
+    });
+    const adminBearer = {
+      authorization: `Bearer ${dataOf<{ accessToken: string }>(adminLogin.body).accessToken}`,
+    };
+    const issued = await trpcPost(a.url, 'admin.users.issuePasswordReset', { id: user.id }, adminBearer);
+    const { url } = dataOf<{ url: string }>(issued.body);
+    const token = /#token=([A-Za-z0-9_-]{43})$/.exec(url)?.[1];
+    expect(token).toBeDefined();
+    const reset = await trpcPost(b.url, 'auth.resetPassword', { token, newPassword: WRONG });
+    expect(reset.res.status).toBe(200);
+    expect(reset.res.headers.get('cache-control')).toBe('no-store');
+    for (const server of [b, a]) {
+      const after = await trpcGet(server.url, 'auth.me', undefined, bearer);
+      expect(after.res.status).toBe(401);
+      expect(after.body.error?.json.data.appCode).toBe('SESSION_REVOKED');
+    }
+    const again = await trpcPost(a.url, 'auth.resetPassword', { token, newPassword: PASSWORD });
+    expect(again.res.status).toBe(400);
+    expect(again.body.error?.json.data.appCode).toBe('RESET_TOKEN_INVALID');
+    const login = await trpcPost(a.url, 'auth.login', { identifier: `${name}@example.com`, password: WRONG });
+    expect(login.res.status).toBe(200);
+  });
+
   it('rate limits are shared: failures on one process count on the other', async () => {
     const name = fresh();
     await trpcPost(a.url, 'auth.signup', { email: `${name}@example.com`, password: PASSWORD });

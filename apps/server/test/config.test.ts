@@ -129,4 +129,59 @@ describe('configuration', () => {
     });
     expect(config.api.corsOrigins).toEqual(['https://a.example.com', 'http://localhost:5173']);
   });
+
+  it('points reset links at PUBLIC_URL, else PUBLIC_ORIGIN, else this server outside production', () => {
+    expect(loadConfig({ DATA_DIR: tmp() }).api.publicUrl).toBe('http://127.0.0.1:3000');
+    expect(loadConfig({ DATA_DIR: tmp(), HOST: '0.0.0.0', PORT: '8080' }).api.publicUrl).toBe(
+      'http://localhost:8080',
+    );
+    expect(loadConfig({ DATA_DIR: tmp(), HOST: '::1' }).api.publicUrl).toBe('http://[::1]:3000');
+    expect(loadConfig({ DATA_DIR: tmp(), PUBLIC_ORIGIN: 'https://sb.example.com' }).api.publicUrl).toBe(
+      'https://sb.example.com',
+    );
+    const both = {
+      DATA_DIR: tmp(),
+      PUBLIC_ORIGIN: 'https://sb.example.com',
+      PUBLIC_URL: 'https://app.example.com/sb/',
+    };
+    expect(loadConfig(both).api.publicUrl).toBe('https://app.example.com/sb');
+    const production = { DATA_DIR: tmp(), NODE_ENV: 'production', JWT_SECRET: 'r'.repeat(40) };
+    expect(loadConfig(production).api.publicUrl).toBeNull();
+    for (const bad of [
+      'app.example.com',
+      'ftp://app.example.com',
+      'https://app.example.com/?a=1',
+      'https://a.example.com/#x',
+    ]) {
+      expect(problemsOf({ PUBLIC_URL: bad })).toContain('PUBLIC_URL');
+    }
+  });
+
+  it('sends mail only with both SMTP_URL and MAIL_FROM, and validates them', () => {
+    expect(loadConfig({ DATA_DIR: tmp() }).api.mail).toBeNull();
+    const mail = {
+      SMTP_URL: 'smtps://user:pa%20ss@mail.example.com:465',
+      MAIL_FROM: 'Skill Bytes <noreply@example.com>',
+    };
+    expect(loadConfig({ DATA_DIR: tmp(), ...mail }).api.mail).toEqual({
+      smtpUrl: mail.SMTP_URL,
+      from: mail.MAIL_FROM,
+    });
+    expect(loadConfig({ DATA_DIR: tmp(), ...mail, MAIL_FROM: 'noreply@example.com' }).api.mail?.from).toBe(
+      'noreply@example.com',
+    );
+    expect(problemsOf({ SMTP_URL: mail.SMTP_URL })).toContain('MAIL_FROM');
+    expect(problemsOf({ MAIL_FROM: mail.MAIL_FROM })).toContain('SMTP_URL');
+    for (const bad of ['http://mail.example.com', 'mail.example.com:25', 'smtp://']) {
+      expect(problemsOf({ ...mail, SMTP_URL: bad })).toContain('SMTP_URL');
+    }
+    for (const bad of ['not an address', 'Skill Bytes <nobody>', 'a@example.com\nBcc: b@example.com']) {
+      expect(problemsOf({ ...mail, MAIL_FROM: bad })).toContain('MAIL_FROM');
+    }
+    const production = { NODE_ENV: 'production', JWT_SECRET: 'r'.repeat(40), ...mail };
+    expect(problemsOf(production)).toContain('PUBLIC_URL');
+    expect(
+      loadConfig({ DATA_DIR: tmp(), ...production, PUBLIC_URL: 'https://sb.example.com' }).api.mail,
+    ).not.toBeNull();
+  });
 });
