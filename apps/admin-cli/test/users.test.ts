@@ -29,6 +29,7 @@ beforeAll(async () => {
     ADMIN_EMAIL: ADMIN.email,
     ADMIN_PASSWORD: ADMIN.password,
     SEED_STARTER_POOL: 'false',
+    PUBLIC_URL: 'https://app.skillbytes.test',
   });
   for (const username of ['ada_l', 'grace_h', 'alan_t']) {
     const { body } = await trpcPost(server.url, 'auth.signup', {
@@ -167,5 +168,40 @@ describe('skillbytes-admin users', () => {
     const r = await runCli(['--url', server.url, 'users', 'list'], { configDir: dir, env });
     expect(r.code).toBe(4);
     expect(r.stderr).toContain('FORBIDDEN');
+  });
+
+  it('reset-password prints a one-time link (and --json) that sets a new password; unknown users exit 1', async () => {
+    const NEW = 'juniper canyon drumroll 22';
+    const r = await admin(['users', 'reset-password', 'ADA_L']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(
+      /^password reset link for ada_l \(works once, until \d{4}-\d\d-\d\dT[\d:.]+Z\):$/m,
+    );
+    const first = /^https:\/\/app\.skillbytes\.test\/reset-password#token=([A-Za-z0-9_-]{43})$/m.exec(
+      r.stdout,
+    )?.[1];
+    expect(first).toBeDefined();
+
+    const j = await admin(['users', 'reset-password', people.ada_l!.id, '--json']);
+    expect(j.code, j.stderr).toBe(0);
+    const link = JSON.parse(j.stdout) as { username: string; url: string; expiresAt: string };
+    expect(link).toMatchObject({ username: 'ada_l', id: people.ada_l!.id });
+    expect(new Date(link.expiresAt).getTime() - Date.now()).toBeGreaterThan(25 * 60_000);
+    const token = /#token=([A-Za-z0-9_-]{43})$/.exec(link.url)?.[1];
+
+    // The newer link replaced the first one.
+    const stale = await trpcPost(server.url, 'auth.resetPassword', { token: first, newPassword: NEW });
+    expect(stale.body.error?.json.data.appCode).toBe('RESET_TOKEN_INVALID');
+    const done = await trpcPost(server.url, 'auth.resetPassword', { token, newPassword: NEW });
+    expect(done.res.status).toBe(200);
+    const login = await trpcPost(server.url, 'auth.login', { identifier: 'ada_l', password: NEW });
+    expect(login.res.status).toBe(200);
+    const old = await trpcPost(server.url, 'auth.login', { identifier: 'ada_l', password: PASSWORD });
+    expect(old.res.status).toBe(401);
+
+    const unknown = await admin(['users', 'reset-password', 'nobody_here']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('NOT_FOUND');
+    expect((await admin(['users', 'reset-password', 'no such name!'])).code).toBe(2);
   });
 });

@@ -29,7 +29,7 @@ async function changeRole(
 export function registerUsers(program: Command) {
   const users = program
     .command('users')
-    .description('accounts: list, show, promote to admin, demote, sign out everywhere');
+    .description('accounts: list, show, promote to admin, demote, sign out everywhere, reset a password');
 
   users
     .command('list')
@@ -149,6 +149,27 @@ export function registerUsers(program: Command) {
         { id: user.id, username: user.username, email: user.email, revoked },
         (r) =>
           `signed ${r.username ?? r.email} out everywhere (${r.revoked} session${r.revoked === 1 ? '' : 's'} ended)`,
+      );
+    });
+
+  users
+    .command('reset-password')
+    .argument('<id-or-username>')
+    .description(
+      'print a one-time password reset link to hand to the account owner (30 minutes; older links stop working)',
+    )
+    .action(async (who: string, _opts, cmd: Command) => {
+      const ref = await userRef(who);
+      const { client, out } = commandContext(cmd);
+      const user = await client.admin.users.get.query(ref);
+      const link = await client.admin.users.issuePasswordReset.mutate({ id: user.id });
+      out.result(
+        { id: user.id, username: user.username, email: user.email, url: link.url, expiresAt: link.expiresAt },
+        (r) =>
+          [
+            `password reset link for ${r.username ?? r.email} (works once, until ${r.expiresAt.toISOString()}):`,
+            r.url,
+          ].join('\n'),
       );
     });
 }
