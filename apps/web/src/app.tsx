@@ -10,6 +10,7 @@ import { Inbox } from './pages/inbox.tsx';
 import { Leaderboard } from './pages/leaderboard.tsx';
 import { Leagues } from './pages/leagues.tsx';
 import { Onboarding } from './pages/onboarding.tsx';
+import { ForgotPassword, ResetPassword } from './pages/password-reset.tsx';
 import { Link, navigate, usePath } from './router.tsx';
 
 /** The editor (CodeMirror) is most of the app's weight: it loads with the page that shows it. */
@@ -21,6 +22,9 @@ export function App() {
   const path = usePath();
   const session = useQuery(trpc.auth.session.queryOptions());
 
+  // Signed in or not: a reset link may be opened anywhere, and it ends every session of its account.
+  if (path === '/reset-password') return <ResetPassword />;
+  if (path === '/forgot-password') return <ForgotPassword />;
   if (session.isPending) return <p className="narrow">Loading…</p>;
   if (session.isError) {
     return (

@@ -62,6 +62,11 @@ export function AuthPage({ mode }: { mode: 'signin' | 'signup' }) {
           </p>
         )}
       </form>
+      {mode === 'signin' && (
+        <p>
+          <Link href="/forgot-password">Forgot your password?</Link>
+        </p>
+      )}
       <p>
         {mode === 'signup' ? (
           <>
