@@ -16,7 +16,7 @@ const u = schema.users;
 const pr = schema.passwordResets;
 
 /** How long a reset link works (issue #16: 30 minutes). */
-export const RESET_TTL_SEC = 30 * 60;
+const RESET_TTL_SEC = 30 * 60;
 
 /** 256 random bits, base64url: what `newSecret` makes. Anything else cannot be a link of ours. */
 const RESET_TOKEN = /^[A-Za-z0-9_-]{43}$/;
