@@ -5,3 +5,4 @@ export * from './inbox.ts';
 export * from './sessions.ts';
 export * from './users.ts';
 export * from './achievements.ts';
+export * from './mfa.ts';

@@ -21,6 +21,8 @@ export const sessions = pgTable(
     expiresAt: timestamp({ withTimezone: true }).notNull(),
     revokedAt: timestamp({ withTimezone: true }),
     revokedReason: text(),
+    /** When this session's user last proved who they are (password or TOTP): the step-up window. */
+    reauthenticatedAt: timestamp({ withTimezone: true }),
     userAgent: text(),
     ip: text(),
   },

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   boolean,
   check,
   date,
@@ -48,6 +49,13 @@ export const users = pgTable(
     solvedRun: integer().notNull().default(0),
     /** Whether others who solved a challenge may read this user's solution of it (challenges.solutions). */
     shareSolutions: boolean().notNull().default(true),
+    /** TOTP secret, AES-256-GCM encrypted (api auth/mfa-secret.ts); in use once `mfaEnabledAt` is set. */
+    mfaSecret: text(),
+    /** A secret from `auth.mfa.setup` not yet confirmed by `auth.mfa.enable`; a new setup replaces it. */
+    mfaPendingSecret: text(),
+    mfaEnabledAt: timestamp({ withTimezone: true }),
+    /** The last TOTP time step accepted: only a later one is (no replay within a code's window). */
+    mfaLastStep: bigint({ mode: 'number' }).notNull().default(0),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     /** Soft delete: hidden everywhere; a login within the grace period restores the account. */
