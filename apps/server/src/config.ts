@@ -86,6 +86,13 @@ const Env = z.object({
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   /** Previous signing secrets, still accepted for verification during a rotation. */
   JWT_PREVIOUS_SECRETS: csv,
+  /** AES-256-GCM key for TOTP secrets at rest: 32 bytes, base64 or base64url. */
+  MFA_ENCRYPTION_KEY: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || decodeKey(v) !== null, 'must be 32 bytes in base64 or base64url'),
+  /** How long after a password or TOTP proof a session may make sensitive changes. */
+  REAUTH_WINDOW_MINUTES: int(1, 24 * 60).default(defaults.reauthWindowSec / 60),
   CORS_ORIGINS: z
     .string()
     .optional()
@@ -207,6 +214,14 @@ export class ConfigError extends Error {
 /** apps/web/dist, where `vite build` in the workspace puts the app. */
 const DEFAULT_WEB_DIST = fileURLToPath(new URL('../../web/dist', import.meta.url));
 
+/** A 32-byte key written in base64 or base64url (padding optional), or null. */
+function decodeKey(value: string): Uint8Array | null {
+  const text = value.trim();
+  if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(text)) return null;
+  const bytes = Buffer.from(text.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, ''), 'base64url');
+  return bytes.length === 32 ? new Uint8Array(bytes) : null;
+}
+
 const PLACEHOLDER_SECRETS = ['changeme', 'secret', 'your-secret', 'dev-secret'];
 
 /** Parses the environment; throws ConfigError naming every bad variable. */
@@ -223,6 +238,9 @@ export function loadConfig(source: Record<string, string | undefined>, cwd = pro
   const problems: string[] = [];
 
   if (isProduction && !env.JWT_SECRET) problems.push('JWT_SECRET: required when NODE_ENV=production');
+  if (isProduction && !env.MFA_ENCRYPTION_KEY) {
+    problems.push('MFA_ENCRYPTION_KEY: required when NODE_ENV=production');
+  }
   if (env.JWT_SECRET && PLACEHOLDER_SECRETS.some((p) => env.JWT_SECRET?.toLowerCase().includes(p))) {
     if (isProduction) problems.push('JWT_SECRET: looks like a placeholder; use 32+ random bytes');
   }
@@ -246,7 +264,11 @@ export function loadConfig(source: Record<string, string | undefined>, cwd = pro
   }
   if (problems.length) throw new ConfigError(problems);
 
-  const secrets = [env.JWT_SECRET ?? devSecret(dataDir), ...env.JWT_PREVIOUS_SECRETS];
+  const secrets = [env.JWT_SECRET ?? devSecret(dataDir, 'jwt-secret'), ...env.JWT_PREVIOUS_SECRETS];
+  // Both forms decode to 32 bytes: the schema checked a given key, devSecret writes base64url of 32.
+  const mfaEncryptionKey = decodeKey(env.MFA_ENCRYPTION_KEY ?? devSecret(dataDir, 'mfa-key'));
+  if (!mfaEncryptionKey)
+    throw new ConfigError([`MFA_ENCRYPTION_KEY: ${dataDir}/mfa-key is not a 32-byte key`]);
   const jwtKeys = secrets.map((secret) => ({
     // The kid names the key without revealing it, so rotation needs no extra variable.
     kid: createHash('sha256').update(secret).digest('base64url').slice(0, 10),
@@ -282,6 +304,8 @@ export function loadConfig(source: Record<string, string | undefined>, cwd = pro
       publicUrl,
       mail: env.SMTP_URL && env.MAIL_FROM ? { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM } : null,
       jwtKeys,
+      mfaEncryptionKey,
+      reauthWindowSec: env.REAUTH_WINDOW_MINUTES * 60,
       jwtIssuer: defaults.jwtIssuer,
       jwtAudience: defaults.jwtAudience,
       accessTokenTtlSec: env.ACCESS_TOKEN_TTL_SEC,
@@ -302,6 +326,7 @@ export function loadConfig(source: Record<string, string | undefined>, cwd = pro
         },
         loginPerIp: { ...limits.loginPerIp, limit: env.LOGIN_MAX_FAILURES_PER_IP },
         signupPerIp: { ...limits.signupPerIp, limit: env.SIGNUPS_PER_IP_PER_HOUR },
+        mfaPerAccount: limits.mfaPerAccount,
         submitPerChallenge: { ...limits.submitPerChallenge, limit: env.JUDGE_SUBMITS_PER_CHALLENGE },
         runPerUser: { ...limits.runPerUser, limit: env.JUDGE_RUNS_PER_MINUTE },
         groupJoinPerUser: limits.groupJoinPerUser,
@@ -335,9 +360,12 @@ function userCacheDir(xdgCacheHome: string | undefined): string {
   return path.join(base, 'skillbytes');
 }
 
-/** Development only: a signing secret generated once and kept in DATA_DIR (mode 0600), never committed. */
-function devSecret(dataDir: string): string {
-  const file = path.join(dataDir, 'jwt-secret');
+/**
+ * Development only: 32 random bytes (base64url) generated once and kept in DATA_DIR/`name` (mode 0600),
+ * never committed: the JWT signing secret (`jwt-secret`) and the TOTP encryption key (`mfa-key`).
+ */
+function devSecret(dataDir: string, name: string): string {
+  const file = path.join(dataDir, name);
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
   mkdirSync(dataDir, { recursive: true });
   const secret = randomBytes(32).toString('base64url');

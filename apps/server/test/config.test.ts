@@ -61,7 +61,7 @@ describe('configuration', () => {
   });
 
   it('takes every default from the API defaults, so the two cannot drift apart', () => {
-    const { jwtKeys: _keys, judge, ...api } = loadConfig({ DATA_DIR: tmp() }).api;
+    const { jwtKeys: _keys, mfaEncryptionKey: _mfaKey, judge, ...api } = loadConfig({ DATA_DIR: tmp() }).api;
     const { judge: judgeDefaults, ...apiDefaults } = API_DEFAULTS;
     expect(api).toEqual(apiDefaults);
     expect(judge).toEqual({ ...judgeDefaults, workers: defaultJudgeWorkers(availableParallelism()) });
@@ -72,6 +72,9 @@ describe('configuration', () => {
     ['PORT', { PORT: '70000' }],
     ['DATABASE_URL', { DATABASE_URL: 'mysql://localhost/db' }],
     ['JWT_SECRET', { JWT_SECRET: 'short' }],
+    ['MFA_ENCRYPTION_KEY', { MFA_ENCRYPTION_KEY: Buffer.alloc(16).toString('base64') }],
+    ['MFA_ENCRYPTION_KEY', { MFA_ENCRYPTION_KEY: 'not base64 at all!' }],
+    ['REAUTH_WINDOW_MINUTES', { REAUTH_WINDOW_MINUTES: '0' }],
     ['CORS_ORIGINS', { CORS_ORIGINS: 'https://ok.example.com,not a url' }],
     ['CORS_ORIGINS', { CORS_ORIGINS: 'https://app.example.com/path' }],
     ['NODE_ENV', { NODE_ENV: 'staging' }],
@@ -100,6 +103,30 @@ describe('configuration', () => {
     expect(
       problemsOf({ NODE_ENV: 'production', JWT_SECRET: 'changeme-changeme-changeme-changeme-1234' }),
     ).toContain('JWT_SECRET');
+  });
+
+  it('requires MFA_ENCRYPTION_KEY in production', () => {
+    const jwt = { JWT_SECRET: 'a-real-secret-a-real-secret-a-real-secret-0' };
+    expect(problemsOf({ NODE_ENV: 'production', ...jwt })).toContain('MFA_ENCRYPTION_KEY');
+  });
+
+  it('reads MFA_ENCRYPTION_KEY as base64 or base64url, and REAUTH_WINDOW_MINUTES', () => {
+    const key = Buffer.from(Array.from({ length: 32 }, (_, i) => 250 - i));
+    for (const written of [key.toString('base64'), key.toString('base64url')]) {
+      const config = loadConfig({ DATA_DIR: tmp(), MFA_ENCRYPTION_KEY: written, REAUTH_WINDOW_MINUTES: '3' });
+      expect(Buffer.from(config.api.mfaEncryptionKey)).toEqual(key);
+      expect(config.api.reauthWindowSec).toBe(180);
+    }
+  });
+
+  it('generates the development TOTP key once and keeps it private in DATA_DIR', () => {
+    const dir = tmp();
+    const first = loadConfig({ DATA_DIR: dir });
+    const second = loadConfig({ DATA_DIR: dir });
+    expect(first.api.mfaEncryptionKey).toHaveLength(32);
+    expect(first.api.mfaEncryptionKey).toEqual(second.api.mfaEncryptionKey);
+    expect(first.api.mfaEncryptionKey).not.toEqual(first.api.jwtKeys[0]?.secret);
+    expect(statSync(path.join(dir, 'mfa-key')).mode & 0o777).toBe(0o600);
   });
 
   it('generates the development signing secret once and keeps it private in DATA_DIR', () => {

@@ -8,6 +8,10 @@ export type ApiConfig = {
   corsOrigins: string[];
   /** Access-token signing keys; the first signs, all verify (rotation by `kid`). */
   jwtKeys: { kid: string; secret: Uint8Array }[];
+  /** AES-256-GCM key (32 bytes) that encrypts TOTP secrets at rest (auth/mfa-secret.ts). */
+  mfaEncryptionKey: Uint8Array;
+  /** How long after a password or TOTP proof a session may make sensitive changes (auth/step-up.ts). */
+  reauthWindowSec: number;
   jwtIssuer: string;
   jwtAudience: string;
   accessTokenTtlSec: number;
@@ -42,6 +46,8 @@ export type ApiConfig = {
     loginUntrustedPerAccount: RateLimitPolicy;
     loginPerIp: RateLimitPolicy;
     signupPerIp: RateLimitPolicy;
+    /** Second-factor codes per account (auth.mfa.verify, and a code given to reauthenticate): a 6-digit code is guessable. */
+    mfaPerAccount: RateLimitPolicy;
     /** Submits per user and challenge: each verdict is one bit about the hidden tests. */
     submitPerChallenge: RateLimitPolicy;
     /** Runs (visible tests only) per user, across challenges. */
@@ -97,6 +103,9 @@ export const DEFAULT_RATE_LIMITS: ApiConfig['rateLimits'] = {
   loginUntrustedPerAccount: { limit: 50, windowSec: 3600, backoff: { baseSec: 1, maxSec: 300 } },
   loginPerIp: { limit: 30, windowSec: 900 },
   signupPerIp: { limit: 10, windowSec: 3600 },
+  // As a login per account: 5 codes, then 1, 2, 4 ... s (at most 5 min) between codes; about 25 an hour
+  // against 10^6 codes (3 valid at a time) makes a guess ~1 in 13 000 per hour.
+  mfaPerAccount: { limit: 5, windowSec: 3600, backoff: { baseSec: 1, maxSec: 300 } },
   // Four submits at once, then 10 s, 20 s, 40 s ... (at most 5 min) between further ones: a user who
   // fixes a bug waits seconds, a script learning hidden answers one verdict at a time gets ~2 a minute.
   submitPerChallenge: { limit: 5, windowSec: 600, backoff: { baseSec: 10, maxSec: 300 } },
@@ -110,8 +119,8 @@ export const DEFAULT_RATE_LIMITS: ApiConfig['rateLimits'] = {
   resetRequestPerAddress: { limit: 3, windowSec: 3600 },
 };
 
-/** The API settings every deployment starts from; only the signing keys and the judge's worker count have none. */
-export type ApiDefaults = Omit<ApiConfig, 'jwtKeys' | 'judge'> & {
+/** The API settings every deployment starts from; only the keys and the judge's worker count have none. */
+export type ApiDefaults = Omit<ApiConfig, 'jwtKeys' | 'mfaEncryptionKey' | 'judge'> & {
   judge: Omit<ApiConfig['judge'], 'workers'>;
 };
 
@@ -124,6 +133,7 @@ export const API_DEFAULTS: ApiDefaults = {
   corsOrigins: [],
   publicUrl: 'http://127.0.0.1:3000',
   mail: null,
+  reauthWindowSec: 10 * 60,
   jwtIssuer: 'skillbytes',
   jwtAudience: 'skillbytes-api',
   accessTokenTtlSec: 15 * 60,
@@ -159,12 +169,16 @@ export function defaultJudgeWorkers(cores: number) {
 
 /**
  * `API_DEFAULTS` with one judge worker and no response quantum (tests that need it set it), for tests
- * and tools. It holds no signing key: a config that issues tokens names its own `jwtKeys` (tests take
- * theirs from test/helpers.ts).
+ * and tools. It holds no key: a config that issues tokens names its own `jwtKeys` and
+ * `mfaEncryptionKey` (tests take theirs from test/helpers.ts).
  */
-export function defaultApiConfig(): Omit<ApiConfig, 'jwtKeys'>;
-export function defaultApiConfig(overrides: Partial<ApiConfig> & Pick<ApiConfig, 'jwtKeys'>): ApiConfig;
-export function defaultApiConfig(overrides: Partial<ApiConfig> = {}): Omit<ApiConfig, 'jwtKeys'> {
+export function defaultApiConfig(): Omit<ApiConfig, 'jwtKeys' | 'mfaEncryptionKey'>;
+export function defaultApiConfig(
+  overrides: Partial<ApiConfig> & Pick<ApiConfig, 'jwtKeys' | 'mfaEncryptionKey'>,
+): ApiConfig;
+export function defaultApiConfig(
+  overrides: Partial<ApiConfig> = {},
+): Omit<ApiConfig, 'jwtKeys' | 'mfaEncryptionKey'> {
   const defaults = structuredClone(API_DEFAULTS);
   return { ...defaults, judge: { ...defaults.judge, workers: 1, submitQuantumMs: 0 }, ...overrides };
 }

@@ -6,8 +6,9 @@ import {
   expectError,
   GENEROUS_LIMITS,
   OTHER_PASSWORD,
-  PASSWORD,
   parseSetCookie,
+  PASSWORD,
+  signedIn,
   signUp,
   uniqueName,
   withBearer,
@@ -60,6 +61,7 @@ describe('auth.me', () => {
         'expiresAt',
         'id',
         'language',
+        'mfaEnabled',
         'name',
         'pendingTimezone',
         'pendingTimezoneAt',
@@ -71,7 +73,13 @@ describe('auth.me', () => {
         'username',
       ].sort(),
     );
-    expect(me).toMatchObject({ id: user.id, name: 'Lin', language: 'javascript', preferences: [] });
+    expect(me).toMatchObject({
+      id: user.id,
+      name: 'Lin',
+      language: 'javascript',
+      preferences: [],
+      mfaEnabled: false,
+    });
   });
 
   it('is UNAUTHORIZED signed out and with a garbage token', async () => {
@@ -176,9 +184,11 @@ describe('auth.changePassword', () => {
 
   it('revokes every other session and replaces the current one with a new session', async () => {
     const mine = await signUp(api);
-    const other = await api
-      .anonymous()
-      .auth.login({ identifier: mine.user.email, password: PASSWORD, tokenDelivery: 'body' });
+    const other = signedIn(
+      await api
+        .anonymous()
+        .auth.login({ identifier: mine.user.email, password: PASSWORD, tokenDelivery: 'body' }),
+    );
     const result = await withBearer(api, mine.accessToken).auth.changePassword({
       currentPassword: PASSWORD,
       newPassword: OTHER_PASSWORD,
@@ -194,7 +204,7 @@ describe('auth.changePassword', () => {
       'UNAUTHORIZED',
       'INVALID_CREDENTIALS',
     );
-    await api.anonymous().auth.login({ identifier: mine.user.email, password: OTHER_PASSWORD });
+    signedIn(await api.anonymous().auth.login({ identifier: mine.user.email, password: OTHER_PASSWORD }));
     const events = await api.services.events.replay(0, mine.user.id, ['session.revoked']);
     const revokedIds = events.flatMap((e) => (e.payload as { sessionIds: string[] }).sessionIds);
     expect(revokedIds).toEqual(
@@ -234,9 +244,11 @@ describe('auth.deleteAccount', () => {
   it('hides the account, revokes every session and API key at once, and a login within the grace period restores it', async () => {
     const admin = await signUpAdmin();
     await signUpAdmin(); // not the last admin
-    const other = await api
-      .anonymous()
-      .auth.login({ identifier: admin.user.email, password: PASSWORD, tokenDelivery: 'body' });
+    const other = signedIn(
+      await api
+        .anonymous()
+        .auth.login({ identifier: admin.user.email, password: PASSWORD, tokenDelivery: 'body' }),
+    );
     const key = await withBearer(api, admin.accessToken).admin.apiKeys.create({ name: 'ci' });
     await api.database.db.update(schema.users).set({ points: 40 }).where(eq(schema.users.id, admin.user.id));
 
@@ -261,9 +273,11 @@ describe('auth.deleteAccount', () => {
 
     api.clock.advance(29 * DAY);
     try {
-      const back = await api
-        .anonymous()
-        .auth.login({ identifier: admin.user.email, password: PASSWORD, tokenDelivery: 'body' });
+      const back = signedIn(
+        await api
+          .anonymous()
+          .auth.login({ identifier: admin.user.email, password: PASSWORD, tokenDelivery: 'body' }),
+      );
       expect((await userRow(admin.user.id)).deletedAt).toBeNull();
       expect((await auditOf(admin.user.id)).map((r) => r.action)).toContain('user_restored');
       await withBearer(api, back.accessToken!).auth.me();
@@ -314,9 +328,11 @@ describe('auth.deleteAccount', () => {
     );
     api.clock.advance(31 * DAY);
     try {
-      const again = await api
-        .anonymous()
-        .auth.login({ identifier: taker.user.email, password: PASSWORD, tokenDelivery: 'body' });
+      const again = signedIn(
+        await api
+          .anonymous()
+          .auth.login({ identifier: taker.user.email, password: PASSWORD, tokenDelivery: 'body' }),
+      );
       const renamed = await withBearer(api, again.accessToken!).auth.updateProfile({
         username: gone.user.username!,
       });

@@ -2,7 +2,7 @@ import { schema } from '@skillbytes/db';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256 } from '../src/auth/tokens.ts';
-import { expectError, GENEROUS_LIMITS, signUp, uniqueName, withBearer } from './auth-helpers.ts';
+import { expectError, GENEROUS_LIMITS, signedIn, signUp, uniqueName, withBearer } from './auth-helpers.ts';
 import { createTestApi, type TestApi } from './helpers.ts';
 
 let api: TestApi;
@@ -85,9 +85,11 @@ describe('admin.users', () => {
     // One audit row per admin action, written in its transaction: no second, generic one.
     expect(await auditRows('authz_admin')).toEqual([]);
     // Setting the same role again changes nothing and signs nobody out.
-    const relogin = await api
-      .anonymous()
-      .auth.login({ identifier: target.user.email, password: target.password, tokenDelivery: 'body' });
+    const relogin = signedIn(
+      await api
+        .anonymous()
+        .auth.login({ identifier: target.user.email, password: target.password, tokenDelivery: 'body' }),
+    );
     const same = await withBearer(api, admin.accessToken).admin.users.setRole({
       id: target.user.id,
       role: 'admin',
@@ -157,9 +159,11 @@ describe('admin.users', () => {
   it('revokeSessions signs a user out of every device', async () => {
     const admin = await signUpAdmin();
     const target = await signUp(api);
-    const second = await api
-      .anonymous()
-      .auth.login({ identifier: target.user.email, password: target.password, tokenDelivery: 'body' });
+    const second = signedIn(
+      await api
+        .anonymous()
+        .auth.login({ identifier: target.user.email, password: target.password, tokenDelivery: 'body' }),
+    );
     const result = await withBearer(api, admin.accessToken).admin.users.revokeSessions({
       id: target.user.id,
     });

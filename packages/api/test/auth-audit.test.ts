@@ -9,6 +9,7 @@ import {
   GENEROUS_LIMITS,
   OTHER_PASSWORD,
   PASSWORD,
+  signedIn,
   uniqueName,
   withBearer,
 } from './auth-helpers.ts';
@@ -44,7 +45,9 @@ describe('audit trail', () => {
     secrets.push(signed.accessToken!, signed.refreshToken!, signed.refreshToken!.split('.')[1]!);
     const userId = signed.user.id;
     await anon.auth.login({ identifier: name, password: OTHER_PASSWORD }).catch(() => {});
-    const login = await anon.auth.login({ identifier: name, password: PASSWORD, tokenDelivery: 'body' });
+    const login = signedIn(
+      await anon.auth.login({ identifier: name, password: PASSWORD, tokenDelivery: 'body' }),
+    );
     secrets.push(login.accessToken!, login.refreshToken!);
     const renewed = await anon.auth.refresh({ refreshToken: login.refreshToken!, tokenDelivery: 'body' });
     secrets.push(renewed.accessToken!, renewed.refreshToken!);
@@ -75,9 +78,11 @@ describe('audit trail', () => {
     await admin.admin.users.setRole({ id: other.user.id, role: 'admin' });
     const second = withBearer(api, other.accessToken!, { req });
     await second.auth.logout().catch(() => {});
-    const otherLogin = await api
-      .anonymous({ req })
-      .auth.login({ identifier: other.user.email, password: PASSWORD, tokenDelivery: 'body' });
+    const otherLogin = signedIn(
+      await api
+        .anonymous({ req })
+        .auth.login({ identifier: other.user.email, password: PASSWORD, tokenDelivery: 'body' }),
+    );
     await withBearer(api, otherLogin.accessToken!, { req }).auth.logout();
     await admin.auth.deleteAccount({ password: 'ochre glacier timpani 8' });
 

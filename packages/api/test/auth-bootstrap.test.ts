@@ -3,7 +3,7 @@ import { eq } from 'drizzle-orm';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureAdmin } from '../src/auth/admins.ts';
-import { GENEROUS_LIMITS, PASSWORD, signUp } from './auth-helpers.ts';
+import { GENEROUS_LIMITS, PASSWORD, signedIn, signUp } from './auth-helpers.ts';
 import { createTestApi, type TestApi } from './helpers.ts';
 
 let api: TestApi;
@@ -26,7 +26,9 @@ describe('ADMIN_EMAIL / ADMIN_PASSWORD bootstrap', () => {
     const rows = await usersWithEmail('root@example.com');
     expect(rows).toHaveLength(1);
     expect(rows[0]!.role).toBe('admin');
-    const me = await api.anonymous().auth.login({ identifier: 'root@example.com', password: PASSWORD });
+    const me = signedIn(
+      await api.anonymous().auth.login({ identifier: 'root@example.com', password: PASSWORD }),
+    );
     expect(me.user.role).toBe('admin');
   });
 
@@ -50,7 +52,7 @@ describe('ADMIN_EMAIL / ADMIN_PASSWORD bootstrap', () => {
     expect(outcome).toBe('promoted');
     const [row] = await usersWithEmail(existing.user.email);
     expect(row).toMatchObject({ role: 'admin', deletedAt: null });
-    await api.anonymous().auth.login({ identifier: existing.user.email, password: PASSWORD });
+    signedIn(await api.anonymous().auth.login({ identifier: existing.user.email, password: PASSWORD }));
   });
 
   it('refuses a weak ADMIN_PASSWORD like any other password', async () => {

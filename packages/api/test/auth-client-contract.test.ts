@@ -7,6 +7,7 @@ import {
   expectError,
   GENEROUS_LIMITS,
   parseSetCookie,
+  signedIn,
   signUp,
   withBearer,
 } from './auth-helpers.ts';
@@ -249,9 +250,11 @@ describe('auth.logout', () => {
 
   it('with a live access token signs out that session only', async () => {
     const first = await signUp(api);
-    const second = await api
-      .anonymous()
-      .auth.login({ identifier: first.user.email, password: first.password, tokenDelivery: 'body' });
+    const second = signedIn(
+      await api
+        .anonymous()
+        .auth.login({ identifier: first.user.email, password: first.password, tokenDelivery: 'body' }),
+    );
     await withBearer(api, first.accessToken).auth.logout();
     await expectError(withBearer(api, first.accessToken).auth.me(), 'UNAUTHORIZED', 'SESSION_REVOKED');
     expect((await withBearer(api, second.accessToken!).auth.me()).id).toBe(first.user.id);

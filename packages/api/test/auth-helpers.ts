@@ -55,6 +55,17 @@ export async function signUp(
   };
 }
 
+/**
+ * A login's answer when it opened a session: fails the test on `mfaRequired` (the account has TOTP on)
+ * and narrows the union `auth.login` answers to the signed-in one.
+ */
+export function signedIn<R>(result: R): Exclude<R, { mfaRequired: true }> {
+  if (typeof result === 'object' && result !== null && 'mfaRequired' in result) {
+    throw new Error('expected a signed-in answer, got mfaRequired');
+  }
+  return result as Exclude<R, { mfaRequired: true }>;
+}
+
 /** A caller that presents this access token (or API key) as `Authorization: Bearer`. */
 export function withBearer(
   api: TestApi,

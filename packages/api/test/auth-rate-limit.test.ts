@@ -10,8 +10,9 @@ import {
   captureResponse,
   expectError,
   OTHER_PASSWORD,
-  PASSWORD,
   parseSetCookie,
+  PASSWORD,
+  signedIn,
   uniqueName,
   withBearer,
 } from './auth-helpers.ts';
@@ -37,7 +38,7 @@ let ipCounter = 0;
 const freshIp = () => `198.51.100.${++ipCounter}`;
 
 const login = (identifier: string, password: string, ip: string, res = captureResponse().res) =>
-  api.anonymous({ req: { ip }, res }).auth.login({ identifier, password });
+  api.anonymous({ req: { ip }, res }).auth.login({ identifier, password }).then(signedIn);
 
 const failures = async (userId: string) =>
   (
@@ -135,9 +136,11 @@ describe('login throttling per account', () => {
   it('wrong current passwords in changePassword and deleteAccount count toward the same throttle', async () => {
     const user = await api.createUser({ passwordHash });
     const ip = freshIp();
-    const { accessToken } = await api
-      .anonymous({ req: { ip } })
-      .auth.login({ identifier: user.email, password: PASSWORD, tokenDelivery: 'body' });
+    const { accessToken } = signedIn(
+      await api
+        .anonymous({ req: { ip } })
+        .auth.login({ identifier: user.email, password: PASSWORD, tokenDelivery: 'body' }),
+    );
     const me = withBearer(api, accessToken!, { req: { ip } });
     for (let i = 0; i < 3; i++) {
       await expectError(
@@ -216,7 +219,8 @@ describe('device tokens (OWASP device cookies): strangers cannot lock the owner 
         password,
         tokenDelivery: 'body',
         ...(sent.deviceToken ? { deviceToken: sent.deviceToken } : {}),
-      });
+      })
+      .then(signedIn);
 
   /** The owner signs in once from their own device: a native client's token and a browser's cookie. */
   async function ownerWithDevices() {
@@ -224,9 +228,11 @@ describe('device tokens (OWASP device cookies): strangers cannot lock the owner 
     const native = await attempt(user.email, PASSWORD, { ip: freshIp() });
     expect(native.deviceToken).toMatch(/^ey/);
     const browser = captureResponse();
-    const viaCookie = await api
-      .anonymous({ req: { ip: freshIp() }, res: browser.res })
-      .auth.login({ identifier: user.email, password: PASSWORD });
+    const viaCookie = signedIn(
+      await api
+        .anonymous({ req: { ip: freshIp() }, res: browser.res })
+        .auth.login({ identifier: user.email, password: PASSWORD }),
+    );
     expect(viaCookie).not.toHaveProperty('deviceToken');
     const cookie = browser.cookies.map(parseSetCookie).find((c) => c.name === 'sb_dt')!;
     expect(cookie.attributes).toMatchObject({ httponly: true, samesite: 'Lax', path: '/' });

@@ -1,7 +1,7 @@
 import { schema } from '@skillbytes/db';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectError, GENEROUS_LIMITS, signUp, withBearer } from './auth-helpers.ts';
+import { expectError, GENEROUS_LIMITS, signedIn, signUp, withBearer } from './auth-helpers.ts';
 import { createTestApi, type TestApi } from './helpers.ts';
 
 /**
@@ -66,9 +66,11 @@ describe('session checks', () => {
       .update(schema.users)
       .set({ role: 'admin' })
       .where(eq(schema.users.id, admin.user.id));
-    const second = await api
-      .anonymous()
-      .auth.login({ identifier: admin.user.email, password: admin.password, tokenDelivery: 'body' });
+    const second = signedIn(
+      await api
+        .anonymous()
+        .auth.login({ identifier: admin.user.email, password: admin.password, tokenDelivery: 'body' }),
+    );
     for (const token of [admin.accessToken, second.accessToken!]) {
       await expect(withBearer(api, token).admin.users.list({})).resolves.toBeTruthy();
     }

@@ -7,8 +7,9 @@ import {
   captureResponse,
   expectError,
   GENEROUS_LIMITS,
-  PASSWORD,
   parseSetCookie,
+  PASSWORD,
+  signedIn,
   signUp,
   withBearer,
 } from './auth-helpers.ts';
@@ -235,9 +236,11 @@ describe('session lifetimes', () => {
       for (let i = 0; i < 3; i++) {
         api.clock.advance(1000);
         logins.push(
-          await api
-            .anonymous()
-            .auth.login({ identifier: first.user.email, password: PASSWORD, tokenDelivery: 'body' }),
+          signedIn(
+            await api
+              .anonymous()
+              .auth.login({ identifier: first.user.email, password: PASSWORD, tokenDelivery: 'body' }),
+          ),
         );
       }
       await expectError(withBearer(api, first.accessToken).auth.me(), 'UNAUTHORIZED', 'SESSION_REVOKED');
@@ -266,9 +269,11 @@ describe('revocation and devices', () => {
   it('lists signed-in devices without secrets, marking the current one', async () => {
     const a = await signUp(api, {}, { req: { ip: '203.0.113.77', userAgent: 'Firefox/130' } });
     api.clock.advance(1000);
-    const b = await api
-      .anonymous({ req: { ip: '2001:db8:1:2:3::4', userAgent: 'curl/8' } })
-      .auth.login({ identifier: a.user.email, password: PASSWORD, tokenDelivery: 'body' });
+    const b = signedIn(
+      await api
+        .anonymous({ req: { ip: '2001:db8:1:2:3::4', userAgent: 'curl/8' } })
+        .auth.login({ identifier: a.user.email, password: PASSWORD, tokenDelivery: 'body' }),
+    );
     const list = await withBearer(api, b.accessToken!).auth.sessions.list();
     expect(list).toHaveLength(2);
     expect(list.map((s) => s.current)).toEqual([true, false]);
@@ -282,9 +287,11 @@ describe('revocation and devices', () => {
 
   it('revokes one of my other sessions; its token is refused next', async () => {
     const a = await signUp(api);
-    const b = await api
-      .anonymous()
-      .auth.login({ identifier: a.user.email, password: PASSWORD, tokenDelivery: 'body' });
+    const b = signedIn(
+      await api
+        .anonymous()
+        .auth.login({ identifier: a.user.email, password: PASSWORD, tokenDelivery: 'body' }),
+    );
     const result = await withBearer(api, b.accessToken!).auth.sessions.revoke({
       id: sessionIdOf(a.refreshToken),
     });
@@ -295,9 +302,11 @@ describe('revocation and devices', () => {
 
   it('a session in steady use is refused on the very next call after it is revoked elsewhere', async () => {
     const a = await signUp(api);
-    const b = await api
-      .anonymous()
-      .auth.login({ identifier: a.user.email, password: PASSWORD, tokenDelivery: 'body' });
+    const b = signedIn(
+      await api
+        .anonymous()
+        .auth.login({ identifier: a.user.email, password: PASSWORD, tokenDelivery: 'body' }),
+    );
     // The session check is a prepared statement: past PostgreSQL's five custom plans it may run a
     // cached generic plan, which must read the row as it is now all the same.
     for (let i = 0; i < 8; i++) await withBearer(api, a.accessToken).auth.me();
@@ -328,9 +337,11 @@ describe('revocation and devices', () => {
     const others = [];
     for (let i = 0; i < 2; i++) {
       others.push(
-        await api
-          .anonymous()
-          .auth.login({ identifier: a.user.email, password: PASSWORD, tokenDelivery: 'body' }),
+        signedIn(
+          await api
+            .anonymous()
+            .auth.login({ identifier: a.user.email, password: PASSWORD, tokenDelivery: 'body' }),
+        ),
       );
     }
     const result = await withBearer(api, a.accessToken).auth.sessions.revokeOthers();

@@ -7,8 +7,9 @@ import {
   expectError,
   GENEROUS_LIMITS,
   OTHER_PASSWORD,
-  PASSWORD,
   parseSetCookie,
+  PASSWORD,
+  signedIn,
   signUp,
   uniqueName,
   withBearer,
@@ -79,7 +80,7 @@ describe('auth.signup', () => {
 
     const unicode = '🦊 лиса 狐狸 renard!';
     const { user } = await signUp(api, { password: unicode });
-    await api.anonymous().auth.login({ identifier: user.email, password: unicode });
+    signedIn(await api.anonymous().auth.login({ identifier: user.email, password: unicode }));
     // No trimming: the same password with the spaces around it removed is another password.
     const spaced = '   spaces   around   ';
     const other = await signUp(api, { password: spaced });
@@ -153,14 +154,16 @@ describe('auth.login', () => {
   it('takes an email in any case and with spaces, or a username in any case', async () => {
     const name = uniqueName('Alice_');
     const { user } = await signUp(api, { email: `${name}@example.com`, username: name });
-    const byEmail = await api.anonymous().auth.login({
-      identifier: `  ${name.toUpperCase()}@EXAMPLE.com `,
-      password: PASSWORD,
-    });
+    const byEmail = signedIn(
+      await api.anonymous().auth.login({
+        identifier: `  ${name.toUpperCase()}@EXAMPLE.com `,
+        password: PASSWORD,
+      }),
+    );
     expect(byEmail.user.id).toBe(user.id);
-    const byUsername = await api
-      .anonymous()
-      .auth.login({ identifier: name.toLowerCase(), password: PASSWORD });
+    const byUsername = signedIn(
+      await api.anonymous().auth.login({ identifier: name.toLowerCase(), password: PASSWORD }),
+    );
     expect(byUsername.user.id).toBe(user.id);
   });
 
@@ -212,16 +215,18 @@ describe('auth.login', () => {
       .update(schema.users)
       .set({ passwordHash: weak })
       .where(eq(schema.users.id, user.id));
-    await api.anonymous().auth.login({ identifier: user.email, password: PASSWORD });
+    signedIn(await api.anonymous().auth.login({ identifier: user.email, password: PASSWORD }));
     const params = parseOptions(await passwordHashOf(user.id));
     expect(params).toMatchObject({ memoryCost: 19456, timeCost: 2, parallelism: 1, algorithm: 2 });
   });
 
   it('always opens a new session, ignoring session cookies sent with the request', async () => {
     const first = await signUp(api);
-    const again = await api
-      .anonymous({ credentials: { refreshCookie: first.refreshToken, accessCookie: first.accessToken } })
-      .auth.login({ identifier: first.user.email, password: PASSWORD, tokenDelivery: 'body' });
+    const again = signedIn(
+      await api
+        .anonymous({ credentials: { refreshCookie: first.refreshToken, accessCookie: first.accessToken } })
+        .auth.login({ identifier: first.user.email, password: PASSWORD, tokenDelivery: 'body' }),
+    );
     expect(again.refreshToken!.split('.')[0]).not.toBe(first.refreshToken.split('.')[0]);
     // The earlier session is untouched.
     expect((await withBearer(api, first.accessToken).auth.me()).id).toBe(first.user.id);
@@ -230,7 +235,9 @@ describe('auth.login', () => {
   it('gives browsers HttpOnly SameSite=Lax cookies and never the refresh token in the body', async () => {
     const { user } = await signUp(api);
     const { res, cookies, headers } = captureResponse();
-    const result = await api.anonymous({ res }).auth.login({ identifier: user.email, password: PASSWORD });
+    const result = signedIn(
+      await api.anonymous({ res }).auth.login({ identifier: user.email, password: PASSWORD }),
+    );
     expect(result).not.toHaveProperty('refreshToken');
     expect(result).not.toHaveProperty('accessToken');
     expect(result.expiresAt).toBeInstanceOf(Date);

@@ -55,6 +55,9 @@ const TEST_JWT_KEYS: ApiConfig['jwtKeys'] = [
   { kid: 'k1', secret: new TextEncoder().encode('test-secret-that-is-at-least-32-bytes-long!') },
 ];
 
+/** The TOTP-secret key of every test config (32 bytes); like the signing key, never a default. */
+const TEST_MFA_KEY = new Uint8Array(32).fill(7);
+
 /** For tests that never run code: any use of the judge is a bug in the test. */
 export const unusedJudge: Services['judge'] = {
   version: 'none',
@@ -74,7 +77,11 @@ export async function createTestApi(
 ): Promise<TestApi> {
   const database = await createTestDatabase();
   const clock = opts.clock ?? testClock();
-  const config = defaultApiConfig({ jwtKeys: TEST_JWT_KEYS, ...opts.config });
+  const config = defaultApiConfig({
+    jwtKeys: TEST_JWT_KEYS,
+    mfaEncryptionKey: TEST_MFA_KEY,
+    ...opts.config,
+  });
   const services = await createServices({ database, config, clock, judge: opts.judge });
   let counter = 0;
   return {

@@ -146,6 +146,53 @@ export type RequestPasswordResetInput = z.input<typeof RequestPasswordResetInput
 
 /** What `admin.users.issuePasswordReset` answers: the one-time link (shown once) and when it stops working. */
 export type PasswordResetLink = { url: string; expiresAt: Date };
+/** A TOTP code: six digits (spaces a user may type between groups are dropped). */
+export const TotpCode = text()
+  .max(16)
+  .transform((v) => v.replace(/\s/g, ''))
+  .pipe(z.string().regex(/^\d{6}$/, 'Enter the 6-digit code from your authenticator app'));
+
+/** A recovery code as `auth.mfa.enable` shows it (`xxxxx-xxxxx`, base32); case and dashes are not significant. */
+export const RecoveryCode = text()
+  .max(64)
+  .transform((v) => v.replace(/[\s-]/g, '').toLowerCase())
+  .pipe(z.string().regex(/^[a-z2-7]{10}$/, 'Enter a recovery code as shown (xxxxx-xxxxx)'));
+
+/** The opaque token `auth.login` answers with `mfaRequired`. */
+export const MfaToken = text().min(1).max(256);
+
+export const MfaSetupInput = z.object({ password: CurrentPassword }).strict();
+export type MfaSetupInput = z.input<typeof MfaSetupInput>;
+
+export const MfaEnableInput = z.object({ code: TotpCode }).strict();
+export type MfaEnableInput = z.input<typeof MfaEnableInput>;
+
+/** The password and a current TOTP code, or one of the recovery codes (a lost phone is what disable is for). */
+export const MfaDisableInput = z
+  .object({ password: CurrentPassword, code: TotpCode.optional(), recoveryCode: RecoveryCode.optional() })
+  .strict()
+  .refine((v) => (v.code === undefined) !== (v.recoveryCode === undefined), {
+    message: 'Give either code or recoveryCode',
+  });
+export type MfaDisableInput = z.input<typeof MfaDisableInput>;
+
+/** Completes a login that answered `mfaRequired`: exactly one of `code` and `recoveryCode`. */
+export const MfaVerifyInput = z
+  .object({ mfaToken: MfaToken, code: TotpCode.optional(), recoveryCode: RecoveryCode.optional() })
+  .strict()
+  .refine((v) => (v.code === undefined) !== (v.recoveryCode === undefined), {
+    message: 'Give either code or recoveryCode',
+  });
+export type MfaVerifyInput = z.input<typeof MfaVerifyInput>;
+
+/** Step-up: the password, or a TOTP code when the account has TOTP on. Exactly one. */
+export const ReauthenticateInput = z
+  .object({ password: CurrentPassword.optional(), code: TotpCode.optional() })
+  .strict()
+  .refine((v) => (v.password === undefined) !== (v.code === undefined), {
+    message: 'Give either password or code',
+  });
+export type ReauthenticateInput = z.input<typeof ReauthenticateInput>;
 
 export const IdInput = z.object({ id: z.uuid() }).strict();
 export type IdInput = z.input<typeof IdInput>;
@@ -191,6 +238,8 @@ export const Profile = z.object({
   currentStreak: z.number().int(),
   bestStreak: z.number().int(),
   shareSolutions: z.boolean(),
+  /** A TOTP second factor is on: logins answer `mfaRequired` after the password. */
+  mfaEnabled: z.boolean(),
   createdAt: z.date(),
 });
 export type Profile = z.infer<typeof Profile>;

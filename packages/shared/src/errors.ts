@@ -35,6 +35,16 @@ export const APP_ERRORS = {
   MAIL_NOT_CONFIGURED: 'PRECONDITION_FAILED',
   /** A production server without PUBLIC_URL (or PUBLIC_ORIGIN) cannot build a reset link. */
   PUBLIC_URL_NOT_CONFIGURED: 'PRECONDITION_FAILED',
+  /** A sensitive change without a recent password or TOTP proof in this session: `auth.reauthenticate`, then retry. */
+  REAUTH_REQUIRED: 'FORBIDDEN',
+  /** A wrong, used or replayed TOTP or recovery code. */
+  INVALID_MFA_CODE: 'UNAUTHORIZED',
+  /** An unknown, expired, used or exhausted mfa token: sign in again. */
+  MFA_TOKEN_INVALID: 'UNAUTHORIZED',
+  /** `auth.mfa.setup` on an account with TOTP already on (disable first). */
+  MFA_ALREADY_ENABLED: 'CONFLICT',
+  /** `auth.mfa.enable` without a pending setup, `disable` (or a code reauthenticate) without TOTP on. */
+  MFA_NOT_ENABLED: 'BAD_REQUEST',
   // real time
   TOO_MANY_STREAMS: 'TOO_MANY_REQUESTS',
   // challenges and judge

@@ -15,18 +15,17 @@ import { assertKeepsAnAdmin } from './admins.ts';
 import { actorOf, audit } from './audit.ts';
 import { purgeGoneAccounts } from './gone-accounts.ts';
 import { invalidCredentials } from './login.ts';
-import { assertStrongPassword, hashPassword, verifyPassword } from './passwords.ts';
+import { confirmPassword, userNotFound } from './confirm-password.ts';
+import { assertStrongPassword, hashPassword } from './passwords.ts';
 import { profileColumns, toProfile } from './profile.ts';
 import { requireSession } from './require-session.ts';
+import { requireRecentAuth } from './step-up.ts';
 import { type IssuedTokens, openSession, revokeSessions, sessionProvenBy } from './sessions.ts';
-import { passwordThrottle } from './throttle.ts';
 import { zoneChange } from './timezone-change.ts';
 import { dropFirstPages } from '../leaderboard/first-pages.ts';
 
 const u = schema.users;
 const k = schema.apiKeys;
-
-const userNotFound = () => new DomainError('USER_NOT_FOUND', 'No such user');
 
 /** `auth.me` (and `auth.session`) on every page load: prepared once per database. */
 const statements = statementsFor((db) => ({
@@ -71,6 +70,8 @@ export async function updateProfile(
   const changes = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
   const fields = Object.keys(changes);
   if (fields.length === 0) return getProfile(svc);
+  // A new username changes how the account signs in: a sensitive change (step-up).
+  if (input.username !== undefined) await requireRecentAuth(svc);
   return svc.db.transaction(async (tx) => {
     const inTx = { ...svc, db: tx };
     await purgeGoneAccounts(inTx, { username: input.username });
@@ -92,35 +93,6 @@ export async function updateProfile(
     });
     return toProfile(row, now);
   });
-}
-
-/**
- * Checks a password the signed-in caller re-enters (change password, delete account): it shares the
- * account's login throttle (the browser's device cookie picks its bucket as for a login), so these
- * forms are no way around it.
- */
-async function confirmPassword(svc: Service, password: string) {
-  const userId = svc.caller.userId;
-  const [user] = await svc.db
-    .select({
-      passwordHash: u.passwordHash,
-      email: u.email,
-      username: u.username,
-      name: u.name,
-      role: u.role,
-    })
-    .from(u)
-    .where(and(eq(u.id, userId), isNull(u.deletedAt)));
-  if (!user) throw userNotFound();
-  const throttle = await passwordThrottle(svc, { subject: userId, deviceToken: svc.deviceToken });
-  return {
-    user,
-    async verify() {
-      await throttle.take();
-      return verifyPassword(user.passwordHash, password);
-    },
-    succeeded: () => throttle.succeeded(),
-  };
 }
 
 /**
@@ -177,7 +149,7 @@ export async function changePassword(
  */
 export async function deleteAccount(svc: Service, input: z.output<typeof DeleteAccountInput>): Promise<void> {
   const { now } = svc;
-  const me = requireSession(svc.caller);
+  const me = await requireRecentAuth(svc);
   const { user, verify, succeeded } = await confirmPassword(svc, input.password);
   if (!(await verify())) {
     await audit(svc, {
@@ -273,7 +245,7 @@ export async function revokeOwnSession(
 
 /** Signs out every other device of the caller. */
 export async function revokeOtherSessions(svc: Service): Promise<{ revoked: number }> {
-  const me = requireSession(svc.caller);
+  const me = await requireRecentAuth(svc);
   return svc.db.transaction(async (tx) => {
     const inTx = { ...svc, db: tx };
     const ids = await revokeSessions(inTx, {

@@ -2,7 +2,10 @@ import { schema } from '@skillbytes/db';
 import type { Caller, ServiceContext } from '../context.ts';
 import { sha256 } from './tokens.ts';
 
-/** OWASP Logging Vocabulary names (plus `user_restored` for a login inside the deletion grace period). */
+/**
+ * OWASP Logging Vocabulary names (plus `user_restored` for a login inside the deletion grace period, and
+ * `authn_mfa_*`/`authn_reauth` for the second factor and step-up, in the same `authn_` family).
+ */
 type AuditAction =
   | 'user_created'
   | 'user_restored'
@@ -15,6 +18,14 @@ type AuditAction =
   | 'authn_password_change_fail'
   | 'authn_token_created'
   | 'authn_token_revoked'
+  | 'authn_mfa_setup'
+  | 'authn_mfa_enabled'
+  | 'authn_mfa_disabled'
+  | 'authn_mfa_challenge'
+  | 'authn_mfa_verify'
+  | 'authn_mfa_recovery_code_used'
+  | 'authn_mfa_replay'
+  | 'authn_reauth'
   | 'session_created'
   | 'session_renewed'
   | 'session_logout'

@@ -10,6 +10,7 @@ import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from '.
 import { profileColumns, toProfile } from './profile.ts';
 import { enforce, pruneRateLimits, refund } from './rate-limit.ts';
 import { type IssuedTokens, openSession } from './sessions.ts';
+import { type MfaChallenge, startMfaLogin } from './mfa-login.ts';
 import { buckets, passwordThrottle, unknownSubject } from './throttle.ts';
 import { signDeviceToken } from './tokens.ts';
 import { dropFirstPages } from '../leaderboard/first-pages.ts';
@@ -38,15 +39,25 @@ function normaliseIdentifier(identifier: string) {
  * throttle.ts) and, without a valid device token, the per-IP one are taken before argon2; a success
  * settles them and refunds the IP's. A known device skips the per-IP bucket: strangers behind the
  * same NAT, office or carrier network must not lock its owner out.
- * Always a new session: session cookies sent with the request are ignored (no fixation).
+ * Always a new session: session cookies sent with the request are ignored (no fixation). With TOTP on,
+ * the right password answers an mfa token instead (mfa-login.ts) and opens no session.
  */
-export async function login(svc: ServiceContext, input: z.output<typeof LoginInput>): Promise<SignedIn> {
+export async function login(
+  svc: ServiceContext,
+  input: z.output<typeof LoginInput>,
+): Promise<SignedIn | MfaChallenge> {
   const { now } = svc;
   const id = normaliseIdentifier(input.identifier);
   const ipLimit = { bucket: buckets.loginIp(svc.ip), policy: svc.config.rateLimits.loginPerIp };
 
   const [found] = await svc.db
-    .select({ id: u.id, role: u.role, passwordHash: u.passwordHash, deletedAt: u.deletedAt })
+    .select({
+      id: u.id,
+      role: u.role,
+      passwordHash: u.passwordHash,
+      deletedAt: u.deletedAt,
+      mfaEnabledAt: u.mfaEnabledAt,
+    })
     .from(u)
     .where(id.kind === 'email' ? eq(u.email, id.value) : sql`lower(${u.username}) = ${id.value}`)
     .limit(1);
@@ -77,7 +88,41 @@ export async function login(svc: ServiceContext, input: z.output<typeof LoginInp
     throw invalidCredentials();
   }
 
-  const rehashed = needsRehash(user.passwordHash) ? await hashPassword(input.password) : undefined;
+  if (needsRehash(user.passwordHash)) {
+    const rehashed = await hashPassword(input.password);
+    // Guarded: a password changed meanwhile is not overwritten with the old one.
+    await svc.db
+      .update(u)
+      .set({ passwordHash: rehashed })
+      .where(and(eq(u.id, user.id), eq(u.passwordHash, user.passwordHash)));
+  }
+  // The password was right: its buckets settle whether or not a second factor follows (the code has
+  // its own per-account limit, second-factor.ts). The device token waits for the whole proof.
+  await throttle.succeeded();
+  if (!throttle.isTrustedDevice) await refund(svc, ipLimit);
+  // Behaviour-neutral housekeeping (only dead counters go), so an occasional run is enough.
+  if (Math.random() < 0.01) await pruneRateLimits(svc);
+  const metadata = {
+    identifierKind: id.kind,
+    ...(needsRehash(user.passwordHash) ? { rehashed: true } : {}),
+    ...(throttle.isTrustedDevice ? { knownDevice: true } : {}),
+  };
+  if (user.mfaEnabledAt) {
+    return startMfaLogin(svc, { userId: user.id, tokenDelivery: input.tokenDelivery, metadata });
+  }
+  return completeLogin(svc, { user, metadata });
+}
+
+/**
+ * The end of every sign-in (a password, or a password and then `auth.mfa.verify`): an account deleted
+ * within the grace period comes back, the success is audited, a new session opens and a new device
+ * token is handed out.
+ */
+export async function completeLogin(
+  svc: ServiceContext,
+  { user, metadata }: { user: { id: string; deletedAt: Date | null }; metadata: Record<string, unknown> },
+): Promise<SignedIn> {
+  const { now } = svc;
   const signedIn = await svc.db.transaction(async (tx) => {
     const inTx = { ...svc, db: tx };
     if (user.deletedAt) {
@@ -90,13 +135,6 @@ export async function login(svc: ServiceContext, input: z.output<typeof LoginInp
         await audit(inTx, { action: 'user_restored', at: now, actorUserId: user.id, target: user.id });
       }
     }
-    if (rehashed) {
-      // Guarded: a password changed meanwhile is not overwritten with the old one.
-      await tx
-        .update(u)
-        .set({ passwordHash: rehashed })
-        .where(and(eq(u.id, user.id), eq(u.passwordHash, user.passwordHash)));
-    }
     const [profile] = await tx.select(profileColumns).from(u).where(eq(u.id, user.id));
     if (!profile) throw invalidCredentials();
     await audit(inTx, {
@@ -104,20 +142,12 @@ export async function login(svc: ServiceContext, input: z.output<typeof LoginInp
       at: now,
       actorUserId: user.id,
       target: user.id,
-      metadata: {
-        identifierKind: id.kind,
-        ...(rehashed ? { rehashed: true } : {}),
-        ...(throttle.isTrustedDevice ? { knownDevice: true } : {}),
-      },
+      metadata,
     });
     const tokens = await openSession(inTx, { user: profile, reason: 'login' });
     return { user: toProfile(profile, now), tokens };
   });
   // A restored account is back on the board now in this process (others within LEADERBOARD_CACHE_MS).
   if (user.deletedAt) dropFirstPages(svc.events);
-  await throttle.succeeded();
-  if (!throttle.isTrustedDevice) await refund(svc, ipLimit);
-  // Behaviour-neutral housekeeping (only dead counters go), so an occasional run is enough.
-  if (Math.random() < 0.01) await pruneRateLimits(svc);
   return { ...signedIn, device: await signDeviceToken(svc, user.id) };
 }

@@ -21,6 +21,7 @@ export const profileColumns = {
   createdAt: u.createdAt,
   ...streakColumns,
   shareSolutions: u.shareSolutions,
+  mfaEnabledAt: u.mfaEnabledAt,
 };
 
 type ProfileRow = StreakRow & {
@@ -34,6 +35,7 @@ type ProfileRow = StreakRow & {
     | 'language'
     | 'points'
     | 'shareSolutions'
+    | 'mfaEnabledAt'
     | 'createdAt']: (typeof schema.users.$inferSelect)[K];
 };
 
@@ -60,6 +62,7 @@ export function toProfile(row: ProfileRow, now: Date): Profile {
     currentStreak: streak.current,
     bestStreak: streak.best,
     shareSolutions: row.shareSolutions,
+    mfaEnabled: row.mfaEnabledAt !== null,
     createdAt: row.createdAt,
   };
 }

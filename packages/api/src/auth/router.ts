@@ -4,6 +4,11 @@ import {
   IdInput,
   LoginInput,
   LogoutInput,
+  MfaDisableInput,
+  MfaEnableInput,
+  MfaSetupInput,
+  MfaVerifyInput,
+  ReauthenticateInput,
   RefreshInput,
   RequestPasswordResetInput,
   ResetPasswordInput,
@@ -26,9 +31,12 @@ import {
 import { clearAuthCookies, deliverDeviceToken, deliverTokens } from './cookies.ts';
 import { login, type SignedIn } from './login.ts';
 import { requestPasswordReset, resetPassword } from './password-reset.ts';
+import { disableMfa, enableMfa, setupMfa } from './mfa.ts';
+import { verifyMfaLogin } from './mfa-login.ts';
 import { rotateRefresh } from './refresh.ts';
 import { listSessions } from './sessions.ts';
 import { signup } from './signup.ts';
+import { reauthenticate } from './step-up.ts';
 
 /**
  * Auth responses are never cached, and a throttled call says when to come back (`Retry-After`, also
@@ -84,6 +92,23 @@ const sessionsRouter = createTRPCRouter({
   revokeOthers: authUser.mutation(({ ctx }) => revokeOtherSessions(ctx.service)),
 });
 
+const mfaRouter = createTRPCRouter({
+  setup: authUser.input(MfaSetupInput).mutation(({ ctx, input }) => setupMfa(ctx.service, input)),
+
+  enable: authUser.input(MfaEnableInput).mutation(({ ctx, input }) => enableMfa(ctx.service, input)),
+
+  disable: authUser.input(MfaDisableInput).mutation(async ({ ctx, input }) => {
+    await disableMfa(ctx.service, input);
+    return { ok: true as const };
+  }),
+
+  /** The second step of a login that answered `mfaRequired`: answers what a login answers on success. */
+  verify: authPublic.input(MfaVerifyInput).mutation(async ({ ctx, input }) => {
+    const { signedIn, tokenDelivery } = await verifyMfaLogin(ctx.service, input);
+    return signedInResponse(ctx, signedIn, tokenDelivery);
+  }),
+});
+
 export const authRouter = createTRPCRouter({
   signup: authPublic
     .input(SignupInput)
@@ -91,11 +116,12 @@ export const authRouter = createTRPCRouter({
       signedInResponse(ctx, await signup(ctx.service, input), input.tokenDelivery),
     ),
 
-  login: authPublic
-    .input(LoginInput)
-    .mutation(async ({ ctx, input }) =>
-      signedInResponse(ctx, await login(ctx.service, input), input.tokenDelivery),
-    ),
+  /** With TOTP on, the right password answers `{mfaRequired: true, mfaToken, expiresAt}`: see `mfa.verify`. */
+  login: authPublic.input(LoginInput).mutation(async ({ ctx, input }) => {
+    const result = await login(ctx.service, input);
+    if ('mfaRequired' in result) return result;
+    return signedInResponse(ctx, result, input.tokenDelivery);
+  }),
 
   refresh: authPublic.input(RefreshInput).mutation(async ({ ctx, input }) => {
     const fromBody = input?.refreshToken;
@@ -152,6 +178,12 @@ export const authRouter = createTRPCRouter({
   }),
 
   sessions: sessionsRouter,
+
+  mfa: mfaRouter,
+
+  reauthenticate: authUser
+    .input(ReauthenticateInput)
+    .mutation(({ ctx, input }) => reauthenticate(ctx.service, input)),
 
   deleteAccount: authUser.input(DeleteAccountInput).mutation(async ({ ctx, input }) => {
     await deleteAccount(ctx.service, input);

@@ -56,6 +56,8 @@ export async function openSession(
     refreshHash: sha256(secret),
     createdAt: now,
     lastUsedAt: now,
+    // Every session is opened by a proof (password, or password and TOTP): the step-up window starts.
+    reauthenticatedAt: now,
     expiresAt,
     userAgent: svc.userAgent?.slice(0, 512) ?? null,
     ip: svc.ip,

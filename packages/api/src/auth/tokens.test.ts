@@ -16,7 +16,7 @@ import {
 const enc = (s: string) => new TextEncoder().encode(s);
 const current = { kid: 'k2', secret: enc('current-secret-current-secret-0123456789') };
 const previous = { kid: 'k1', secret: enc('previous-secret-previous-secret-01234567') };
-const config = defaultApiConfig({ jwtKeys: [current, previous] });
+const config = defaultApiConfig({ jwtKeys: [current, previous], mfaEncryptionKey: new Uint8Array(32) });
 const now = new Date('2026-03-02T12:00:00Z');
 const iat = Math.floor(now.getTime() / 1000);
 const claims = {
@@ -134,7 +134,7 @@ describe('access tokens', () => {
     const flipped = `${signature.slice(0, -2)}${signature.at(-2) === 'A' ? 'B' : 'A'}${signature.at(-1)}`;
     await refused(`${head}.${body}.${flipped}`);
     // Another configuration (another process) trusts nothing this one verified.
-    const other = defaultApiConfig({ jwtKeys: [previous] });
+    const other = defaultApiConfig({ jwtKeys: [previous], mfaEncryptionKey: new Uint8Array(32) });
     const error = await verifyAccessToken({ config: other, now }, token).catch((e: unknown) => e);
     expect((error as DomainError).appCode).toBe('INVALID_TOKEN');
   });
@@ -161,7 +161,7 @@ describe('access tokens', () => {
     await refused(craft({ header: { kid: 'k9' } }));
     await refused(craft({ header: { kid: 'k1' } })); // current key under the old kid
     // After the old key is removed, its tokens fail.
-    const rotated = defaultApiConfig({ jwtKeys: [current] });
+    const rotated = defaultApiConfig({ jwtKeys: [current], mfaEncryptionKey: new Uint8Array(32) });
     const old = await craft({ header: { kid: 'k1' }, key: previous.secret });
     await expect(verifyAccessToken({ config: rotated, now }, old)).rejects.toBeInstanceOf(DomainError);
   });

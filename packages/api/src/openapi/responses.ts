@@ -79,6 +79,15 @@ const SignedIn = named(
   'SignedIn',
 );
 
+const MfaRequired = named(
+  z.object({
+    mfaRequired: z.literal(true),
+    mfaToken: z.string().describe('Send it with a code to `POST /api/auth/mfa/verify`; it works once'),
+    expiresAt: z.date().describe('When the token stops working (five minutes): sign in again after that'),
+  }),
+  'MfaRequired',
+);
+
 const SessionInfo = named(
   z.object({
     id: z.string(),
@@ -195,7 +204,7 @@ const GroupSummary = named(
 /** Each REST route's answer, by procedure path. */
 export const RESPONSES = {
   'auth.signup': SignedIn,
-  'auth.login': SignedIn,
+  'auth.login': z.union([SignedIn, MfaRequired]),
   'auth.refresh': Tokens,
   'auth.logout': Ok,
   'auth.me': Me,
@@ -211,6 +220,19 @@ export const RESPONSES = {
   'auth.deleteAccount': Ok.extend({ restorableForDays: int() }),
   'auth.resetPassword': Ok,
   'auth.requestPasswordReset': Ok,
+  'auth.mfa.setup': z.object({
+    secret: z.string().describe('Base32, for typing into an authenticator app'),
+    otpauthUri: z.string().describe('The `otpauth://totp/...` URI to show as a QR code'),
+  }),
+  'auth.mfa.enable': z.object({
+    recoveryCodes: z.array(z.string()).describe('Ten single-use codes, shown only this once'),
+  }),
+  'auth.mfa.disable': Ok,
+  'auth.mfa.verify': SignedIn,
+  'auth.reauthenticate': z.object({
+    reauthenticatedAt: z.date(),
+    windowSec: int().describe('Sensitive changes are allowed for this long from `reauthenticatedAt`'),
+  }),
   'challenges.daily': z.object({ day: LocalDay, challenge: PublicChallenge, ...completionFields }),
   'challenges.run': z.object({ verdict: VerdictResponse }),
   'challenges.submit': z.object({

@@ -46,7 +46,8 @@ export const REST_ROUTES = {
   },
   'auth.login': {
     summary: 'Sign in with an email or username and a password',
-    description: 'Wrong credentials answer 401 `INVALID_CREDENTIALS`; repeated failures 429 `RATE_LIMITED`.',
+    description:
+      'Wrong credentials answer 401 `INVALID_CREDENTIALS`; repeated failures 429 `RATE_LIMITED`. For an account with an authenticator app the right password answers `{mfaRequired: true, mfaToken}` and no session: complete it with `POST /api/auth/mfa/verify`.',
     access: 'public',
     tokensInBody: true,
   },
@@ -85,7 +86,35 @@ export const REST_ROUTES = {
   'auth.sessions.revokeOthers': { summary: 'Sign every other device out', access: 'user' },
   'auth.deleteAccount': {
     summary: 'Delete the account',
-    description: 'Revokes every session; the user disappears from leaderboards.',
+    description:
+      'Revokes every session; the user disappears from leaderboards. Needs a recent authentication (else 403 `REAUTH_REQUIRED`).',
+    access: 'user',
+  },
+  'auth.mfa.setup': {
+    summary: 'Start setting up an authenticator app (TOTP)',
+    description: 'Answers a new secret, not in use until `enable` confirms a code from it.',
+    access: 'user',
+  },
+  'auth.mfa.enable': {
+    summary: 'Turn the authenticator app on with a code from it',
+    description: 'Answers ten single-use recovery codes, once. Needs a recent authentication.',
+    access: 'user',
+  },
+  'auth.mfa.disable': {
+    summary: 'Turn the authenticator app off',
+    description: 'With the password and a TOTP code or a recovery code. Needs a recent authentication.',
+    access: 'user',
+  },
+  'auth.mfa.verify': {
+    summary: 'Complete a sign-in that answered mfaRequired',
+    description:
+      'With the `mfaToken` and a TOTP `code` or a `recoveryCode`; the tokens come back as the login asked for them. Wrong codes answer 401 `INVALID_MFA_CODE`, repeated ones 429 `RATE_LIMITED`; a used or expired token 401 `MFA_TOKEN_INVALID`.',
+    access: 'public',
+  },
+  'auth.reauthenticate': {
+    summary: 'Confirm it is you before a sensitive change',
+    description:
+      'With the `password`, or a TOTP `code` when the authenticator app is on. Sensitive changes answer 403 `REAUTH_REQUIRED` without a recent one.',
     access: 'user',
   },
   'auth.resetPassword': {
