@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startTestServer, type TestServer, trpcGet, trpcPost } from '@skillbytes/server/testing';
+import { Secret, TOTP } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './cli-harness.ts';
 
@@ -195,5 +196,75 @@ describe('skillbytes-admin login / whoami / logout', () => {
     expect(elsewhere.stderr).toContain('TOO_MANY_REQUESTS');
     const again = await cli(['login', '--email', email, '--password-stdin'], dir, password);
     expect(again.code, again.stderr).toBe(0);
+  });
+});
+
+describe('skillbytes-admin login with MFA on', () => {
+  const password = 'cobalt meadow thistle 41';
+  /** The server's clock is the real one: the code of the step `steps` from now. */
+  const codeAt = (secret: string, steps = 0) =>
+    TOTP.generate({ secret: Secret.fromBase32(secret), timestamp: Date.now() + steps * 30_000 });
+
+  /** An account with an authenticator app enrolled through the API, as a person would do it. */
+  async function mfaAccount() {
+    const email = `mfa${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}@example.com`;
+    const signup = await trpcPost(server.url, 'auth.signup', { email, password, tokenDelivery: 'body' });
+    const bearer = {
+      authorization: `Bearer ${(signup.body.result?.data.json as { accessToken: string }).accessToken}`,
+    };
+    const setup = await trpcPost(server.url, 'auth.mfa.setup', { password }, bearer);
+    const { secret } = setup.body.result?.data.json as { secret: string };
+    const enable = await trpcPost(server.url, 'auth.mfa.enable', { code: codeAt(secret) }, bearer);
+    expect(enable.res.status, JSON.stringify(enable.body)).toBe(200);
+    const { recoveryCodes } = enable.body.result?.data.json as { recoveryCodes: string[] };
+    return { email, secret, recoveryCodes };
+  }
+
+  it('login --code signs in an account with MFA on and saves the session', async () => {
+    const { email, secret } = await mfaAccount();
+    const dir = mkdtempSync(path.join(tmpdir(), 'sb-cli-mfa-'));
+    // The next step's code: enable spent this one, and a code is accepted once.
+    const login = await cli(
+      ['login', '--email', email, '--password-stdin', '--code', codeAt(secret, 1)],
+      dir,
+      password,
+    );
+    expect(login.code, login.stderr).toBe(0);
+    expect(login.stdout).toContain(`as ${email} (user)`);
+    const who = await cli(['whoami', '--json'], dir);
+    expect(JSON.parse(who.stdout)).toMatchObject({ email, mfaEnabled: true, via: 'session' });
+  });
+
+  it('login --recovery-code signs in once with a recovery code', async () => {
+    const { email, recoveryCodes } = await mfaAccount();
+    const dir = mkdtempSync(path.join(tmpdir(), 'sb-cli-mfa-'));
+    const args = ['login', '--email', email, '--password-stdin', '--recovery-code', recoveryCodes[0]!];
+    const first = await cli(args, dir, password);
+    expect(first.code, first.stderr).toBe(0);
+    const again = await cli(args, mkdtempSync(path.join(tmpdir(), 'sb-cli-mfa-')), password);
+    expect(again.code).toBe(4);
+    expect(again.stderr).toContain('UNAUTHORIZED (INVALID_MFA_CODE)');
+  });
+
+  it('without --code and no terminal it is a usage error naming --code; a wrong code exits 4 and saves nothing', async () => {
+    const { email } = await mfaAccount();
+    const dir = mkdtempSync(path.join(tmpdir(), 'sb-cli-mfa-'));
+    const noCode = await cli(['login', '--email', email, '--password-stdin'], dir, password);
+    expect(noCode.code).toBe(2);
+    expect(noCode.stderr).toContain('--code');
+    const wrong = await cli(
+      ['login', '--email', email, '--password-stdin', '--code', '000000'],
+      dir,
+      password,
+    );
+    expect(wrong.code).toBe(4);
+    expect(wrong.stderr).toContain('UNAUTHORIZED (INVALID_MFA_CODE)');
+    expect(() => savedSession(dir)).toThrow();
+    const both = await cli(
+      ['login', '--email', email, '--password-stdin', '--code', '123456', '--recovery-code', 'aaaaa-bbbbb'],
+      dir,
+      password,
+    );
+    expect(both.code).toBe(2);
   });
 });

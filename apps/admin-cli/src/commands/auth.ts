@@ -21,12 +21,10 @@ async function readStdin(): Promise<string> {
     .replace(/\r?\n$/, '');
 }
 
-/** Reads a line from the terminal without echoing it. */
-function promptHidden(question: string): Promise<string> {
+/** Reads a line from the terminal without echoing it; `otherwise` says what to do without a terminal. */
+function promptHidden(question: string, otherwise: string): Promise<string> {
   const stdin = process.stdin;
-  if (!stdin.isTTY) {
-    return Promise.reject(new UsageError('stdin is not a terminal: pass the password with --password-stdin'));
-  }
+  if (!stdin.isTTY) return Promise.reject(new UsageError(`stdin is not a terminal: ${otherwise}`));
   process.stderr.write(question);
   stdin.setRawMode(true);
   stdin.resume();
@@ -58,25 +56,47 @@ function promptHidden(question: string): Promise<string> {
   });
 }
 
+type LoginOptions = { email: string; passwordStdin?: boolean; code?: string; recoveryCode?: string };
+
+/** The account has MFA on: the code from the flags, or asked for on the terminal. */
+async function secondStep(
+  client: ReturnType<typeof createAdminClient>,
+  mfaToken: string,
+  opts: LoginOptions,
+) {
+  if (opts.recoveryCode) return client.auth.mfa.verify.mutate({ mfaToken, recoveryCode: opts.recoveryCode });
+  const code =
+    opts.code ??
+    (await promptHidden('Authenticator code: ', 'pass the code with --code (or --recovery-code)'));
+  if (!code) throw new UsageError('no code given');
+  return client.auth.mfa.verify.mutate({ mfaToken, code });
+}
+
 export function registerAuth(program: Command) {
   program
     .command('login')
     .description(`sign in and save the session for this server (in ${sessionFile()}, mode 0600)`)
     .requiredOption('--email <email>', 'the account (an email or a username)')
     .option('--password-stdin', 'read the password from standard input instead of prompting')
-    .action(async (opts: { email: string; passwordStdin?: boolean }, cmd: Command) => {
+    .option('--code <code>', 'the authenticator app code, for an account with MFA on (else it is asked for)')
+    .option('--recovery-code <code>', 'one of the recovery codes, instead of an authenticator app code')
+    .action(async (opts: LoginOptions, cmd: Command) => {
       const { out, url } = commandContext(cmd, { signIn: false });
-      const password = opts.passwordStdin ? await readStdin() : await promptHidden('Password: ');
+      if (opts.code && opts.recoveryCode) throw new UsageError('give --code or --recovery-code, not both');
+      const password = opts.passwordStdin
+        ? await readStdin()
+        : await promptHidden('Password: ', 'pass the password with --password-stdin');
       if (!password) throw new UsageError('no password given');
       // Never send a saved token or API key along with a login.
       const client = createAdminClient(url, () => undefined);
       const deviceToken = loadDeviceToken(url);
-      const result = await client.auth.login.mutate({
+      const first = await client.auth.login.mutate({
         identifier: opts.email,
         password,
         tokenDelivery: 'body',
         ...(deviceToken ? { deviceToken } : {}),
       });
+      const result = 'mfaRequired' in first ? await secondStep(client, first.mfaToken, opts) : first;
       if (!result.accessToken || !result.refreshToken) throw new Error('the server sent no tokens');
       if (result.deviceToken) saveDeviceToken(url, result.deviceToken);
       saveSession({
