@@ -1,7 +1,8 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTRPC } from '../api.ts';
-import { errorMessage } from '../errors.ts';
+import { appCodeOf, errorMessage } from '../errors.ts';
 import { formatDateTime } from '../format.ts';
+import { useReauthRetry } from '../reauth.tsx';
 
 /** Signed-in devices: one per session, with a way to sign any of them out. */
 export function Devices() {
@@ -10,18 +11,24 @@ export function Devices() {
   const sessions = useQuery(trpc.auth.sessions.list.queryOptions());
   const afterRevoke = () => queryClient.invalidateQueries();
   const revoke = useMutation(trpc.auth.sessions.revoke.mutationOptions({ onSuccess: afterRevoke }));
+  const stepUp = useReauthRetry();
   const revokeOthers = useMutation(
-    trpc.auth.sessions.revokeOthers.mutationOptions({ onSuccess: afterRevoke }),
+    trpc.auth.sessions.revokeOthers.mutationOptions({
+      onSuccess: afterRevoke,
+      onError: (error) => stepUp.guard(error, () => revokeOthers.mutate()),
+    }),
   );
+  // Asked for the password instead: not an error to show.
+  const revokeOthersError = appCodeOf(revokeOthers.error) === 'REAUTH_REQUIRED' ? null : revokeOthers.error;
   const others = sessions.data?.filter((s) => !s.current).length ?? 0;
 
   return (
     <main>
       <h1>Signed-in devices</h1>
       {sessions.isPending && <p>Loading…</p>}
-      {(sessions.isError || revoke.isError || revokeOthers.isError) && (
+      {(sessions.isError || revoke.isError || revokeOthersError) && (
         <p role="alert" className="error">
-          {errorMessage(sessions.error ?? revoke.error ?? revokeOthers.error)}
+          {errorMessage(sessions.error ?? revoke.error ?? revokeOthersError)}
         </p>
       )}
       {sessions.data && (
@@ -68,6 +75,7 @@ export function Devices() {
           </button>
         </p>
       )}
+      {stepUp.prompt}
     </main>
   );
 }

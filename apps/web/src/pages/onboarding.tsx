@@ -2,7 +2,8 @@ import type { Profile } from '@skillbytes/shared';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { useTRPC } from '../api.ts';
-import { errorMessage } from '../errors.ts';
+import { appCodeOf, errorMessage } from '../errors.ts';
+import { useReauthRetry } from '../reauth.tsx';
 import { navigate } from '../router.tsx';
 
 const browserTimeZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
@@ -17,19 +18,23 @@ export function Onboarding({ me }: { me: Profile }) {
   const [preferences, setPreferences] = useState<string[]>(me.preferences);
   const [timezone, setTimezone] = useState(me.timezone === 'UTC' ? browserTimeZone() : me.timezone);
   const [language, setLanguage] = useState(me.language);
+  const stepUp = useReauthRetry();
+  const changes = () => ({ name: name.trim(), username: username.trim(), preferences, language, timezone });
   const save = useMutation(
     trpc.auth.updateProfile.mutationOptions({
       onSuccess: async () => {
         await queryClient.invalidateQueries();
         navigate('/', { replace: true });
       },
+      // A new username is a sensitive change: after a while the password is asked for again.
+      onError: (error, input) => stepUp.guard(error, () => save.mutate(input)),
     }),
   );
   const timeZones = Intl.supportedValuesOf?.('timeZone') ?? [];
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    save.mutate({ name: name.trim(), username: username.trim(), preferences, language, timezone });
+    save.mutate(changes());
   };
   const toggle = (tag: string) =>
     setPreferences((list) => (list.includes(tag) ? list.filter((t) => t !== tag) : [...list, tag]));
@@ -103,12 +108,13 @@ export function Onboarding({ me }: { me: Profile }) {
         <button type="submit" disabled={save.isPending}>
           Save and start
         </button>
-        {save.isError && (
+        {save.isError && appCodeOf(save.error) !== 'REAUTH_REQUIRED' && (
           <p role="alert" className="error">
             {errorMessage(save.error)}
           </p>
         )}
       </form>
+      {stepUp.prompt}
     </main>
   );
 }
