@@ -72,12 +72,13 @@ export type SqlCapturer = {
 export async function createSqlCapturer(url: string, config: Partial<ApiConfig> = {}): Promise<SqlCapturer> {
   observeQueries();
   const database = createDatabase({ url, poolMax: 1 });
-  // Tokens it signs are only ever verified by this process: a throwaway key unless the caller names one.
+  // Tokens it signs are only ever verified by this process: throwaway keys unless the caller names them.
   const jwtKeys = [{ kid: 'capture', secret: randomBytes(32) }];
+  const mfaEncryptionKey = randomBytes(32);
   // Every call reads what it reads: no first page of the leaderboard answered from memory.
   const services = await createServices({
     database,
-    config: defaultApiConfig({ jwtKeys, leaderboardCacheMs: 0, ...config }),
+    config: defaultApiConfig({ jwtKeys, mfaEncryptionKey, leaderboardCacheMs: 0, ...config }),
   });
   const createCaller = createCallerFactory(appRouter);
   let bearer: string | undefined;

@@ -8,6 +8,8 @@ import { createTestApi, type TestApi } from './helpers.ts';
 const PUBLIC = new Set([
   'auth.signup',
   'auth.login',
+  // The second step of a login: the mfa token (from a right password) is its credential.
+  'auth.mfa.verify',
   'auth.refresh',
   'auth.session',
   // A password reset proves who calls by its one-time token, or answers the same for any email.

@@ -70,8 +70,11 @@ export async function updateProfile(
   const changes = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
   const fields = Object.keys(changes);
   if (fields.length === 0) return getProfile(svc);
-  // A new username changes how the account signs in: a sensitive change (step-up).
-  if (input.username !== undefined) await requireRecentAuth(svc);
+  // A new username changes how the account signs in: a sensitive change (step-up). The same one again
+  // (a profile form sends every field) is no change.
+  if (input.username !== undefined && input.username !== (await getProfile(svc)).username) {
+    await requireRecentAuth(svc);
+  }
   return svc.db.transaction(async (tx) => {
     const inTx = { ...svc, db: tx };
     await purgeGoneAccounts(inTx, { username: input.username });
