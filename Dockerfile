@@ -1,7 +1,8 @@
 # syntax=docker/dockerfile:1
 # The server, with the web app it serves at /, as built JavaScript on Node 24 LTS.
 #   docker build -t skillbytes .
-#   docker run -p 3000:3000 -e JWT_SECRET="$(openssl rand -base64 32)" -v skillbytes-data:/data skillbytes
+#   docker run -p 3000:3000 -e JWT_SECRET="$(openssl rand -base64 32)" \
+#     -e MFA_ENCRYPTION_KEY="$(openssl rand -base64 32)" -v skillbytes-data:/data skillbytes
 # apps/server/test/image.test.ts runs this file's build commands, CMD and HEALTHCHECK without Docker,
 # and apps/server/test/docker-files.test.ts lints it: change them together.
 

@@ -66,6 +66,7 @@ async function startOnce(dirs: { dataDir: string; cacheDir: string }, debug: boo
       DATA_DIR: dirs.dataDir,
       CACHE_DIR: dirs.cacheDir,
       JWT_SECRET: randomBytes(36).toString('base64url'),
+      MFA_ENCRYPTION_KEY: randomBytes(32).toString('base64url'),
       LOG_LEVEL: debug ? 'debug' : 'info',
       LOG_FORMAT: 'json',
       DATABASE_URL: '',

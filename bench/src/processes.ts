@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { createInterface } from 'node:readline';
@@ -116,6 +117,7 @@ async function spawnServer(
       ...process.env,
       NODE_ENV: 'production',
       JWT_SECRET: opts.jwtSecret,
+      MFA_ENCRYPTION_KEY: randomBytes(32).toString('base64url'),
       DATABASE_URL: opts.databaseUrl ?? '',
       DATABASE_POOL_MAX: String(opts.poolMax),
       ...env,

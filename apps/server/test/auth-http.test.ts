@@ -357,6 +357,7 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL))('two server processes on 
     const env = {
       DATABASE_URL: pg.url,
       JWT_SECRET: 'shared-secret-for-two-processes-0123456789',
+      MFA_ENCRYPTION_KEY: 'AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI=',
       SEED_STARTER_POOL: 'false',
       // The revocation rounds sign up more accounts from one address than the default allows.
       SIGNUPS_PER_IP_PER_HOUR: '1000',

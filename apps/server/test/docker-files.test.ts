@@ -143,7 +143,7 @@ describe('compose.yaml', () => {
     expect(lint(compose.replace(from!, to!)).join('\n')).toMatch(message);
   });
 
-  it('starts the server once PostgreSQL is healthy, with a required JWT_SECRET and kept volumes', () => {
+  it('starts the server once PostgreSQL is healthy, with a required JWT_SECRET and MFA_ENCRYPTION_KEY and kept volumes', () => {
     type Service = {
       build?: string;
       depends_on?: Record<string, { condition: string }>;
@@ -159,6 +159,7 @@ describe('compose.yaml', () => {
     expect(server?.environment?.DATABASE_URL).toMatch(/^postgres:\/\/[^@]+@db:5432\//);
     // `${VAR:?message}`: compose refuses to start without it, rather than starting without a secret.
     expect(server?.environment?.JWT_SECRET).toMatch(/^\$\{JWT_SECRET:\?.+\}$/);
+    expect(server?.environment?.MFA_ENCRYPTION_KEY).toMatch(/^\$\{MFA_ENCRYPTION_KEY:\?.+\}$/);
     const named = (s: Service | undefined) => (s?.volumes ?? []).map((v) => v.split(':')[0]);
     expect([...named(db), ...named(server)].sort()).toEqual(Object.keys(file.volumes).sort());
     expect(db?.volumes?.some((v) => v.endsWith(':/var/lib/postgresql/data'))).toBe(true);

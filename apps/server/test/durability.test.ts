@@ -73,6 +73,7 @@ describe('durability across restarts', () => {
           DATABASE_URL: pg.url,
           DATA_DIR: dataDir,
           JWT_SECRET: 'durability-secret-durability-secret-0123',
+          MFA_ENCRYPTION_KEY: 'AwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwM=',
           SEED_STARTER_POOL: 'false',
         });
       } finally {

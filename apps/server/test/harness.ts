@@ -67,6 +67,7 @@ async function startOnDatabase(
     HOST: '127.0.0.1',
     LOG_LEVEL: 'silent',
     JWT_SECRET: 'test-secret-test-secret-test-secret-0123456789',
+    MFA_ENCRYPTION_KEY: 'BQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQU=',
     JUDGE_WORKERS: '1',
     WEB_DIST: noWebApp(db.env.DATA_DIR),
     CACHE_DIR: TEST_CACHE_DIR,

@@ -215,6 +215,7 @@ describeImage('the image, without Docker (#13 item 4)', () => {
       // What `docker run -e` adds: another port (this machine may have something on 3000), the secret.
       PORT: String(port),
       JWT_SECRET: randomBytes(32).toString('base64url'),
+      MFA_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     };
     if (process.env.TEST_DATABASE_URL) {
       const pg = await createEmptyPgDatabase(process.env.TEST_DATABASE_URL);

@@ -334,6 +334,7 @@ describe.runIf(process.env.TEST_DATABASE_URL)(
         ...serverEnv,
         DATABASE_URL: db.url,
         JWT_SECRET: 'two-processes-share-this-secret-0123456789abcdef',
+        MFA_ENCRYPTION_KEY: 'BAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQ=',
       };
       // Started one after the other: the second finds the migrations and the admin in place.
       one = await spawnServer({ ...env, DATA_DIR: mkdtempSync(path.join(tmpdir(), 'sb-rt-')) });

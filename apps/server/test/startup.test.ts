@@ -67,6 +67,7 @@ describe('MIGRATE_ON_START=false', () => {
         MIGRATE_ON_START: 'false',
         WEB_DIST: path.join(env.DATA_DIR ?? tmpdir(), 'no-web-app'),
         JWT_SECRET: 'test-secret-test-secret-test-secret-0123456789',
+        MFA_ENCRYPTION_KEY: 'AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=',
         ...env,
       }),
       { logger: pino({ level: 'silent' }) },
