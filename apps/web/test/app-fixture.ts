@@ -9,7 +9,7 @@ import { inject } from 'vitest';
 import { launchBrowser } from './browser.ts';
 
 const ADMIN = { email: 'web-admin@example.com', password: 'web-admin-password-1' };
-const PASSWORD = 'a-long-web-password-7';
+export const PASSWORD = 'a-long-web-password-7';
 
 /** Today's challenge in every browser test: the only published one, so the daily pick is known. */
 export const REVERSE = {

@@ -32,7 +32,13 @@ export function memoryTokens(
 }
 
 /** Answers that hand out a new token pair in the body, and the ones after which it is dead. */
-const ISSUES_TOKENS = new Set(['auth.signup', 'auth.login', 'auth.refresh', 'auth.changePassword']);
+const ISSUES_TOKENS = new Set([
+  'auth.signup',
+  'auth.login',
+  'auth.mfa.verify',
+  'auth.refresh',
+  'auth.changePassword',
+]);
 const ENDS_SESSION = new Set(['auth.logout', 'auth.deleteAccount']);
 
 function tokensIn(data: unknown): TokenPair | null {

@@ -31,7 +31,11 @@ export type RefreshLinkOptions = {
  * started (a server restart: the EventSource gives up on a 503 while the server shuts down).
  */
 /** Mutations whose success hands out a new session: what a refresh found over is no longer so. */
-const SIGNS_IN = new Set(['auth.login', 'auth.signup', 'auth.changePassword']);
+const SIGNS_IN = new Set(['auth.login', 'auth.mfa.verify', 'auth.signup', 'auth.changePassword']);
+
+/** A login of an account with MFA on answers `mfaRequired` and opens no session (auth.mfa.verify does). */
+const opensSession = (path: string, data: unknown) =>
+  SIGNS_IN.has(path) && !(typeof data === 'object' && data !== null && 'mfaRequired' in data);
 
 export function refreshLink<TRouter extends AnyTRPCRouter>(opts: RefreshLinkOptions): TRPCLink<TRouter> {
   const { coordinator } = opts;
@@ -48,7 +52,8 @@ export function refreshLink<TRouter extends AnyTRPCRouter>(opts: RefreshLinkOpti
           const since = coordinator.generation();
           current = next(op).subscribe({
             next(envelope) {
-              if (op.type === 'mutation' && SIGNS_IN.has(op.path)) coordinator.renewed();
+              const data = (envelope.result as { data?: unknown }).data;
+              if (op.type === 'mutation' && opensSession(op.path, data)) coordinator.renewed();
               observer.next(envelope);
             },
             complete: () => observer.complete(),
