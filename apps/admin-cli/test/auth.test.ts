@@ -199,6 +199,12 @@ describe('skillbytes-admin login / whoami / logout', () => {
   });
 });
 
+/** A tRPC answer's data, or the test fails with the error it carried. */
+function resultOf<T>(body: { result?: { data: { json: unknown } }; error?: unknown }): T {
+  if (!body.result) throw new Error(`call failed: ${JSON.stringify(body.error)}`);
+  return body.result.data.json as T;
+}
+
 describe('skillbytes-admin login with MFA on', () => {
   const password = 'cobalt meadow thistle 41';
   /** The server's clock is the real one: the code of the step `steps` from now. */
@@ -210,13 +216,13 @@ describe('skillbytes-admin login with MFA on', () => {
     const email = `mfa${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}@example.com`;
     const signup = await trpcPost(server.url, 'auth.signup', { email, password, tokenDelivery: 'body' });
     const bearer = {
-      authorization: `Bearer ${(signup.body.result?.data.json as { accessToken: string }).accessToken}`,
+      authorization: `Bearer ${resultOf<{ accessToken: string }>(signup.body).accessToken}`,
     };
     const setup = await trpcPost(server.url, 'auth.mfa.setup', { password }, bearer);
-    const { secret } = setup.body.result?.data.json as { secret: string };
+    const { secret } = resultOf<{ secret: string }>(setup.body);
     const enable = await trpcPost(server.url, 'auth.mfa.enable', { code: codeAt(secret) }, bearer);
     expect(enable.res.status, JSON.stringify(enable.body)).toBe(200);
-    const { recoveryCodes } = enable.body.result?.data.json as { recoveryCodes: string[] };
+    const { recoveryCodes } = resultOf<{ recoveryCodes: string[] }>(enable.body);
     return { email, secret, recoveryCodes };
   }
 

@@ -105,7 +105,8 @@ export async function startApp(
   };
 }
 
-function resultOf<T = unknown>(body: { result?: { data: { json: unknown } }; error?: unknown }): T {
+/** A tRPC answer's data, or the test fails with the error it carried. */
+export function resultOf<T = unknown>(body: { result?: { data: { json: unknown } }; error?: unknown }): T {
   if (!body.result) throw new Error(`call failed: ${JSON.stringify(body.error)}`);
   return body.result.data.json as T;
 }

@@ -6,6 +6,7 @@ import {
   type AppUnderTest,
   PASSWORD,
   REVERSE,
+  resultOf,
   shiftableClock,
   signUpAndOnboard,
   startApp,
@@ -35,12 +36,12 @@ describe.skipIf(!hasChromium)('two-step sign-in and step-up in the browser', () 
       tokenDelivery: 'body',
     });
     const bearer = {
-      authorization: `Bearer ${(login.body.result?.data.json as { accessToken: string }).accessToken}`,
+      authorization: `Bearer ${resultOf<{ accessToken: string }>(login.body).accessToken}`,
     };
     const setup = await trpcPost(app.server.url, 'auth.mfa.setup', { password: PASSWORD }, bearer);
-    secret = (setup.body.result?.data.json as { secret: string }).secret;
+    secret = resultOf<{ secret: string }>(setup.body).secret;
     const enable = await trpcPost(app.server.url, 'auth.mfa.enable', { code: code() }, bearer);
-    recoveryCodes = (enable.body.result?.data.json as { recoveryCodes: string[] }).recoveryCodes;
+    recoveryCodes = resultOf<{ recoveryCodes: string[] }>(enable.body).recoveryCodes;
     expect(recoveryCodes).toHaveLength(10);
   });
   afterAll(() => app?.close());

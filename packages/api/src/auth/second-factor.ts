@@ -12,7 +12,7 @@ import { matchTotp } from './totp.ts';
 const u = schema.users;
 const rc = schema.mfaRecoveryCodes;
 
-export const RECOVERY_CODE_COUNT = 10;
+const RECOVERY_CODE_COUNT = 10;
 
 export const invalidMfaCode = () =>
   new DomainError('INVALID_MFA_CODE', 'That code is not valid (or was already used); try the next one');
