@@ -14,6 +14,7 @@ import {
   GENEROUS_LIMITS,
   OTHER_PASSWORD,
   PASSWORD,
+  signedIn,
   signUp,
   uniqueName,
   withBearer,
@@ -113,8 +114,8 @@ const tokenOf = (url: string) => {
 const reset = (token: string, newPassword = NEW_PASSWORD, ip?: string) =>
   api.anonymous({ req: { ip } }).auth.resetPassword({ token, newPassword });
 
-const login = (identifier: string, password: string) =>
-  api.anonymous().auth.login({ identifier, password, tokenDelivery: 'body' });
+const login = async (identifier: string, password: string) =>
+  signedIn(await api.anonymous().auth.login({ identifier, password, tokenDelivery: 'body' }));
 
 const auditOf = async (target: string) =>
   api.database.db
