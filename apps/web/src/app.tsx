@@ -61,7 +61,7 @@ function Page({ path, me }: { path: string; me: Profile }) {
     case '/inbox':
       return <Inbox />;
     case '/devices':
-      return <Devices />;
+      return <Devices mfaEnabled={me.mfaEnabled} />;
     default:
       return <Today />;
   }

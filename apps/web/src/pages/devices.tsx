@@ -3,9 +3,10 @@ import { useTRPC } from '../api.ts';
 import { appCodeOf, errorMessage } from '../errors.ts';
 import { formatDateTime } from '../format.ts';
 import { useReauthRetry } from '../reauth.tsx';
+import { TwoStepSettings } from '../two-step.tsx';
 
-/** Signed-in devices: one per session, with a way to sign any of them out. */
-export function Devices() {
+/** Signed-in devices: one per session, with a way to sign any of them out; and two-step sign-in. */
+export function Devices({ mfaEnabled }: { mfaEnabled: boolean }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const sessions = useQuery(trpc.auth.sessions.list.queryOptions());
@@ -76,6 +77,7 @@ export function Devices() {
         </p>
       )}
       {stepUp.prompt}
+      <TwoStepSettings enabled={mfaEnabled} />
     </main>
   );
 }
