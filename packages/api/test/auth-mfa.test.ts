@@ -158,6 +158,14 @@ describe('auth.mfa.setup / enable / disable', () => {
     expect(decryptMfaSecret(api.services.config, user.user.id, row!.mfaSecret!)).toBe(user.secret);
     // The associated data is the user id: the ciphertext does not decrypt for another account.
     expect(decryptMfaSecret(api.services.config, crypto.randomUUID(), row!.mfaSecret!)).toBeNull();
+    // A tampered or shortened tag does not decrypt either.
+    const [v, iv, ct, tag] = row!.mfaSecret!.split('.') as [string, string, string, string];
+    const short = Buffer.from(tag, 'base64url').subarray(0, 4).toString('base64url');
+    expect(decryptMfaSecret(api.services.config, user.user.id, [v, iv, ct, short].join('.'))).toBeNull();
+    const flipped = Buffer.from(ct, 'base64url');
+    flipped[0]! ^= 1;
+    const tampered = [v, iv, flipped.toString('base64url'), tag].join('.');
+    expect(decryptMfaSecret(api.services.config, user.user.id, tampered)).toBeNull();
     const codes = await api.database.db
       .select()
       .from(schema.mfaRecoveryCodes)

@@ -30,7 +30,10 @@ export function decryptMfaSecret(
   const [version, iv, ciphertext, tag] = stored.split('.');
   if (version !== VERSION || !iv || !ciphertext || !tag) return null;
   try {
-    const decipher = createDecipheriv('aes-256-gcm', config.mfaEncryptionKey, Buffer.from(iv, 'base64url'));
+    // The full 16-byte tag only: a shortened one would be easier to forge.
+    const decipher = createDecipheriv('aes-256-gcm', config.mfaEncryptionKey, Buffer.from(iv, 'base64url'), {
+      authTagLength: 16,
+    });
     decipher.setAAD(Buffer.from(`mfa:${userId}`));
     decipher.setAuthTag(Buffer.from(tag, 'base64url'));
     return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString(
