@@ -100,7 +100,7 @@ export const SQL = {
   touchSession:
     'update "sessions" set "last_used_at" = $1 where ("sessions"."id" = $2 and "sessions"."last_used_at" < $3)',
   profile:
-    'select "id", "email", "username", "name", "role", "preferences", "language", "points", "created_at", "timezone", "pending_timezone", "pending_timezone_at", "day_floor", "current_streak", "best_streak", "last_completion_day", "freezes_held", "solved_run", array( select "day"::text from "streak_days" where "user_id" = "id" and "kind" = \'skipped\' and "day" > coalesce("last_completion_day", \'-infinity\'::date) order by "day"), "share_solutions" from "users" where ("users"."id" = $1 and "users"."deleted_at" is null)',
+    'select "id", "email", "username", "name", "role", "preferences", "language", "points", "created_at", "timezone", "pending_timezone", "pending_timezone_at", "day_floor", "current_streak", "best_streak", "last_completion_day", "freezes_held", "solved_run", array( select "day"::text from "streak_days" where "user_id" = "id" and "kind" = \'skipped\' and "day" > coalesce("last_completion_day", \'-infinity\'::date) order by "day"), "share_solutions", "mfa_enabled_at" from "users" where ("users"."id" = $1 and "users"."deleted_at" is null)',
   dailyToday:
     'select "users"."timezone", "users"."pending_timezone", "users"."pending_timezone_at", "users"."day_floor", "daily_assignments"."day", "challenges"."id", "challenges"."slug", "challenges"."title", "challenges"."summary", "challenges"."description", "challenges"."difficulty", "challenges"."language", "challenges"."languages", "challenges"."tags", "challenges"."points", "challenges"."function_name", "challenges"."starter_code", ("challenges"."help" is not null), "challenges"."tests", "challenges"."published_at", "completions"."awarded_at", "completions"."points" from "users" left join "daily_assignments" on ("daily_assignments"."user_id" = "users"."id" and "daily_assignments"."day" = greatest(($1::timestamptz at time zone case when "users"."pending_timezone" is not null and $2::timestamptz >= "users"."pending_timezone_at" then "users"."pending_timezone" else "users"."timezone" end)::date, case when "users"."pending_timezone" is null or $3::timestamptz >= "users"."pending_timezone_at" then "users"."day_floor" end)) left join "challenges" on "challenges"."id" = "daily_assignments"."challenge_id" left join "completions" on ("completions"."challenge_id" = "challenges"."id" and "completions"."user_id" = "users"."id") where ("users"."id" = $4 and "users"."deleted_at" is null)',
   assignedOn:
@@ -465,6 +465,7 @@ const handlers: Record<string, Handler> = {
         currentStreak: streak.current,
         bestStreak: streak.best,
         shareSolutions: r.share_solutions,
+        mfaEnabled: r.mfa_enabled_at !== null,
         createdAt: iso(r.created_at),
         expiresAt: iso(claims.expiresAt),
       },
