@@ -6,6 +6,11 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.ts';
 
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'sb-config-'));
+/** What production requires besides the setting under test. */
+const PRODUCTION_SECRETS = {
+  JWT_SECRET: 'r'.repeat(40),
+  MFA_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
+};
 
 function problemsOf(env: Record<string, string>) {
   try {
@@ -172,7 +177,7 @@ describe('configuration', () => {
       PUBLIC_URL: 'https://app.example.com/sb/',
     };
     expect(loadConfig(both).api.publicUrl).toBe('https://app.example.com/sb');
-    const production = { DATA_DIR: tmp(), NODE_ENV: 'production', JWT_SECRET: 'r'.repeat(40) };
+    const production = { DATA_DIR: tmp(), NODE_ENV: 'production', ...PRODUCTION_SECRETS };
     expect(loadConfig(production).api.publicUrl).toBeNull();
     for (const bad of [
       'app.example.com',
@@ -205,7 +210,7 @@ describe('configuration', () => {
     for (const bad of ['not an address', 'Skill Bytes <nobody>', 'a@example.com\nBcc: b@example.com']) {
       expect(problemsOf({ ...mail, MAIL_FROM: bad })).toContain('MAIL_FROM');
     }
-    const production = { NODE_ENV: 'production', JWT_SECRET: 'r'.repeat(40), ...mail };
+    const production = { NODE_ENV: 'production', ...PRODUCTION_SECRETS, ...mail };
     expect(problemsOf(production)).toContain('PUBLIC_URL');
     expect(
       loadConfig({ DATA_DIR: tmp(), ...production, PUBLIC_URL: 'https://sb.example.com' }).api.mail,
