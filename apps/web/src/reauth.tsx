@@ -41,17 +41,7 @@ function ReauthForm({ onConfirmed, onCancel }: { onConfirmed: () => void; onCanc
   return (
     <form onSubmit={submit} className="stack" aria-label="Confirm it is you">
       <p>For your security, enter your password again to continue.</p>
-      <label>
-        Password
-        <input
-          name="reauth-password"
-          type="password"
-          autoComplete="current-password"
-          value={password}
-          onChange={(e) => setPassword(e.target.value)}
-          required
-        />
-      </label>
+      <CurrentPasswordField name="reauth-password" value={password} onChange={setPassword} />
       <p>
         <button type="submit" disabled={reauth.isPending}>
           Confirm
@@ -66,5 +56,22 @@ function ReauthForm({ onConfirmed, onCancel }: { onConfirmed: () => void; onCanc
         </p>
       )}
     </form>
+  );
+}
+
+/** The account's current password, as every confirmation of a sensitive change asks for it. */
+export function CurrentPasswordField(props: { name: string; value: string; onChange: (v: string) => void }) {
+  return (
+    <label>
+      Password
+      <input
+        name={props.name}
+        type="password"
+        autoComplete="current-password"
+        value={props.value}
+        onChange={(e) => props.onChange(e.target.value)}
+        required
+      />
+    </label>
   );
 }

@@ -2,7 +2,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { useTRPC } from './api.ts';
 import { appCodeOf, errorMessage } from './errors.ts';
-import { useReauthRetry } from './reauth.tsx';
+import { CurrentPasswordField, useReauthRetry } from './reauth.tsx';
 
 /**
  * Two-step sign-in (TOTP): turn it on (password, then the app's key, then a code from the app, then the
@@ -86,17 +86,7 @@ function TurnOn({ onEnabled }: { onEnabled: (codes: string[]) => void }) {
           Off. With it on, signing in also asks for a code from an authenticator app on your phone, so a
           stolen password is not enough.
         </p>
-        <label>
-          Password
-          <input
-            name="mfa-password"
-            type="password"
-            autoComplete="current-password"
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-            required
-          />
-        </label>
+        <CurrentPasswordField name="mfa-password" value={password} onChange={setPassword} />
         <p>
           <button type="submit" disabled={setup.isPending}>
             Turn on two-step sign-in
@@ -179,17 +169,7 @@ function TurnOff() {
     <>
       <form onSubmit={submit} className="stack" aria-label="Turn off two-step sign-in">
         <p>On: signing in asks for a code from your authenticator app.</p>
-        <label>
-          Password
-          <input
-            name="mfa-password"
-            type="password"
-            autoComplete="current-password"
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-            required
-          />
-        </label>
+        <CurrentPasswordField name="mfa-password" value={password} onChange={setPassword} />
         {useRecovery ? (
           <label>
             Recovery code
