@@ -118,6 +118,42 @@ const FIELDS: [string, string, (bad: string) => Promise<unknown>][] = [
       api.as(user).auth.changePassword({ currentPassword: PASSWORD, newPassword: `${PASSWORD}${bad}` }),
   ],
   ['auth.deleteAccount', 'password', (bad) => api.as(user).auth.deleteAccount({ password: bad })],
+  // Two-step sign-in, step-up and password reset (#16).
+  ['auth.mfa.setup', 'password', (bad) => api.as(user).auth.mfa.setup({ password: bad })],
+  ['auth.mfa.enable', 'code', (bad) => api.as(user).auth.mfa.enable({ code: `123456${bad}` })],
+  ['auth.mfa.disable', 'password', (bad) => api.as(user).auth.mfa.disable({ password: bad, code: '123456' })],
+  [
+    'auth.mfa.disable',
+    'recoveryCode',
+    (bad) => api.as(user).auth.mfa.disable({ password: PASSWORD, recoveryCode: `abcde-fghij${bad}` }),
+  ],
+  [
+    'auth.mfa.verify',
+    'mfaToken',
+    (bad) => api.anonymous().auth.mfa.verify({ mfaToken: `t${bad}`, code: '123456' }),
+  ],
+  [
+    'auth.mfa.verify',
+    'code',
+    (bad) => api.anonymous().auth.mfa.verify({ mfaToken: 'token', code: `12345${bad}` }),
+  ],
+  ['auth.reauthenticate', 'password', (bad) => api.as(user).auth.reauthenticate({ password: bad })],
+  ['auth.reauthenticate', 'code', (bad) => api.as(user).auth.reauthenticate({ code: `${bad}123456` })],
+  [
+    'auth.resetPassword',
+    'token',
+    (bad) => api.anonymous().auth.resetPassword({ token: `t${bad}`, newPassword: PASSWORD }),
+  ],
+  [
+    'auth.resetPassword',
+    'newPassword',
+    (bad) => api.anonymous().auth.resetPassword({ token: 'token', newPassword: `${PASSWORD}${bad}` }),
+  ],
+  [
+    'auth.requestPasswordReset',
+    'email',
+    (bad) => api.anonymous().auth.requestPasswordReset({ email: `a${bad}@example.com` }),
+  ],
   [
     'challenges.run',
     'code',
