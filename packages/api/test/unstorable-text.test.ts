@@ -162,6 +162,12 @@ const FIELDS: [string, string, (bad: string) => Promise<unknown>][] = [
   ['challenges.submit', 'code', (bad) => api.as(user).challenges.submit({ challengeId, code: `// ${bad}` })],
   ['challenges.completed', 'cursor', (bad) => api.as(user).challenges.completed({ cursor: bad })],
   ['challenges.submissions', 'cursor', (bad) => api.as(user).challenges.submissions({ cursor: bad })],
+  [
+    'challenges.solutions',
+    'cursor',
+    (bad) => api.as(user).challenges.solutions({ challengeId, cursor: bad }),
+  ],
+  ['groups.create', 'name', (bad) => api.as(user).groups.create({ name: `league ${bad}` })],
   ['inbox.list', 'cursor', (bad) => api.as(user).inbox.list({ cursor: bad })],
   ['leaderboard.top', 'cursor', (bad) => api.as(user).leaderboard.top({ cursor: bad })],
   [
