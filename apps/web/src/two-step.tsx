@@ -2,6 +2,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { useTRPC } from './api.ts';
 import { appCodeOf, errorMessage } from './errors.ts';
+import { QrCode } from './qr-code.tsx';
 import { CurrentPasswordField, useReauthRetry } from './reauth.tsx';
 
 /**
@@ -105,9 +106,11 @@ function TurnOn({ onEnabled }: { onEnabled: (codes: string[]) => void }) {
     <>
       <form onSubmit={confirm} className="stack" aria-label="Confirm your authenticator app">
         <p>
-          Add this key to your authenticator app (or <a href={setup.data.otpauthUri}>open it in the app</a> on
-          this device), then enter the code it shows.
+          Scan this code with your authenticator app (or{' '}
+          <a href={setup.data.otpauthUri}>open it in the app</a> on this device, or type the key below), then
+          enter the code it shows.
         </p>
+        <QrCode text={setup.data.otpauthUri} label="QR code of the key for your authenticator app" />
         <p>
           Key: <code data-testid="mfa-secret">{setup.data.secret.replace(/(.{4})/g, '$1 ').trim()}</code>
         </p>

@@ -1,4 +1,6 @@
-import { Secret, TOTP } from 'otpauth';
+// jsqr is CommonJS whose types declare an ES default export: under NodeNext that is `.default`.
+import jsqr from 'jsqr';
+import { Secret, TOTP, URI } from 'otpauth';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import {
@@ -50,6 +52,11 @@ describe.skipIf(!hasChromium)('turning two-step sign-in on and off in the browse
     await shown.waitFor();
     secret = ((await shown.textContent()) ?? '').replace(/\s/g, '');
     expect(secret).toMatch(/^[A-Z2-7]{32}$/);
+    // The QR code a phone scans holds the same key as the link and the text: decode what the page drew.
+    const link = await section().getByRole('link', { name: 'open it in the app' }).getAttribute('href');
+    const scanned = await readQrCode(page);
+    expect(scanned).toBe(link);
+    expect((URI.parse(scanned ?? '') as TOTP).secret.base32).toBe(secret);
     // A wrong code is refused and nothing is turned on.
     await section().getByLabel('Code from your authenticator app').fill('000000');
     await section().getByRole('button', { name: 'Turn on' }).click();
@@ -87,3 +94,24 @@ describe.skipIf(!hasChromium)('turning two-step sign-in on and off in the browse
     await page.getByRole('heading', { name: REVERSE.title }).waitFor();
   });
 });
+
+/**
+ * What a camera reads off the page's QR code: the SVG drawn onto a canvas (as a data: image, which the
+ * app's Content-Security-Policy allows), its pixels decoded by jsQR. Null when nothing decodes.
+ */
+async function readQrCode(page: Page): Promise<string | null> {
+  const side = 400;
+  const pixels = await page.getByTestId('qr-code').evaluate(async (svg, side) => {
+    const image = new Image();
+    image.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(new XMLSerializer().serializeToString(svg))}`;
+    await image.decode();
+    const canvas = document.createElement('canvas');
+    canvas.width = side;
+    canvas.height = side;
+    const context = canvas.getContext('2d');
+    if (!context) throw new Error('no 2d canvas');
+    context.drawImage(image, 0, 0, side, side);
+    return Array.from(context.getImageData(0, 0, side, side).data);
+  }, side);
+  return jsqr.default(Uint8ClampedArray.from(pixels), side, side)?.data ?? null;
+}
