@@ -1,5 +1,6 @@
 import type { DatabaseHandle } from '@skillbytes/db';
 import pino, { type Logger } from 'pino';
+import { queuedAfterResponseJobs, settleAfterResponseJobs } from './auth/mail.ts';
 import type { ApiConfig } from './config.ts';
 import { type Clock, type ProcedureObserver, type Services, systemClock } from './context.ts';
 import { createEventBus } from './events/bus.ts';
@@ -16,7 +17,13 @@ export type CreateServicesOptions = {
   onProcedure?: ProcedureObserver;
 };
 
-/** Builds the long-lived services of one process. `close()` stops the judge and the event bus (not the database). */
+/** How long `close()` waits for queued mails (password resets) to go out before it stops anyway. */
+const MAIL_DRAIN_MS = 10_000;
+
+/**
+ * Builds the long-lived services of one process. `close()` lets queued mails go out (bounded), then stops
+ * the judge and the event bus (not the database).
+ */
 export async function createServices(
   opts: CreateServicesOptions,
 ): Promise<Services & { close(): Promise<void> }> {
@@ -35,6 +42,10 @@ export async function createServices(
     streams: createStreamSlots(opts.config.streams),
     onProcedure: opts.onProcedure,
     async close() {
+      // Mails still queued go out first: they read the database, which the caller closes after this.
+      if (!(await settleAfterResponseJobs(MAIL_DRAIN_MS))) {
+        logger.warn({ queued: queuedAfterResponseJobs() }, 'mail_queue_not_drained');
+      }
       await Promise.allSettled([judge.close(), events.close()]);
     },
   };

@@ -397,6 +397,20 @@ describe('auth.requestPasswordReset', () => {
     expect(mails.slice(before).map((m) => m.to && 'text' in m.to && m.to.text)).toEqual([other.user.email]);
   });
 
+  it('a stopping process still sends the mails it had queued before it closes the database', async () => {
+    const stopping = await createTestApi({ config: { publicUrl: PUBLIC_URL, mail: mailConfig } });
+    const accounts = [await signUp(stopping), await signUp(stopping), await signUp(stopping)];
+    const before = mails.length;
+    for (const { user } of accounts) {
+      await stopping.anonymous().auth.requestPasswordReset({ email: user.email });
+    }
+    // No waiting for the mails: closing right away must let the queued jobs look their users up and mail.
+    await stopping.close();
+    expect(mails.slice(before).map((m) => m.to && 'text' in m.to && m.to.text)).toEqual(
+      accounts.map(({ user }) => user.email),
+    );
+  });
+
   it('answers MAIL_NOT_CONFIGURED without SMTP_URL', async () => {
     const { user } = await signUp(api);
     await expectError(

@@ -1,4 +1,4 @@
-import nodemailer, { type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { MailConfig } from '../config.ts';
 import type { ServiceContext } from '../context.ts';
 
@@ -7,11 +7,14 @@ export type Mail = { to: string; subject: string; text: string };
 /** One pooled transport per SMTP URL and process. */
 const transports = new Map<string, Transporter>();
 
-function transportFor(config: MailConfig): Transporter {
+async function transportFor(config: MailConfig): Promise<Transporter> {
   let transport = transports.get(config.smtpUrl);
   if (!transport) {
+    // Loaded on the first mail: a server without SMTP, and every start, does without it.
+    const { default: nodemailer } = await import('nodemailer');
     // smtps:// is TLS from the first byte; smtp:// upgrades with STARTTLS when the server offers it.
-    transport = nodemailer.createTransport(config.smtpUrl, { from: config.from });
+    transport =
+      transports.get(config.smtpUrl) ?? nodemailer.createTransport(config.smtpUrl, { from: config.from });
     transports.set(config.smtpUrl, transport);
   }
   return transport;
@@ -47,5 +50,28 @@ export function afterResponse(svc: Pick<ServiceContext, 'logger'>, name: string,
 
 /** Sends one mail through the configured SMTP server. */
 export async function sendMail(config: MailConfig, mail: Mail): Promise<void> {
-  await transportFor(config).sendMail({ from: config.from, ...mail });
+  await (await transportFor(config)).sendMail({ from: config.from, ...mail });
 }
+
+/**
+ * Waits, at most `timeoutMs`, until every job queued in this process has run (jobs queued meanwhile
+ * included); says whether the queue emptied. A stopping process calls it before it closes the
+ * database the jobs read, so a reset asked for just before a deploy is still mailed.
+ */
+export async function settleAfterResponseJobs(timeoutMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  try {
+    while (queued > 0) {
+      if (!(await Promise.race([tail.then(() => true), timedOut]))) return false;
+    }
+    return true;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Jobs queued in this process and not yet finished. */
+export const queuedAfterResponseJobs = () => queued;
