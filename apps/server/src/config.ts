@@ -91,6 +91,11 @@ const Env = z.object({
     .string()
     .optional()
     .refine((v) => v === undefined || decodeKey(v) !== null, 'must be 32 bytes in base64 or base64url'),
+  /** Keys MFA_ENCRYPTION_KEY replaced: they still decrypt, and secrets under them are re-encrypted. */
+  MFA_PREVIOUS_KEYS: csv.refine(
+    (keys) => keys.every((k) => decodeKey(k) !== null),
+    'each must be 32 bytes in base64 or base64url',
+  ),
   /** How long after a password or TOTP proof a session may make sensitive changes. */
   REAUTH_WINDOW_MINUTES: int(1, 24 * 60).default(defaults.reauthWindowSec / 60),
   CORS_ORIGINS: z
@@ -305,6 +310,7 @@ export function loadConfig(source: Record<string, string | undefined>, cwd = pro
       mail: env.SMTP_URL && env.MAIL_FROM ? { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM } : null,
       jwtKeys,
       mfaEncryptionKey,
+      mfaPreviousKeys: env.MFA_PREVIOUS_KEYS.map((k) => decodeKey(k) as Uint8Array),
       reauthWindowSec: env.REAUTH_WINDOW_MINUTES * 60,
       jwtIssuer: defaults.jwtIssuer,
       jwtAudience: defaults.jwtAudience,

@@ -66,7 +66,13 @@ describe('configuration', () => {
   });
 
   it('takes every default from the API defaults, so the two cannot drift apart', () => {
-    const { jwtKeys: _keys, mfaEncryptionKey: _mfaKey, judge, ...api } = loadConfig({ DATA_DIR: tmp() }).api;
+    const {
+      jwtKeys: _keys,
+      mfaEncryptionKey: _mfaKey,
+      mfaPreviousKeys: _old,
+      judge,
+      ...api
+    } = loadConfig({ DATA_DIR: tmp() }).api;
     const { judge: judgeDefaults, ...apiDefaults } = API_DEFAULTS;
     expect(api).toEqual(apiDefaults);
     expect(judge).toEqual({ ...judgeDefaults, workers: defaultJudgeWorkers(availableParallelism()) });
@@ -79,6 +85,12 @@ describe('configuration', () => {
     ['JWT_SECRET', { JWT_SECRET: 'short' }],
     ['MFA_ENCRYPTION_KEY', { MFA_ENCRYPTION_KEY: Buffer.alloc(16).toString('base64') }],
     ['MFA_ENCRYPTION_KEY', { MFA_ENCRYPTION_KEY: 'not base64 at all!' }],
+    [
+      'MFA_PREVIOUS_KEYS',
+      {
+        MFA_PREVIOUS_KEYS: `${Buffer.alloc(32, 1).toString('base64')},${Buffer.alloc(31).toString('base64')}`,
+      },
+    ],
     ['REAUTH_WINDOW_MINUTES', { REAUTH_WINDOW_MINUTES: '0' }],
     ['CORS_ORIGINS', { CORS_ORIGINS: 'https://ok.example.com,not a url' }],
     ['CORS_ORIGINS', { CORS_ORIGINS: 'https://app.example.com/path' }],
@@ -122,6 +134,17 @@ describe('configuration', () => {
       expect(Buffer.from(config.api.mfaEncryptionKey)).toEqual(key);
       expect(config.api.reauthWindowSec).toBe(180);
     }
+  });
+
+  it('reads MFA_PREVIOUS_KEYS (a rotation) as a comma-separated list of keys, none by default', () => {
+    const old1 = Buffer.alloc(32, 1);
+    const old2 = Buffer.alloc(32, 2);
+    const config = loadConfig({
+      DATA_DIR: tmp(),
+      MFA_PREVIOUS_KEYS: ` ${old1.toString('base64')}, ${old2.toString('base64url')} `,
+    });
+    expect(config.api.mfaPreviousKeys?.map((k) => Buffer.from(k))).toEqual([old1, old2]);
+    expect(loadConfig({ DATA_DIR: tmp() }).api.mfaPreviousKeys).toEqual([]);
   });
 
   it('generates the development TOTP key once and keeps it private in DATA_DIR', () => {

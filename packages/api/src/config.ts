@@ -10,6 +10,11 @@ export type ApiConfig = {
   jwtKeys: { kid: string; secret: Uint8Array }[];
   /** AES-256-GCM key (32 bytes) that encrypts TOTP secrets at rest (auth/mfa-secret.ts). */
   mfaEncryptionKey: Uint8Array;
+  /**
+   * Keys that encrypted TOTP secrets before `mfaEncryptionKey` (a rotation): they still decrypt, and the
+   * server re-encrypts what they hold under the current key (auth/mfa-rekey.ts).
+   */
+  mfaPreviousKeys?: Uint8Array[];
   /** How long after a password or TOTP proof a session may make sensitive changes (auth/step-up.ts). */
   reauthWindowSec: number;
   jwtIssuer: string;
@@ -120,7 +125,7 @@ export const DEFAULT_RATE_LIMITS: ApiConfig['rateLimits'] = {
 };
 
 /** The API settings every deployment starts from; only the keys and the judge's worker count have none. */
-export type ApiDefaults = Omit<ApiConfig, 'jwtKeys' | 'mfaEncryptionKey' | 'judge'> & {
+export type ApiDefaults = Omit<ApiConfig, 'jwtKeys' | 'mfaEncryptionKey' | 'mfaPreviousKeys' | 'judge'> & {
   judge: Omit<ApiConfig['judge'], 'workers'>;
 };
 

@@ -7,7 +7,7 @@ import { DomainError } from '../errors.ts';
 import { actorOf, audit } from './audit.ts';
 import { confirmPassword } from './confirm-password.ts';
 import { invalidCredentials } from './login.ts';
-import { encryptMfaSecret } from './mfa-secret.ts';
+import { encryptMfaSecret, openMfaSecret } from './mfa-secret.ts';
 import { requireSession } from './require-session.ts';
 import {
   checkSecondFactor,
@@ -82,6 +82,9 @@ export async function enableMfa(
     throw new DomainError('MFA_NOT_ENABLED', 'Start with auth.mfa.setup: there is no pending secret');
   }
   const pending = row.pending;
+  // Set up before a key rotation: turned on under the current key.
+  const opened = openMfaSecret(svc.config, me.userId, pending);
+  const toStore = opened?.stale ? encryptMfaSecret(svc.config, me.userId, opened.secret) : pending;
   await takeCodeAttempt(svc, me.userId);
   const { codes, hashes } = newRecoveryCodes();
   const enabled = await svc.db.transaction(async (tx) => {
@@ -90,7 +93,7 @@ export async function enableMfa(
       userId: me.userId,
       stored: pending,
       code: input.code,
-      set: { mfaSecret: pending, mfaPendingSecret: null, mfaEnabledAt: svc.now },
+      set: { mfaSecret: toStore, mfaPendingSecret: null, mfaEnabledAt: svc.now },
       where: and(eq(u.mfaPendingSecret, pending), isNull(u.mfaEnabledAt)),
     });
     if (!check.ok) return check;

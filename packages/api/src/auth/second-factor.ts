@@ -64,8 +64,8 @@ export async function claimTotp(
   const { userId } = opts;
   const secret = decryptMfaSecret(svc.config, userId, opts.stored);
   if (secret === null) {
-    // MFA_ENCRYPTION_KEY changed or the row was altered: nothing the user can fix by typing.
-    svc.logger.error({ userId }, 'mfa secret does not decrypt with MFA_ENCRYPTION_KEY');
+    // The key changed without MFA_PREVIOUS_KEYS, or the row was altered: nothing the user can fix by typing.
+    svc.logger.error({ userId }, 'mfa secret does not decrypt with MFA_ENCRYPTION_KEY or MFA_PREVIOUS_KEYS');
     return { ok: false, reason: 'wrong_code' };
   }
   const step = matchTotp(secret, opts.code, svc.now);
