@@ -1,4 +1,7 @@
+import type { AddressInfo } from 'node:net';
+import { type ParsedMail, simpleParser } from 'mailparser';
 import type { Page } from 'playwright-core';
+import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { type AppUnderTest, REVERSE, runAdminCli, signUpAndOnboard, startApp } from './app-fixture.ts';
 import { hasChromium, POLL, screenshotPages, textOf, watchCsp } from './browser.ts';
@@ -77,5 +80,76 @@ describe.skipIf(!hasChromium)('password reset in the browser', () => {
     } finally {
       await fresh.close();
     }
+  });
+});
+
+describe.skipIf(!hasChromium)('"Forgot your password?" on a server that sends mail', () => {
+  /** A real SMTP server on an ephemeral port; every mail it receives, parsed. */
+  const mails: ParsedMail[] = [];
+  const smtp = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onData(stream, _session, callback) {
+      simpleParser(stream).then(
+        (mail) => {
+          mails.push(mail);
+          callback();
+        },
+        (error: Error) => callback(error),
+      );
+    },
+  });
+  let app: AppUnderTest;
+  let page: Page;
+
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
+    const { port } = smtp.server.address() as AddressInfo;
+    app = await startApp({
+      SMTP_URL: `smtp://127.0.0.1:${port}`,
+      MAIL_FROM: 'Skill Bytes <noreply@skillbytes.test>',
+      PUBLIC_URL: 'https://skillbytes.test',
+    });
+    page = await app.context.newPage();
+    await signUpAndOnboard(page, { email: 'ada@example.com', username: 'ada', name: 'Ada Lovelace' });
+    await page.getByRole('button', { name: 'Sign out' }).first().click();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  });
+  afterAll(async () => {
+    await app?.close();
+    await new Promise<void>((resolve) => smtp.close(() => resolve()));
+  });
+
+  it('mails a link to a known address only, answering both alike, and the link sets a new password', async () => {
+    onTestFailed(() => screenshotPages([page], 'reset-mail'));
+    const ask = async (email: string) => {
+      await page.goto('/forgot-password');
+      await page.getByLabel('Email').fill(email);
+      await page.getByRole('button', { name: 'Send the link' }).click();
+      await expect
+        .poll(textOf(page.getByRole('status')), POLL)
+        .toContain(`If an account has the address ${email}, a link`);
+    };
+    await ask('nobody@example.com');
+    await ask('ada@example.com');
+    // Mails go out in request order, one at a time: once Ada's has arrived, the unknown address's job is done.
+    await expect.poll(() => mails.length, POLL).toBe(1);
+    const mail = mails[0]!;
+    expect(mail.to && 'text' in mail.to && mail.to.text).toBe('ada@example.com');
+    const url = /https:\/\/skillbytes\.test\/reset-password#token=[A-Za-z0-9_-]+/.exec(mail.text ?? '')?.[0];
+    expect(url).toBeDefined();
+
+    // The mailed link, opened on the server under test.
+    await page.goto(`/reset-password${new URL(url!).hash}`);
+    await page.getByLabel('New password', { exact: true }).fill(NEW_PASSWORD);
+    await page.getByLabel('The same again').fill(NEW_PASSWORD);
+    await page.getByRole('button', { name: 'Set the password' }).click();
+    await expect.poll(textOf(page.getByRole('status')), POLL).toContain('Your password is changed');
+    await page.getByRole('link', { name: 'Sign in with your new password' }).click();
+    await page.getByLabel('Email or username').fill('ada@example.com');
+    await page.getByLabel('Password').fill(NEW_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: REVERSE.title }).waitFor();
   });
 });
