@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { schema } from '@skillbytes/db';
-import type { Role } from '@skillbytes/shared';
+import type { LeaderboardChange, Role } from '@skillbytes/shared';
 import { sql } from 'drizzle-orm';
 import { recordSubmission } from '../src/challenges/submit.ts';
 import { type Caller, createContextInner } from '../src/context.ts';
@@ -148,6 +148,29 @@ export function collect<T>(open: (signal: AbortSignal) => Promise<AsyncIterable<
       await running;
     },
   };
+}
+
+/** Waits until this many streams hold a slot in the process (a stream subscribes as it takes one). */
+export async function openStreams(api: TestApi, n: number) {
+  const deadline = Date.now() + 10_000;
+  while (api.services.streams.open !== n) {
+    if (Date.now() > deadline)
+      throw new Error(`expected ${n} open streams, have ${api.services.streams.open}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** What a subscription yields through a caller: tRPC's tracked envelope `[id, data]`. */
+export type Tracked<T> = readonly [string, T, ...unknown[]];
+
+/** `leaderboard.onChange` of `user` through the router, collected. */
+export function leaderboardTicks(api: TestApi, user: { id: string; role: Role }, lastEventId?: string) {
+  return collect<Tracked<LeaderboardChange>>(
+    (signal) =>
+      callerWithSignal(api, user, signal).leaderboard.onChange(
+        lastEventId ? { lastEventId } : undefined,
+      ) as Promise<AsyncIterable<Tracked<LeaderboardChange>>>,
+  );
 }
 
 /** The histogram rows as the triggers keep them, and as they should be, recounted from scratch. */

@@ -2,7 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SESSION_REVOKED_EVENT } from '../src/auth/sessions.ts';
 import { createTestApi, type TestApi } from './helpers.ts';
-import { callerWithSignal, collect, expectTrpcError } from './realtime-fixtures.ts';
+import {
+  callerWithSignal,
+  collect,
+  expectTrpcError,
+  openStreams as openStreamsOf,
+} from './realtime-fixtures.ts';
 
 type User = Awaited<ReturnType<TestApi['createUser']>>;
 
@@ -19,15 +24,7 @@ const inbox = (user: User, sessionId = randomUUID()): Stream =>
 const board = (user: User): Stream =>
   collect<unknown>((signal) => callerWithSignal(api, user, signal).leaderboard.onChange());
 
-/** Waits until this many streams hold a slot in the process. */
-async function openStreams(n: number) {
-  const deadline = Date.now() + 5000;
-  while (api.services.streams.open !== n) {
-    if (Date.now() > deadline)
-      throw new Error(`expected ${n} open streams, have ${api.services.streams.open}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+const openStreams = (n: number) => openStreamsOf(api, n);
 
 async function expectRefused(stream: Stream, scope: 'user' | 'process') {
   const error = await stream.ended();

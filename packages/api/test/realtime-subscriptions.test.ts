@@ -2,11 +2,16 @@ import { randomUUID } from 'node:crypto';
 import type { InboxItem, LeaderboardChange } from '@skillbytes/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApi, type TestApi } from './helpers.ts';
-import { awardPoints, callerWithSignal, collect, expectTrpcError } from './realtime-fixtures.ts';
+import {
+  awardPoints,
+  callerWithSignal,
+  collect,
+  expectTrpcError,
+  leaderboardTicks,
+  type Tracked,
+} from './realtime-fixtures.ts';
 
 type User = Awaited<ReturnType<TestApi['createUser']>>;
-/** What a subscription yields through a caller: tRPC's tracked envelope `[id, data]`. */
-type Tracked<T> = readonly [string, T, ...unknown[]];
 
 let api: TestApi;
 let admin: User;
@@ -25,14 +30,7 @@ function onMessage(user: User, lastEventId?: string, sessionId?: string) {
   );
 }
 
-function onChange(user: User, lastEventId?: string) {
-  return collect<Tracked<LeaderboardChange>>(
-    (signal) =>
-      callerWithSignal(api, user, signal).leaderboard.onChange(
-        lastEventId ? { lastEventId } : undefined,
-      ) as Promise<AsyncIterable<Tracked<LeaderboardChange>>>,
-  );
-}
+const onChange = (user: User, lastEventId?: string) => leaderboardTicks(api, user, lastEventId);
 
 const send = (content: string, to: object = { everyone: true }) => {
   api.clock.advance(1000);

@@ -35,8 +35,9 @@ export type LeaderboardMe = {
 };
 
 /**
- * A `leaderboard.onChange` push: points changed somewhere on the board since the last push (at most
- * one a second, coalesced). Clients refetch what they show; `mine` is the caller's own new total when
- * it is among the changes.
+ * A `leaderboard.onChange` push: since the last push (at most one a second, coalesced) points changed
+ * somewhere, or one of the caller's leagues gained or lost a member (the caller too: joined, left or
+ * was removed). Clients refetch what they show (boards, the league list); `mine` is the caller's own
+ * new total when it is among the changes.
  */
 export type LeaderboardChange = { mine: { points: number; delta: number } | null };

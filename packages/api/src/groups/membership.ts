@@ -14,6 +14,7 @@ import type { z } from 'zod';
 import { enforce, refund } from '../auth/rate-limit.ts';
 import type { Service } from '../context.ts';
 import { DomainError } from '../errors.ts';
+import type { EventMap } from '../events/bus.ts';
 
 const g = schema.groups;
 const gm = schema.groupMembers;
@@ -25,6 +26,20 @@ const u = schema.users;
  */
 function newInviteCode(): string {
   return randomBytes(12).toString('base64url');
+}
+
+/**
+ * Announces, in the membership change's transaction, that `userId` joined, left or was removed:
+ * every member's open board (and their own) follows, and its member count (leaderboard/live.ts).
+ */
+function announce(
+  svc: Service,
+  tx: Executor,
+  userId: string,
+  groupId: string,
+  change: EventMap['group.members.changed']['change'],
+): Promise<void> {
+  return svc.events.publish(tx, { type: 'group.members.changed', userId, payload: { groupId, change } });
 }
 
 /** A non-member learns nothing about a group, not even that it exists. */
@@ -125,6 +140,7 @@ export async function joinGroup(svc: Service, input: z.output<typeof JoinGroupIn
       }
       await checkGroupsPerUser(svc, tx, userId);
       await tx.insert(gm).values({ groupId: group.id, userId, role: 'member', joinedAt: svc.now });
+      await announce(svc, tx, userId, group.id, 'joined');
     }
     return (await summariesOf(tx, userId, group.id))[0]!;
   });
@@ -145,6 +161,7 @@ export async function leaveGroup(
   return svc.db.transaction(async (tx) => {
     const mine = await lockMembership(tx, input.groupId, userId);
     await tx.delete(gm).where(and(eq(gm.groupId, input.groupId), eq(gm.userId, userId)));
+    await announce(svc, tx, userId, input.groupId, 'left');
     const [heir] = await tx
       .select({ userId: gm.userId })
       .from(gm)
@@ -197,6 +214,7 @@ export async function removeMember(
       .where(and(eq(gm.groupId, input.groupId), eq(gm.userId, input.userId), ne(gm.role, 'owner')))
       .returning({ userId: gm.userId });
     if (removed.length === 0) throw new DomainError('USER_NOT_FOUND', 'No such member in this group');
+    await announce(svc, tx, input.userId, input.groupId, 'removed');
     return { groupId: input.groupId, userId: input.userId };
   });
 }
@@ -236,4 +254,10 @@ async function summariesOf(db: Executor, userId: string, groupId?: string): Prom
 /** `groups.list`: the caller's groups with member counts and their role. */
 export async function listGroups(svc: Service): Promise<{ items: GroupSummary[] }> {
   return { items: await summariesOf(svc.db, svc.caller.userId) };
+}
+
+/** The ids of the groups the user is a member of (at most `groups.perUser`). */
+export async function memberGroupIds(db: Executor, userId: string): Promise<string[]> {
+  const rows = await db.select({ groupId: gm.groupId }).from(gm).where(eq(gm.userId, userId));
+  return rows.map((r) => r.groupId);
 }
