@@ -95,6 +95,20 @@ describe('leaderboard.onChange follows league membership', () => {
     await Promise.all([o.close(), m.close(), x.close()]);
   });
 
+  it('follows a league the subscriber creates after the stream opened', async () => {
+    const [owner, friend] = await Promise.all([user(), user()]);
+    const [s] = await opened(owner);
+    const league = await newLeague(owner);
+    const created = await lastEvent('group.members.changed');
+    await api.as(friend).groups.join({ inviteCode: league.inviteCode });
+    const joined = await lastEvent('group.members.changed');
+    await awardPoints(api, owner, 1);
+    const paid = await lastEvent('points.changed');
+
+    expect(await idsOf(s, 3)).toEqual([created, joined, paid]);
+    await s.close();
+  });
+
   it("follows the subscriber's own joins and leaves after the stream opened", async () => {
     const [owner, late, other] = await Promise.all([user(), user(), user()]);
     const league = await newLeague(owner);

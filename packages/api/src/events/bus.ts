@@ -22,7 +22,7 @@ export type EventMap = {
   /** Sessions were revoked (auth/sessions.ts): these, or all of the user's (API keys too). */
   'session.revoked': { sessionIds: string[]; all?: true };
   /**
-   * The event's user joined, left or was removed from a private league (groups/membership.ts). Not
+   * The event's user joined (or created), left or was removed from a private league (groups/membership.ts). Not
    * only theirs: `leaderboard.onChange` delivers it to every member of the group (leaderboard/live.ts).
    */
   'group.members.changed': { groupId: string; change: 'joined' | 'left' | 'removed' };

@@ -29,7 +29,7 @@ function newInviteCode(): string {
 }
 
 /**
- * Announces, in the membership change's transaction, that `userId` joined, left or was removed:
+ * Announces, in the membership change's transaction, that `userId` joined (or created), left or was removed:
  * every member's open board (and their own) follows, and its member count (leaderboard/live.ts).
  */
 function announce(
@@ -105,6 +105,8 @@ export async function createGroup(
       .values({ name: input.name, inviteCode: newInviteCode(), createdAt: svc.now })
       .returning({ id: g.id, name: g.name, inviteCode: g.inviteCode });
     await tx.insert(gm).values({ groupId: group!.id, userId, role: 'owner', joinedAt: svc.now });
+    // The creator joins it: their open streams follow the new group from now on.
+    await announce(svc, tx, userId, group!.id, 'joined');
     return group!;
   });
 }
