@@ -1,7 +1,7 @@
 import type { Profile } from '@skillbytes/shared';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { lazy, type ReactNode, Suspense, useEffect } from 'react';
-import { announceSessionChange, useTRPC, useTRPCClient } from './api.ts';
+import { lazy, type ReactNode, Suspense } from 'react';
+import { announceSessionChange, useTRPC } from './api.ts';
 import { errorMessage } from './errors.ts';
 import { AuthPage } from './pages/auth-page.tsx';
 import { Devices } from './pages/devices.tsx';
@@ -11,6 +11,7 @@ import { Leaderboard } from './pages/leaderboard.tsx';
 import { Leagues } from './pages/leagues.tsx';
 import { Onboarding } from './pages/onboarding.tsx';
 import { ForgotPassword, ResetPassword } from './pages/password-reset.tsx';
+import { useReadAgainOnPush } from './read-again.ts';
 import { Link, navigate, usePath } from './router.tsx';
 
 /** The editor (CodeMirror) is most of the app's weight: it loads with the page that shows it. */
@@ -71,16 +72,8 @@ function Shell({ me, children }: { me: Profile; children: ReactNode }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const unread = useQuery(trpc.inbox.unreadCount.queryOptions());
-  const client = useTRPCClient();
-  // New messages arrive over SSE (the kit resumes the stream after a refresh or a lost connection);
-  // the count and the list are read again rather than patched by hand.
-  useEffect(() => {
-    const inboxKey = trpc.inbox.pathKey();
-    const stream = client.inbox.onMessage.subscribe(undefined, {
-      onData: () => void queryClient.invalidateQueries({ queryKey: inboxKey }),
-    });
-    return () => stream.unsubscribe();
-  }, [client, queryClient, trpc]);
+  // New messages arrive over SSE: the count and the list are read again.
+  useReadAgainOnPush('inbox.onMessage', 'inbox');
   const logout = useMutation(
     trpc.auth.logout.mutationOptions({
       onSettled: () => {

@@ -5,13 +5,17 @@ import { useTRPC } from '../api.ts';
 import { Board, WindowTabs } from '../board.tsx';
 import { errorMessage } from '../errors.ts';
 import { plural } from '../format.ts';
+import { useReadAgainOnPush } from '../read-again.ts';
 
 /**
  * Private leagues: the caller's groups with member counts and role, creating one, joining one by its
- * invite code, and the chosen league's board. Every change reads the groups and the boards again.
+ * invite code, and the chosen league's board. Every change reads the groups and the boards again: the
+ * caller's own at once, anyone's (points paid, a member joining, leaving or removed) when the
+ * leaderboard stream ticks, without a reload.
  */
 export function Leagues({ myUserId }: { myUserId: string }) {
   const trpc = useTRPC();
+  useReadAgainOnPush('leaderboard.onChange', 'groups', 'leaderboard');
   const groups = useQuery(trpc.groups.list.queryOptions());
   const [chosenId, setChosenId] = useState<string | null>(null);
   const items = groups.data?.items ?? [];
