@@ -284,6 +284,19 @@ export const SQL = {
   `,
 };
 
+/**
+ * The monthly board's statements: the weekly ones on the month's tables, as ours builds both windows
+ * from one template (packages/api leaderboard/ranking.ts `periods`).
+ */
+const onMonths = (weekly: string) =>
+  weekly.replaceAll('"weekly_points', '"monthly_points').replaceAll('"week_start"', '"month_start"');
+
+/** The boards over a period's points: the key of its current period, and its statements. */
+const PERIODS = {
+  week: { start: weekStartUtc, top: SQL.topWeek, me: SQL.meWeek },
+  month: { start: monthStartUtc, top: onMonths(SQL.topWeek), me: onMonths(SQL.meWeek) },
+};
+
 async function authenticate(db: pg.Pool, claims: Claims, now: Date, idleTtlSec: number): Promise<void> {
   const { rows } = await db.query({ name: 'session_check', text: SQL.session, values: [[claims.sessionId]] });
   const row = rows[0] as
@@ -372,6 +385,10 @@ function weekStartUtc(instant: Date): string {
   return d.toISOString().slice(0, 10);
 }
 
+function monthStartUtc(instant: Date): string {
+  return `${instant.toISOString().slice(0, 7)}-01`;
+}
+
 const iso = (d: Date | null) => (d === null ? null : d.toISOString());
 
 type RankedRow = { id: string; username: string | null; points: number; rank: string; part?: string };
@@ -387,9 +404,30 @@ const toEntry = (r: RankedRow) => ({
 
 const windowOf = (input: Record<string, unknown>) => {
   const w = input.window ?? 'all';
-  if (w !== 'all' && w !== 'week') throw new HttpError(400, 'window must be all or week');
+  if (w !== 'all' && w !== 'week' && w !== 'month')
+    throw new HttpError(400, 'window must be all, week or month');
   return w;
 };
+
+function periodTop(db: pg.Pool, window: keyof typeof PERIODS, now: Date, take: number) {
+  const p = PERIODS[window];
+  const start = p.start(now);
+  return db.query<RankedRow>({
+    name: `leaderboard_top_${window}`,
+    text: p.top,
+    values: [start, take, start, start],
+  });
+}
+
+function periodMe(db: pg.Pool, window: keyof typeof PERIODS, now: Date, me: string) {
+  const p = PERIODS[window];
+  const w = p.start(now);
+  return db.query<RankedRow>({
+    name: `leaderboard_me_${window}`,
+    text: p.me,
+    values: [w, me, w, 2, w, 2, 2, w, 2, w, 2, 2, w, w],
+  });
+}
 
 /** `challenges.daily`'s answer from the challenge's 15 public columns, then the completion's two. */
 function dailyReply(day: string, r: unknown[]): Reply {
@@ -518,16 +556,11 @@ const handlers: Record<string, Handler> = {
     const limit = Number(input.limit ?? 20);
     if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new HttpError(400, 'limit out of range');
     if (input.cursor) throw new HttpError(400, 'the floor serves first pages only');
-    const week = weekStartUtc(now);
     const take = limit + 1;
     const { rows } =
       window === 'all'
         ? await db.query<RankedRow>({ name: 'leaderboard_top_all', text: SQL.topAll, values: [take] })
-        : await db.query<RankedRow>({
-            name: 'leaderboard_top_week',
-            text: SQL.topWeek,
-            values: [week, take, week, week],
-          });
+        : await periodTop(db, window, now, take);
     const entries = rows.map(toEntry);
     const items = entries.slice(0, limit);
     const last = items.at(-1);
@@ -545,7 +578,6 @@ const handlers: Record<string, Handler> = {
 
   async 'leaderboard.me'({ db, claims, input, now }) {
     const window = windowOf(input);
-    const w = weekStartUtc(now);
     const me = claims.userId;
     const { rows } =
       window === 'all'
@@ -554,11 +586,7 @@ const handlers: Record<string, Handler> = {
             text: SQL.meAll,
             values: [me, 2, 2, 2, 2, 2, 2],
           })
-        : await db.query<RankedRow>({
-            name: 'leaderboard_me_week',
-            text: SQL.meWeek,
-            values: [w, me, w, 2, w, 2, 2, w, 2, w, 2, 2, w, w],
-          });
+        : await periodMe(db, window, now, me);
     const mine = rows.find((r) => r.part === 'me');
     if (!mine) throw new HttpError(404, 'No such user');
     const points = Number(mine.points);

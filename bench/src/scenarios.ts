@@ -111,8 +111,10 @@ export const READ_SCENARIOS: Record<string, ReadRequest> = {
   'challenges.daily': { procedure: 'challenges.daily' },
   'leaderboard.top all': { procedure: 'leaderboard.top', input: { window: 'all', limit: 20 } },
   'leaderboard.top week': { procedure: 'leaderboard.top', input: { window: 'week', limit: 20 } },
+  'leaderboard.top month': { procedure: 'leaderboard.top', input: { window: 'month', limit: 20 } },
   'leaderboard.me all': { procedure: 'leaderboard.me', input: { window: 'all' } },
   'leaderboard.me week': { procedure: 'leaderboard.me', input: { window: 'week' } },
+  'leaderboard.me month': { procedure: 'leaderboard.me', input: { window: 'month' } },
   'inbox.list': { procedure: 'inbox.list', input: { limit: 20 } },
   'inbox.unreadCount': { procedure: 'inbox.unreadCount' },
 };

@@ -41,15 +41,20 @@ describe.skipIf(!adminUrl)('the floor', () => {
     db = await createEmptyPgDatabase(adminUrl!);
     await loadDatabase({ url: db.url }, { users: 200, seed: 3, challenges: 40, broadcasts: 25 });
     const client = await pgClient(db.url);
-    // The ranking has branches: the top of the board, someone in the middle, someone without points this week.
+    // The ranking has branches: the top of the board, someone in the middle, someone without points
+    // this week, and the same for this month.
     const picks: number[] = [];
     try {
-      const thisWeek = `exists (select 1 from weekly_points w where w.user_id = u.id
-        and w.week_start = date_trunc('week', now() at time zone 'UTC')::date)`;
+      const inPeriod = (table: string, start: string, unit: string) => `exists (select 1 from ${table} p
+        where p.user_id = u.id and p.${start} = date_trunc('${unit}', now() at time zone 'UTC')::date)`;
+      const thisWeek = inPeriod('weekly_points', 'week_start', 'week');
+      const thisMonth = inPeriod('monthly_points', 'month_start', 'month');
       for (const where of [
         `true order by points desc`,
         `${thisWeek} order by points`,
         `not ${thisWeek} order by points`,
+        `${thisMonth} order by points desc`,
+        `not ${thisMonth} order by points desc`,
       ]) {
         const [row] = await client.query<{ email: string }>(
           `select email from users u where deleted_at is null and role = 'user' and ${where} limit 1`,
