@@ -105,6 +105,13 @@ export async function startApp(
   };
 }
 
+/** Another person's browser on the app: a context of its own (its own cookies) and a page in it. */
+export async function anotherBrowser(app: AppUnderTest) {
+  const context = await app.browser.newContext({ baseURL: app.server.url });
+  context.setDefaultTimeout(30_000);
+  return { context, page: await context.newPage() };
+}
+
 /** A tRPC answer's data, or the test fails with the error it carried. */
 export function resultOf<T = unknown>(body: { result?: { data: { json: unknown } }; error?: unknown }): T {
   if (!body.result) throw new Error(`call failed: ${JSON.stringify(body.error)}`);

@@ -1,6 +1,13 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { type AppUnderTest, REVERSE, signUpAndOnboard, startApp, typeSolution } from './app-fixture.ts';
+import {
+  anotherBrowser,
+  type AppUnderTest,
+  REVERSE,
+  signUpAndOnboard,
+  startApp,
+  typeSolution,
+} from './app-fixture.ts';
 import { hasChromium, POLL, screenshotPages, textOf } from './browser.ts';
 
 type Marked = { __sameDocument?: boolean };
@@ -28,9 +35,7 @@ describe.skipIf(!hasChromium)(
     beforeAll(async () => {
       app = await startApp();
       owner = await app.context.newPage();
-      friendContext = await app.browser.newContext({ baseURL: app.server.url });
-      friendContext.setDefaultTimeout(30_000);
-      friend = await friendContext.newPage();
+      ({ context: friendContext, page: friend } = await anotherBrowser(app));
       await signUpAndOnboard(owner, { email: 'ada@example.com', username: 'ada', name: 'Ada Lovelace' });
       await signUpAndOnboard(friend, { email: 'bob@example.com', username: 'bob', name: 'Bob Babbage' });
       await markDocument(friend);

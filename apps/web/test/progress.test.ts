@@ -2,6 +2,7 @@ import { trpcGet, trpcPost } from '@skillbytes/server/testing';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import {
+  anotherBrowser,
   type AppUnderTest,
   REVERSE,
   shiftableClock,
@@ -148,9 +149,7 @@ describe.skipIf(!hasChromium)('leagues: created by one user, joined by another, 
   beforeAll(async () => {
     app = await startApp();
     owner = await app.context.newPage();
-    friendContext = await app.browser.newContext({ baseURL: app.server.url });
-    friendContext.setDefaultTimeout(30_000);
-    friend = await friendContext.newPage();
+    ({ context: friendContext, page: friend } = await anotherBrowser(app));
     await signUpAndOnboard(owner, { email: 'ada@example.com', username: 'ada', name: 'Ada Lovelace' });
     await typeSolution(owner, REVERSE.solution);
     await owner.getByRole('button', { name: 'Submit' }).click();
