@@ -409,23 +409,19 @@ const windowOf = (input: Record<string, unknown>) => {
   return w;
 };
 
-function periodTop(db: pg.Pool, window: keyof typeof PERIODS, now: Date, take: number) {
+/** A weekly or monthly board's statement, named as ours names it, with the period's start where it goes. */
+function periodQuery(
+  db: pg.Pool,
+  what: 'top' | 'me',
+  window: keyof typeof PERIODS,
+  now: Date,
+  values: (start: string) => unknown[],
+) {
   const p = PERIODS[window];
-  const start = p.start(now);
   return db.query<RankedRow>({
-    name: `leaderboard_top_${window}`,
-    text: p.top,
-    values: [start, take, start, start],
-  });
-}
-
-function periodMe(db: pg.Pool, window: keyof typeof PERIODS, now: Date, me: string) {
-  const p = PERIODS[window];
-  const w = p.start(now);
-  return db.query<RankedRow>({
-    name: `leaderboard_me_${window}`,
-    text: p.me,
-    values: [w, me, w, 2, w, 2, 2, w, 2, w, 2, 2, w, w],
+    name: `leaderboard_${what}_${window}`,
+    text: p[what],
+    values: values(p.start(now)),
   });
 }
 
@@ -560,7 +556,7 @@ const handlers: Record<string, Handler> = {
     const { rows } =
       window === 'all'
         ? await db.query<RankedRow>({ name: 'leaderboard_top_all', text: SQL.topAll, values: [take] })
-        : await periodTop(db, window, now, take);
+        : await periodQuery(db, 'top', window, now, (start) => [start, take, start, start]);
     const entries = rows.map(toEntry);
     const items = entries.slice(0, limit);
     const last = items.at(-1);
@@ -586,7 +582,7 @@ const handlers: Record<string, Handler> = {
             text: SQL.meAll,
             values: [me, 2, 2, 2, 2, 2, 2],
           })
-        : await periodMe(db, window, now, me);
+        : await periodQuery(db, 'me', window, now, (w) => [w, me, w, 2, w, 2, 2, w, 2, w, 2, 2, w, w]);
     const mine = rows.find((r) => r.part === 'me');
     if (!mine) throw new HttpError(404, 'No such user');
     const points = Number(mine.points);
