@@ -6,6 +6,7 @@ import { leaderboardStream } from '../src/leaderboard/live.ts';
 import { createTestApi, type TestApi } from './helpers.ts';
 import {
   awardPoints,
+  busCaughtUp,
   callerWithSignal,
   collect,
   leaderboardTicks,
@@ -35,8 +36,12 @@ function everyTick(user: User) {
 
 type Stream = ReturnType<typeof everyTick>;
 
-/** Opens an `everyTick` stream for each user and waits until all have subscribed. */
+/**
+ * Opens an `everyTick` stream for each user once the bus delivered what came before, and waits until
+ * all have subscribed: they hear exactly what is committed from then on.
+ */
 async function opened<U extends User[]>(...users: U): Promise<{ [K in keyof U]: Stream }> {
+  await busCaughtUp(api);
   const before = api.services.streams.open;
   const streams = users.map(everyTick);
   await openStreams(api, before + streams.length);
@@ -155,6 +160,7 @@ describe('leaderboard.onChange follows league membership', () => {
   it('through the router: the owner is ticked when a friend joins, and on resume', async () => {
     const [owner, friend, later] = await Promise.all([user(), user(), user()]);
     const league = await newLeague(owner);
+    await busCaughtUp(api);
     const open = api.services.streams.open;
     const live = leaderboardTicks(api, owner);
     await openStreams(api, open + 1);

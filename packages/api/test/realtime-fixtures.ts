@@ -160,6 +160,29 @@ export async function openStreams(api: TestApi, n: number) {
   }
 }
 
+/**
+ * Waits until this process's bus has delivered every event committed so far. Delivery follows commit
+ * with a lag (NOTIFY), and a stream hears what is delivered after it subscribed: a test that counts a
+ * stream's events opens it after this, or it may also hear the tail of what came before. Events are
+ * delivered in id order, so a marker committed now arriving means all before it did; the marker is
+ * for nobody (a session revocation of a user who does not exist).
+ */
+export async function busCaughtUp(api: TestApi) {
+  const bus = api.services.events;
+  const nobody = randomUUID();
+  let unsubscribe = () => {};
+  const arrived = new Promise<void>((resolve) => {
+    unsubscribe = bus.subscribe((event) => {
+      if (event.userId === nobody) resolve();
+    });
+  });
+  await api.database.db.transaction((tx) =>
+    bus.publish(tx, { type: 'session.revoked', userId: nobody, payload: { sessionIds: [] } }),
+  );
+  await arrived;
+  unsubscribe();
+}
+
 /** What a subscription yields through a caller: tRPC's tracked envelope `[id, data]`. */
 export type Tracked<T> = readonly [string, T, ...unknown[]];
 
