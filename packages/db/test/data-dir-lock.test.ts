@@ -4,7 +4,12 @@ import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDatabase, type DatabaseHandle, DatabaseLockedError } from '../src/index.ts';
-import { createEmptyPgDatabase, migratedSnapshot, prepareMigratedDataDir } from '../src/testing.ts';
+import {
+  createEmptyDatabase,
+  createEmptyPgDatabase,
+  migratedSnapshot,
+  prepareMigratedDataDir,
+} from '../src/testing.ts';
 
 const dirs: string[] = [];
 const opened: DatabaseHandle[] = [];
@@ -96,7 +101,7 @@ describe('the PGlite data directory lock', () => {
   }, 60_000);
 
   it('counts pending migrations: all on an empty database, none once migrated', async () => {
-    const handle = createDatabase();
+    const handle = await createEmptyDatabase();
     opened.push(handle);
     const journal = JSON.parse(
       readFileSync(new URL('../drizzle/meta/_journal.json', import.meta.url), 'utf8'),

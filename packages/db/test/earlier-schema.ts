@@ -4,7 +4,7 @@ import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { expect } from 'vitest';
 import { createDatabase, type DatabaseHandle } from '../src/index.ts';
-import { createEmptyPgDatabase } from '../src/testing.ts';
+import { createEmptyDatabase, createEmptyPgDatabase } from '../src/testing.ts';
 import { scratchDatabases } from './scratch-databases.ts';
 
 const MIGRATIONS = path.resolve(import.meta.dirname, '../drizzle');
@@ -36,7 +36,7 @@ export function earlierSchemas(prefix: string) {
 
   async function openDatabase(): Promise<DatabaseHandle> {
     const adminUrl = process.env.TEST_DATABASE_URL;
-    if (!adminUrl) return track(createDatabase());
+    if (!adminUrl) return track(await createEmptyDatabase());
     const empty = await createEmptyPgDatabase(adminUrl);
     const handle = createDatabase({ url: empty.url, poolMax: 2 });
     return track({

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createDatabase, type DatabaseHandle } from '../src/index.ts';
-import { createTestDatabase } from '../src/testing.ts';
+import { createEmptyDatabase, createTestDatabase } from '../src/testing.ts';
 
 type Column = { table_name: string; column_name: string; data_type: string; is_nullable: string };
 
@@ -24,7 +24,7 @@ afterAll(async () => {
 
 describe('migrations', () => {
   it('create every table on embedded PGlite', async () => {
-    const pglite = createDatabase();
+    const pglite = await createEmptyDatabase();
     opened.push(pglite);
     await pglite.migrate();
     const { columns, indexes } = await describeSchema(pglite);
@@ -45,7 +45,7 @@ describe('migrations', () => {
   });
 
   it('are idempotent: migrating twice changes nothing', async () => {
-    const db = createDatabase();
+    const db = await createEmptyDatabase();
     opened.push(db);
     await db.migrate();
     const before = await describeSchema(db);
@@ -57,7 +57,7 @@ describe('migrations', () => {
     const pg = await createTestDatabase();
     opened.push(pg);
     expect(pg.kind).toBe('pg');
-    const pglite = createDatabase();
+    const pglite = await createEmptyDatabase();
     opened.push(pglite);
     await pglite.migrate();
     expect(await describeSchema(pg)).toEqual(await describeSchema(pglite));

@@ -1,8 +1,16 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
+import { migrationsFolder } from '../src/client.ts';
 import { createDatabase, type DatabaseHandle } from '../src/index.ts';
-import { createTestDatabase, migratedSnapshot, prepareMigratedDataDir } from '../src/testing.ts';
+import {
+  createEmptyDatabase,
+  createTestDatabase,
+  emptySnapshot,
+  migratedSnapshot,
+  prepareMigratedDataDir,
+} from '../src/testing.ts';
 import { scratchDatabases } from './scratch-databases.ts';
 
 const { scratch, track } = scratchDatabases('sb-snapshot-test-');
@@ -33,6 +41,23 @@ describe.skipIf(Boolean(process.env.TEST_DATABASE_URL))(
       // ...and initdb would have made a cluster of its own.
       const empty = track(createDatabase());
       expect(await systemIdentifier(empty)).not.toBe(id);
+    });
+
+    it('createEmptyDatabase loads the empty snapshot: every migration pending, the same cluster each time', async () => {
+      const a = track(await createEmptyDatabase());
+      const b = track(await createEmptyDatabase());
+      const direct = track(createDatabase({ snapshot: await emptySnapshot() }));
+      const journal = JSON.parse(readFileSync(path.join(migrationsFolder, 'meta', '_journal.json'), 'utf8'));
+      expect(await a.pendingMigrations()).toBe(journal.entries.length);
+      expect(await b.pendingMigrations()).toBe(journal.entries.length);
+      // Two initdb runs give two system identifiers; copies of one dump share its identifier.
+      const id = await systemIdentifier(direct);
+      expect(await systemIdentifier(a)).toBe(id);
+      expect(await systemIdentifier(b)).toBe(id);
+      // ...which is not the migrated snapshot's.
+      expect(id).not.toBe(
+        await systemIdentifier(track(createDatabase({ snapshot: await migratedSnapshot() }))),
+      );
     });
 
     it('prepareMigratedDataDir fills a data directory from the same snapshot, migrated before any migrate()', async () => {
